@@ -1,0 +1,294 @@
+//! Checking one service: resolve every declared variable from the gathered sources, run the
+//! hygiene and type checks, and apply the schema's `[severity]` and `allow` settings.
+
+use crate::finding::{Finding, Related, SourceRef};
+use crate::report::VarReport;
+use crate::rules::presence::{self, Resolved};
+use crate::rules::types::Problem;
+use crate::rules::{hygiene, types, Code, Severity};
+use crate::schema::model::{Schema, VarSpec};
+use crate::secret::Secret;
+use crate::source::Gathered;
+use std::collections::{HashMap, HashSet};
+
+/// The outcome for one service.
+#[derive(Debug, Default)]
+pub struct ServiceResult {
+    pub findings: Vec<Finding>,
+    pub vars: Vec<VarReport>,
+    /// Present values by variable name, for cross-service rules.
+    pub values: HashMap<String, (Secret, SourceRef)>,
+}
+
+pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>) -> ServiceResult {
+    let mut findings: Vec<Finding> = gathered.findings.clone();
+    let resolved: Vec<(&VarSpec, presence::Resolution)> = schema
+        .vars
+        .iter()
+        .map(|spec| (spec, presence::resolve(spec, gathered, schema)))
+        .collect();
+
+    // `required_when`: required because another variable has one of the listed values.
+    let text_of = |name: &str| -> Option<&str> {
+        resolved
+            .iter()
+            .find(|(s, _)| s.name == name)
+            .and_then(|(_, r)| match &r.resolved {
+                Resolved::Value { value, .. } => Some(value.expose()),
+                _ => None,
+            })
+    };
+    let required_because: Vec<Option<Option<&str>>> = resolved
+        .iter()
+        .map(|(spec, _)| {
+            if spec.required {
+                return Some(None);
+            }
+            spec.required_when
+                .iter()
+                .find(|(other, values)| {
+                    text_of(other).is_some_and(|v| values.iter().any(|x| x == v))
+                })
+                .map(|(other, _)| Some(other.as_str()))
+        })
+        .collect();
+
+    let mut out = ServiceResult::default();
+    let mut seen_secrets: HashMap<String, (&VarSpec, SourceRef)> = HashMap::new();
+    for ((spec, resolution), because) in resolved.iter().zip(required_because) {
+        let required = because.is_some();
+        let var_findings_start = findings.len();
+        let push = |problem: Problem, source: Option<SourceRef>, findings: &mut Vec<Finding>| {
+            let severity = if problem.warning {
+                Severity::Warning
+            } else {
+                problem.code.default_severity()
+            };
+            findings.push(
+                Finding::new(problem.code, format!("{} {}", spec.name, problem.message))
+                    .severity(severity)
+                    .var(spec.name.clone())
+                    .maybe_hint(problem.hint.or_else(|| spec.hint.clone()))
+                    .source(source),
+            );
+        };
+        for (problem, source) in &resolution.problems {
+            push(problem.clone(), source.clone(), &mut findings);
+        }
+        let mut detail = None;
+        let (status_source, fingerprint) = match &resolution.resolved {
+            Resolved::Absent => {
+                if required {
+                    let hint = presence::near_misses(spec, gathered, schema)
+                        .or_else(|| spec.hint.clone())
+                        .unwrap_or_else(|| {
+                            format!("set {} in the service's env file or environment", spec.name)
+                        });
+                    let why = match because.flatten() {
+                        None => String::from("is not set"),
+                        Some(other) => {
+                            format!("is not set, and is required because of the value of {other}")
+                        }
+                    };
+                    findings.push(
+                        Finding::new(Code::Missing, format!("{} {why}", spec.name))
+                            .var(spec.name.clone())
+                            .hint(hint),
+                    );
+                }
+                (None, None)
+            }
+            Resolved::BadFile { source } => (Some(source.clone()), None),
+            Resolved::NotUtf8 { source } => {
+                push(
+                    Problem::new(Code::NotUtf8, "is not valid UTF-8"),
+                    Some(source.clone()),
+                    &mut findings,
+                );
+                (Some(source.clone()), None)
+            }
+            Resolved::Value { value, source } => {
+                let text = value.expose();
+                if text.is_empty() {
+                    if required {
+                        push(
+                            Problem::new(Code::Empty, "is set but empty"),
+                            Some(source.clone()),
+                            &mut findings,
+                        );
+                    }
+                } else {
+                    let mut problems = hygiene::check(text, spec.sensitive);
+                    if !hygiene::is_whole_reference(text) {
+                        // One cause, one finding: surrounding whitespace is reported once,
+                        // and the type checks look at the value without it.
+                        let checked = if problems
+                            .iter()
+                            .any(|p| p.code == Code::SurroundingWhitespace)
+                        {
+                            Secret::new(text.trim_matches([' ', '\t', '\r', '\n']))
+                        } else {
+                            value.clone()
+                        };
+                        problems.extend(types::check(spec, &checked));
+                    }
+                    for p in problems {
+                        push(p, Some(source.clone()), &mut findings);
+                    }
+                    if spec.sensitive {
+                        let fp = value.fingerprint();
+                        if let Some((earlier, earlier_source)) = seen_secrets.get(&fp) {
+                            if !earlier.allows(Code::SecretReuse) {
+                                let f = Finding::new(
+                                    Code::SecretReuse,
+                                    format!("{} has the same value as {}", spec.name, earlier.name),
+                                )
+                                .var(spec.name.clone())
+                                .hint(format!(
+                                    "give {} and {} their own secrets",
+                                    earlier.name, spec.name
+                                ))
+                                .source(Some(source.clone()))
+                                .related(Related {
+                                    service: schema.service.clone(),
+                                    var: earlier.name.clone(),
+                                    source: Some(earlier_source.clone()),
+                                });
+                                findings.push(f);
+                            }
+                        } else {
+                            seen_secrets.insert(fp, (spec, source.clone()));
+                        }
+                    }
+                }
+                detail = Some(explain_detail(spec, value));
+                out.values
+                    .insert(spec.name.clone(), (value.clone(), source.clone()));
+                (Some(source.clone()), Some(value.fingerprint()))
+            }
+        };
+        let own = &findings[var_findings_start..];
+        let status = if matches!(resolution.resolved, Resolved::Absent) {
+            if own.iter().any(|f| f.code == Code::Missing) {
+                "missing"
+            } else {
+                "unset"
+            }
+        } else {
+            "ok"
+        };
+        out.vars.push(VarReport {
+            service: schema.service.clone(),
+            name: spec.name.clone(),
+            status: status.to_string(),
+            source: status_source,
+            fingerprint,
+            sensitive: spec.sensitive,
+            detail,
+        });
+    }
+
+    findings.extend(undeclared(schema, gathered));
+    out.findings = finalize(findings, schema, profile);
+    // A var's status reflects its findings after `allow` and `[severity]`.
+    for var in &mut out.vars {
+        if var.status == "ok" {
+            let worst = out
+                .findings
+                .iter()
+                .filter(|f| f.var.as_deref() == Some(&var.name))
+                .map(|f| f.severity)
+                .max();
+            var.status = match worst {
+                Some(Severity::Error) => "error",
+                Some(Severity::Warning) => "warning",
+                _ => "ok",
+            }
+            .to_string();
+        }
+    }
+    out
+}
+
+/// Keys in env files that the schema does not declare (nor claims as an alias or `_FILE`).
+fn undeclared(schema: &Schema, gathered: &Gathered) -> Vec<Finding> {
+    let mut known: HashSet<&str> = HashSet::new();
+    for v in &schema.vars {
+        known.insert(&v.name);
+        known.extend(v.aliases.iter().map(String::as_str));
+    }
+    let is_known =
+        |k: &str| known.contains(k) || k.strip_suffix("_FILE").is_some_and(|b| known.contains(b));
+    let mut reported = HashSet::new();
+    let mut out = Vec::new();
+    for (key, source) in gathered.file_keys.iter().rev() {
+        if is_known(key) || !reported.insert(key.as_str()) {
+            continue;
+        }
+        let suggestion = crate::suggest::closest(key, schema.vars.iter().map(|v| v.name.as_str()))
+            .or_else(|| {
+                schema.vars.iter().map(|v| v.name.as_str()).find(|n| {
+                    let (a, b) = (n.to_ascii_uppercase(), key.to_ascii_uppercase());
+                    (a.starts_with(&b) || b.starts_with(&a) || a.ends_with(&b) || b.ends_with(&a))
+                        && a.len().min(b.len()) >= 4
+                })
+            })
+            .filter(|n| gathered.get(n).is_none());
+        let hint = match suggestion {
+            Some(n) => format!("did you mean {n}? The schema declares {n}, which is not set"),
+            None => format!("declare {key} in {}, or remove it", schema.path.display()),
+        };
+        out.push(
+            Finding::new(
+                Code::Undeclared,
+                format!("{key} is set but not declared in the schema"),
+            )
+            .var(key.clone())
+            .hint(hint)
+            .source(Some(source.clone())),
+        );
+    }
+    out.reverse();
+    out
+}
+
+/// Fills in service and profile, applies `[severity]` overrides and `allow`.
+fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .filter(|f| {
+            let spec = f.var.as_deref().and_then(|v| {
+                schema
+                    .vars
+                    .iter()
+                    .find(|s| s.name == v || s.aliases.iter().any(|a| a == v))
+            });
+            !spec.is_some_and(|s| s.allows(f.code))
+        })
+        .map(|mut f| {
+            f.service.clone_from(&schema.service);
+            f.profile = profile.map(str::to_string);
+            if let Some(sev) = schema.severity.get(&f.code) {
+                f.severity = *sev;
+            }
+            f
+        })
+        .collect()
+}
+
+/// What `explain` shows of a value: the text itself only when it is not sensitive.
+fn explain_detail(spec: &VarSpec, value: &Secret) -> String {
+    let text = value.expose();
+    let plain = !spec.sensitive && !text.contains(['\n', '\r']) && text.trim() == text;
+    let shown = if !plain {
+        None
+    } else if matches!(spec.kind, crate::schema::model::VarKind::Url(_)) || text.contains("://") {
+        crate::secret::mask_url(text).or_else(|| (!text.contains('@')).then(|| text.to_string()))
+    } else {
+        Some(text.to_string())
+    };
+    match shown {
+        Some(s) if !s.is_empty() => s,
+        _ => format!("{}, {}", crate::secret::describe(text), value.fingerprint()),
+    }
+}

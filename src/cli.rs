@@ -1,0 +1,259 @@
+//! The command line: clap definitions and the glue from arguments to the library and back
+//! to text on the terminal. The only layer that knows about terminals.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use envgate::error::ConfigError;
+use envgate::report::{explain, human, json};
+use envgate::rules::Code;
+use envgate::source::ProcessEnv;
+use envgate::stack::Settings;
+use envgate::{ColorChoice, Format, Selection};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "envgate",
+    version,
+    about = "Stop a service from booting with broken configuration",
+    long_about = "Checks the variables each service needs against declarative schemas, with values from the \
+                  process environment, dotenv files and NAME_FILE secret files, and reports every problem at \
+                  once (variable, service, source, fix) without ever printing a secret.\n\n\
+                  Exit codes: 0 no errors, 1 validation failed, 2 the run could not be made."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check one service (--schema) or a stack (--config, default ./envgate.toml)
+    Check(CheckArgs),
+    /// Show each variable's status, source and (for secrets) length, classes and fingerprint
+    Explain(ExplainArgs),
+    /// List finding codes, or explain one
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Schema of one service to check
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    pub schema: Option<PathBuf>,
+    /// Stack file naming the services and their sources [default: ./envgate.toml]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Check only this service of the stack (repeatable)
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+    /// Dotenv file to read (repeatable; later files win, the environment wins over files)
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Profile whose overlays apply [env: ENVGATE_PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Ignore the process environment (check deploy files in CI)
+    #[arg(long)]
+    pub no_process_env: bool,
+    /// When to colour the output [env: ENVGATE_COLOR] [default: auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Report format [env: ENVGATE_FORMAT] [default: human]
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Fail on warnings too [env: ENVGATE_STRICT]
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Variables to show (default: all)
+    #[arg(value_name = "VAR")]
+    pub vars: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A finding code to explain
+    pub code: Option<String>,
+    /// Print the registry as Markdown (this is docs/rules.md)
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How the run ended, for the exit code.
+pub enum Outcome {
+    Passed,
+    Failed,
+}
+
+fn selection(args: &SelectionArgs, format: Option<FormatArg>, strict: bool) -> Selection {
+    Selection {
+        schema: args.schema.clone(),
+        config: args.config.clone(),
+        services: args.services.clone(),
+        env_files: args.env_files.clone(),
+        no_process_env: args.no_process_env,
+        flags: Settings {
+            format: format.map(|f| match f {
+                FormatArg::Human => "human".into(),
+                FormatArg::Json => "json".into(),
+            }),
+            profile: args.profile.clone(),
+            strict: strict.then_some(true),
+            color: args.color.map(|c| match c {
+                ColorArg::Auto => "auto".into(),
+                ColorArg::Always => "always".into(),
+                ColorArg::Never => "never".into(),
+            }),
+        },
+    }
+}
+
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && supports_color::on(supports_color::Stream::Stdout).is_some()
+        }
+    }
+}
+
+/// Runs a command. `Err` is exit 2.
+pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match cli.command {
+        Command::Check(args) => {
+            let plan = envgate::plan(&selection(&args.selection, args.format, args.strict))?;
+            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
+            let write = |out: &mut dyn Write, color: bool| match plan.format {
+                Format::Human => human::render(&report, out, human::Palette { color }),
+                Format::Json => json::render(&report, out),
+            };
+            let written = match &args.output {
+                Some(path) => std::fs::File::create(path).and_then(|f| {
+                    let mut w = io::BufWriter::new(f);
+                    write(&mut w, false)?;
+                    w.flush()
+                }),
+                None => {
+                    let stdout = io::stdout();
+                    let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
+                    let mut w = io::BufWriter::new(stdout.lock());
+                    write(&mut w, color).and_then(|()| w.flush())
+                }
+            };
+            if let Err(e) = written {
+                if e.kind() != io::ErrorKind::BrokenPipe {
+                    let target = args
+                        .output
+                        .as_ref()
+                        .map_or_else(|| "standard output".into(), |p| p.display().to_string());
+                    return Err(ConfigError::usage(format!(
+                        "cannot write the report to {target}: {e}"
+                    )));
+                }
+            }
+            Ok(if report.ok {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            })
+        }
+        Command::Explain(args) => {
+            let plan = envgate::plan(&selection(&args.selection, None, false))?;
+            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
+            let stdout = io::stdout();
+            let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
+            let mut w = io::BufWriter::new(stdout.lock());
+            let _ = explain::render(&report, &args.vars, &mut w, human::Palette { color })
+                .and_then(|()| w.flush());
+            Ok(if report.ok {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            })
+        }
+        Command::Rules(args) => {
+            let mut out = io::stdout().lock();
+            if args.markdown {
+                let _ = write!(out, "{}", envgate::rules::registry::rules_markdown());
+                return Ok(Outcome::Passed);
+            }
+            match args.code {
+                None => {
+                    let width = Code::ALL
+                        .iter()
+                        .map(|c| c.as_str().len())
+                        .max()
+                        .unwrap_or(0);
+                    for code in Code::ALL {
+                        let info = code.info();
+                        let _ = writeln!(
+                            out,
+                            "{:<width$}  {:<7}  {}",
+                            info.code,
+                            info.severity.as_str(),
+                            info.summary
+                        );
+                    }
+                    let _ = writeln!(out, "\n`envgate rules CODE` explains one code.");
+                }
+                Some(name) => {
+                    let Ok(code) = name.parse::<Code>() else {
+                        let mut msg = format!("unknown finding code `{name}`");
+                        if let Some(best) =
+                            envgate::suggest::closest(&name, Code::ALL.iter().map(|c| c.as_str()))
+                        {
+                            msg.push_str(&format!("; did you mean `{best}`?"));
+                        }
+                        msg.push_str(" (`envgate rules` lists them)");
+                        return Err(ConfigError::usage(msg));
+                    };
+                    let info = code.info();
+                    let _ = writeln!(
+                        out,
+                        "{}\n\n{}\n\nDefault severity: {}\nExample: {}\nFix: {}",
+                        info.code, info.summary, info.severity, info.example, info.fix
+                    );
+                }
+            }
+            Ok(Outcome::Passed)
+        }
+    }
+}
+
+/// Prints an exit-2 error: every diagnostic on its own line, with file, line and column.
+pub fn print_error(err: &ConfigError) {
+    for d in &err.diagnostics {
+        eprintln!("envgate: error: {d}");
+    }
+}

@@ -1,0 +1,284 @@
+//! envgate: a preflight gate for service configuration.
+//!
+//! The library loads schemas and stack files ([`plan`]), gathers each service's values with
+//! their provenance and checks them ([`check`]), and returns a [`report::Report`] that the
+//! renderers in [`report`] write to any `io::Write`. It knows nothing about terminals.
+
+pub mod check;
+pub mod error;
+pub mod finding;
+pub mod paths;
+pub mod report;
+pub mod rules;
+pub mod schema;
+pub mod secret;
+pub mod source;
+pub mod stack;
+pub mod suggest;
+
+use error::{ConfigError, Diagnostic};
+use report::{Report, ServiceInfo};
+use schema::model::Schema;
+use schema::SchemaSource;
+use source::{ProcessEnv, SourceSpec};
+use stack::{Settings, Stack};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The stack file used when neither `--schema` nor `--config` is given.
+pub const DEFAULT_CONFIG: &str = "envgate.toml";
+
+/// What to check, as the command line (or an embedder) selects it.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub schema: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub services: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    pub no_process_env: bool,
+    /// Settings given as flags; they win over `ENVGATE_*` and `[envgate]`.
+    pub flags: Settings,
+}
+
+/// A service ready to be checked.
+#[derive(Debug, Clone)]
+pub struct PlannedService {
+    pub schema: Schema,
+    pub sources: SourceSpec,
+}
+
+/// Everything a run needs, validated: any problem so far was exit 2.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub services: Vec<PlannedService>,
+    pub profile: Option<String>,
+    pub format: Format,
+    pub color: ColorChoice,
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Loads the stack or schema, resolves the tool settings and the profile, and validates
+/// every schema. `env` is consulted for `ENVGATE_*` settings.
+pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
+    let stack = match (&selection.schema, &selection.config) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::usage(
+                "use either --schema (one service) or --config (a stack), not both",
+            ))
+        }
+        (Some(_), None) => None,
+        (None, Some(config)) => Some(Stack::load(config)?),
+        (None, None) => {
+            let default = Path::new(DEFAULT_CONFIG);
+            if !default.exists() {
+                return Err(ConfigError::usage(
+                    "no envgate.toml in this directory. Check one service with `envgate check --schema FILE`, \
+                     point at a stack with `--config FILE`, or create envgate.toml (see `envgate init` and docs/schema.md)",
+                ));
+            }
+            Some(Stack::load(default)?)
+        }
+    };
+    let settings = resolve_settings(stack.as_ref(), &selection.flags)?;
+    let profile = settings.profile.clone().filter(|p| !p.is_empty());
+
+    let mut services = Vec::new();
+    let mut known_profiles: Vec<String> = stack.as_ref().map(Stack::profiles).unwrap_or_default();
+    match &stack {
+        None => {
+            let path = selection.schema.clone().unwrap_or_default();
+            let source = SchemaSource::load(&path)?;
+            known_profiles.extend(source.profiles());
+            check_profile(profile.as_deref(), &known_profiles)?;
+            let schema = source.resolve(None, profile.as_deref())?;
+            if let Some(unknown) = selection.services.iter().find(|s| **s != schema.service) {
+                return Err(ConfigError::usage(format!(
+                    "unknown service `{unknown}`: {} declares the service `{}`",
+                    path.display(),
+                    schema.service
+                )));
+            }
+            services.push(PlannedService {
+                schema,
+                sources: SourceSpec {
+                    env_files: selection.env_files.clone(),
+                    process_env: !selection.no_process_env,
+                    expand_from_process_env: !selection.no_process_env,
+                },
+            });
+        }
+        Some(stack) => {
+            let all = stack.services(profile.as_deref())?;
+            for wanted in &selection.services {
+                if !all.iter().any(|s| &s.name == wanted) {
+                    let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+                    let mut msg = format!(
+                        "unknown service `{wanted}`; {} defines: {}",
+                        stack.path.display(),
+                        names.join(", ")
+                    );
+                    if let Some(best) = suggest::closest(wanted, names.iter().copied()) {
+                        msg.push_str(&format!(" (did you mean `{best}`?)"));
+                    }
+                    return Err(ConfigError::usage(msg));
+                }
+            }
+            let selected: Vec<_> = all
+                .into_iter()
+                .filter(|s| selection.services.is_empty() || selection.services.contains(&s.name))
+                .collect();
+            // Several services may share one schema file: load it once.
+            let mut sources: HashMap<PathBuf, SchemaSource> = HashMap::new();
+            let mut diags: Vec<Diagnostic> = Vec::new();
+            for svc in &selected {
+                if !sources.contains_key(&svc.schema) {
+                    match SchemaSource::load(&svc.schema) {
+                        Ok(s) => {
+                            sources.insert(svc.schema.clone(), s);
+                        }
+                        Err(e) => diags.extend(e.diagnostics),
+                    }
+                }
+            }
+            if !diags.is_empty() {
+                return Err(diags.into());
+            }
+            for s in sources.values() {
+                known_profiles.extend(s.profiles());
+            }
+            check_profile(profile.as_deref(), &known_profiles)?;
+            for svc in selected {
+                let Some(source) = sources.get(&svc.schema) else {
+                    continue;
+                };
+                match source.resolve(Some(&svc.name), profile.as_deref()) {
+                    Ok(schema) => {
+                        let mut env_files = svc.env_files.clone();
+                        env_files.extend(selection.env_files.iter().cloned());
+                        services.push(PlannedService {
+                            schema,
+                            sources: SourceSpec {
+                                env_files,
+                                process_env: svc.process_env && !selection.no_process_env,
+                                expand_from_process_env: !selection.no_process_env,
+                            },
+                        });
+                    }
+                    Err(e) => diags.extend(e.diagnostics),
+                }
+            }
+            if !diags.is_empty() {
+                diags.dedup();
+                return Err(diags.into());
+            }
+        }
+    }
+
+    let format = match settings.format.as_deref() {
+        None | Some("human") => Format::Human,
+        Some("json") => Format::Json,
+        Some(other) => {
+            return Err(ConfigError::usage(format!(
+                "unknown format `{other}` (formats: human, json)"
+            )));
+        }
+    };
+    let color = match settings.color.as_deref() {
+        None | Some("auto") => ColorChoice::Auto,
+        Some("always") => ColorChoice::Always,
+        Some("never") => ColorChoice::Never,
+        Some(other) => {
+            return Err(ConfigError::usage(format!(
+                "unknown color choice `{other}` (auto, always, never)"
+            )))
+        }
+    };
+    Ok(Plan {
+        services,
+        profile,
+        format,
+        color,
+        strict: settings.strict.unwrap_or(false),
+    })
+}
+
+fn check_profile(profile: Option<&str>, known: &[String]) -> Result<(), ConfigError> {
+    let Some(p) = profile else { return Ok(()) };
+    if known.iter().any(|k| k == p) {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = known.iter().map(String::as_str).collect();
+    known.sort_unstable();
+    known.dedup();
+    let mut msg = if known.is_empty() {
+        format!("unknown profile `{p}`: the stack and its schemas define no profiles")
+    } else {
+        format!(
+            "unknown profile `{p}`; known profiles: {}",
+            known.join(", ")
+        )
+    };
+    if let Some(best) = suggest::closest(p, known.iter().copied()) {
+        msg.push_str(&format!(" (did you mean `{best}`?)"));
+    }
+    Err(ConfigError::usage(msg))
+}
+
+/// `[envgate]` in the stack file, then `ENVGATE_*` variables, then flags: figment layers
+/// them and remembers which one supplied a bad value.
+fn resolve_settings(stack: Option<&Stack>, flags: &Settings) -> Result<Settings, ConfigError> {
+    use figment::providers::{Env, Serialized};
+    let mut fig = figment::Figment::new();
+    if let Some(stack) = stack {
+        fig = fig.merge(stack.settings_figment());
+    }
+    fig = fig
+        .merge(Env::prefixed("ENVGATE_").only(&["format", "profile", "strict", "color"]))
+        .merge(Serialized::defaults(flags));
+    fig.extract::<Settings>().map_err(|e| {
+        let from = e
+            .metadata
+            .as_ref()
+            .map_or_else(String::new, |m| format!(" (from {})", m.name));
+        let key = e.path.join(".");
+        ConfigError::usage(format!("invalid tool setting `{key}`{from}: {}", e.kind))
+    })
+}
+
+/// Gathers every planned service's values and checks them.
+pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
+    let mut findings = Vec::new();
+    let mut vars = Vec::new();
+    let mut infos = Vec::new();
+    for svc in &plan.services {
+        let gathered = source::gather(&svc.sources, env, cwd);
+        let result = check::check_service(&svc.schema, &gathered, plan.profile.as_deref());
+        findings.extend(result.findings);
+        vars.extend(result.vars);
+        infos.push(ServiceInfo {
+            name: svc.schema.service.clone(),
+            schema: svc.schema.path.clone(),
+        });
+    }
+    Report::new(
+        infos,
+        findings,
+        vars,
+        Vec::new(),
+        plan.profile.clone(),
+        plan.strict,
+    )
+}

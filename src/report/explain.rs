@@ -1,0 +1,102 @@
+//! `envgate explain`: one table per service, a row per variable: status, source, and the
+//! value itself only when it is not sensitive (otherwise length, character classes,
+//! whitespace facts and fingerprint).
+
+use super::human::Palette;
+use super::Report;
+use crate::rules::Severity;
+use owo_colors::Style;
+use std::io::{self, Write};
+
+pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette) -> io::Result<()> {
+    let mut first = true;
+    for service in &report.services {
+        let rows: Vec<_> = report
+            .vars
+            .iter()
+            .filter(|v| v.service == service.name && (only.is_empty() || only.contains(&v.name)))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        if !first {
+            writeln!(out)?;
+        }
+        first = false;
+        writeln!(
+            out,
+            "{}  {}",
+            p.paint(&service.name, p.bold()),
+            p.paint(&format!("({})", service.schema.display()), p.dim())
+        )?;
+        let source_text = |v: &super::VarReport| {
+            v.source
+                .as_ref()
+                .map_or_else(|| "-".to_string(), ToString::to_string)
+        };
+        let w_name = rows.iter().map(|v| v.name.len()).max().unwrap_or(0).max(8);
+        let w_status = 7;
+        let w_source = rows
+            .iter()
+            .map(|v| source_text(v).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        writeln!(
+            out,
+            "  {}",
+            p.paint(
+                &format!(
+                    "{:<w_name$}  {:<w_status$}  {:<w_source$}  VALUE",
+                    "VARIABLE", "STATUS", "SOURCE"
+                ),
+                p.dim()
+            )
+        )?;
+        for v in &rows {
+            let style = match v.status.as_str() {
+                "ok" => Style::new().green(),
+                "warning" => p.severity(Severity::Warning),
+                "unset" => p.dim(),
+                _ => p.severity(Severity::Error),
+            };
+            let detail = v.detail.clone().unwrap_or_else(|| "-".into());
+            writeln!(
+                out,
+                "  {:<w_name$}  {}  {:<w_source$}  {detail}",
+                v.name,
+                p.paint(&format!("{:<w_status$}", v.status), style),
+                source_text(v)
+            )?;
+        }
+        let findings: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.service == service.name
+                    && f.var
+                        .as_ref()
+                        .is_some_and(|n| rows.iter().any(|r| &r.name == n))
+            })
+            .collect();
+        if !findings.is_empty() {
+            writeln!(out)?;
+            for f in findings {
+                writeln!(
+                    out,
+                    "  {} {}  {}",
+                    p.paint(f.severity.as_str(), p.severity(f.severity)),
+                    p.paint(f.code.as_str(), p.bold()),
+                    f.message
+                )?;
+                if let Some(h) = &f.hint {
+                    writeln!(out, "      {} {h}", p.paint("hint:", Style::new().cyan()))?;
+                }
+            }
+        }
+    }
+    if first {
+        writeln!(out, "no declared variable matches {}", only.join(", "))?;
+    }
+    Ok(())
+}

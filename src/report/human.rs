@@ -1,0 +1,204 @@
+//! The human report: grouped by service, one aligned line per finding with its source, the
+//! hint under it, a summary line per service and a verdict.
+
+use super::Report;
+use crate::finding::Finding;
+use crate::rules::Severity;
+use owo_colors::{OwoColorize as _, Style};
+use std::io::{self, Write};
+
+/// Colours on or off; the caller decides (terminal, `--color`, `NO_COLOR`).
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    pub color: bool,
+}
+
+impl Palette {
+    pub fn paint(self, text: &str, style: Style) -> String {
+        if self.color {
+            text.style(style).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn severity(self, s: Severity) -> Style {
+        match s {
+            Severity::Error => Style::new().red().bold(),
+            Severity::Warning => Style::new().yellow().bold(),
+            Severity::Info => Style::new().blue(),
+        }
+    }
+
+    pub fn dim(self) -> Style {
+        Style::new().dimmed()
+    }
+
+    pub fn bold(self) -> Style {
+        Style::new().bold()
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Result<()> {
+    let p = palette;
+    let mut header = String::from("envgate check");
+    if let Some(profile) = &report.profile {
+        header.push_str(&format!(" · profile {profile}"));
+    }
+    header.push_str(&format!(" · {}", plural(report.services.len(), "service")));
+    if report.strict {
+        header.push_str(" · strict");
+    }
+    writeln!(out, "{}", p.paint(&header, p.dim()))?;
+
+    for service in &report.services {
+        let findings: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.service == service.name)
+            .collect();
+        let nvars = report
+            .vars
+            .iter()
+            .filter(|v| v.service == service.name)
+            .count();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {}",
+            p.paint(&service.name, p.bold()),
+            p.paint(&format!("({})", service.schema.display()), p.dim())
+        )?;
+        if findings.is_empty() {
+            writeln!(
+                out,
+                "  {} {}",
+                p.paint("✔", Style::new().green()),
+                plural(nvars, "variable") + " ok"
+            )?;
+            continue;
+        }
+        let code_width = findings
+            .iter()
+            .map(|f| f.code.as_str().len())
+            .max()
+            .unwrap_or(0);
+        let indent = 2 + 7 + 2 + code_width + 2;
+        for f in &findings {
+            let sev = format!("{:<7}", f.severity.as_str());
+            let code = format!("{:<code_width$}", f.code.as_str());
+            write!(
+                out,
+                "  {}  {}  {}",
+                p.paint(&sev, p.severity(f.severity)),
+                p.paint(&code, p.bold()),
+                f.message
+            )?;
+            if let Some(source) = &f.source {
+                write!(out, "  {}", p.paint(&format!("at {source}"), p.dim()))?;
+            }
+            writeln!(out)?;
+            if let Some(hint) = &f.hint {
+                writeln!(
+                    out,
+                    "{:indent$}{} {hint}",
+                    "",
+                    p.paint("hint:", Style::new().cyan())
+                )?;
+            }
+            for r in &f.related {
+                let at = r
+                    .source
+                    .as_ref()
+                    .map(|s| format!(" at {s}"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:indent$}{} {}.{}{at}",
+                    "",
+                    p.paint("see:", Style::new().cyan()),
+                    r.service,
+                    r.var
+                )?;
+            }
+        }
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let warnings = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count();
+        let mut parts = Vec::new();
+        if errors > 0 {
+            parts.push(p.paint(&plural(errors, "error"), p.severity(Severity::Error)));
+        }
+        if warnings > 0 {
+            parts.push(p.paint(&plural(warnings, "warning"), p.severity(Severity::Warning)));
+        }
+        let infos = findings.len() - errors - warnings;
+        if infos > 0 {
+            parts.push(plural(infos, "note"));
+        }
+        writeln!(
+            out,
+            "  {}",
+            p.paint(&format!("{}: ", service.name), p.dim())
+                + &parts.join(", ")
+                + &p.paint(
+                    &format!(" · {} checked", plural(nvars, "variable")),
+                    p.dim()
+                )
+        )?;
+    }
+
+    writeln!(out)?;
+    let s = &report.summary;
+    let failing = report
+        .services
+        .iter()
+        .filter(|svc| {
+            report.findings.iter().any(|f| {
+                f.service == svc.name
+                    && (f.severity == Severity::Error
+                        || (report.strict && f.severity == Severity::Warning))
+            })
+        })
+        .count();
+    let scope = format!(
+        "{}, {}",
+        plural(s.services, "service"),
+        plural(s.vars, "variable")
+    );
+    let verdict = if report.ok {
+        let mark = p.paint("✔ ready", Style::new().green().bold());
+        if s.warnings > 0 {
+            format!(
+                "{mark}: {scope}, no errors, {}",
+                plural(s.warnings, "warning")
+            )
+        } else {
+            format!("{mark}: {scope}, no problems")
+        }
+    } else {
+        let mark = p.paint("✖ not ready", Style::new().red().bold());
+        let strict = if report.strict && s.errors == 0 {
+            " (--strict: warnings fail)"
+        } else {
+            ""
+        };
+        format!(
+            "{mark}{strict}: {}, {} in {} of {}",
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+            failing,
+            scope
+        )
+    };
+    writeln!(out, "{verdict}")
+}

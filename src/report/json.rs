@@ -1,0 +1,9 @@
+//! The JSON report (SPEC section 6): one object, field for field as documented there.
+
+use super::Report;
+use std::io::{self, Write};
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,103 @@
+//! Reports: the data every renderer shares, and one renderer per format. Renderers write to
+//! any `io::Write`; whether to colour is the caller's decision.
+
+pub mod explain;
+pub mod human;
+pub mod json;
+
+use crate::finding::{Finding, SourceRef};
+use crate::rules::Severity;
+use serde::Serialize;
+
+/// JSON report format version (SPEC section 6).
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub ok: bool,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub vars: Vec<VarReport>,
+    pub checks: Vec<RuleCheck>,
+    /// Services in check order, with their schema files (for the human report).
+    #[serde(skip)]
+    pub services: Vec<ServiceInfo>,
+    #[serde(skip)]
+    pub profile: Option<String>,
+    #[serde(skip)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub schema: std::path::PathBuf,
+}
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub services: usize,
+    pub vars: usize,
+}
+
+/// One declared variable of one service: its status and where its value came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct VarReport {
+    pub service: String,
+    pub name: String,
+    /// `ok`, `warning`, `error`, `missing` (required, absent) or `unset` (optional, absent).
+    pub status: String,
+    pub source: Option<SourceRef>,
+    /// `sha256:` + 12 hex digits, for every present value, sensitive or not.
+    pub fingerprint: Option<String>,
+    #[serde(skip)]
+    pub sensitive: bool,
+    /// For `explain`: the value when not sensitive (URL passwords masked), else its length,
+    /// character classes, whitespace facts and fingerprint.
+    #[serde(skip)]
+    pub detail: Option<String>,
+}
+
+/// One cross-service rule evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCheck {
+    pub rule: String,
+    pub services: Vec<String>,
+    pub ok: bool,
+}
+
+impl Report {
+    pub fn new(
+        services: Vec<ServiceInfo>,
+        findings: Vec<Finding>,
+        vars: Vec<VarReport>,
+        checks: Vec<RuleCheck>,
+        profile: Option<String>,
+        strict: bool,
+    ) -> Self {
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        let summary = Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            services: services.len(),
+            vars: vars.len(),
+        };
+        let ok = summary.errors == 0 && (!strict || summary.warnings == 0);
+        Self {
+            version: REPORT_VERSION,
+            ok,
+            summary,
+            findings,
+            vars,
+            checks,
+            services,
+            profile,
+            strict,
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! Checks that run on every present value before its type checks (SPEC section 4):
+//! whitespace, quotes, unexpanded references, placeholders, line breaks, weak secrets.
+
+use super::types::Problem;
+use super::Code;
+use crate::secret::char_name;
+
+/// Runs the hygiene checks. `sensitive` enables the placeholder and weak-secret checks.
+pub fn check(text: &str, sensitive: bool) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let pem = is_pem(text);
+    if let Some(p) = surrounding_whitespace(text, pem) {
+        out.push(p);
+    }
+    if let Some(p) = surrounding_quotes(text) {
+        out.push(p);
+    }
+    if let Some(p) = unexpanded_reference(text) {
+        out.push(p);
+    }
+    if !pem && text.trim_end_matches(['\n', '\r']).contains('\n') && !is_json(text) {
+        let lines = text.trim_end_matches(['\n', '\r']).lines().count();
+        out.push(
+            Problem::new(
+                Code::EmbeddedNewline,
+                format!("contains line breaks ({lines} lines)"),
+            )
+            .hint("was it wrapped by base64? Write it on one line (base64 -w0)"),
+        );
+    }
+    if sensitive {
+        if let Some(p) = placeholder(text) {
+            out.push(p);
+        } else if let Some(p) = weak_secret(text) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A PEM block: its final newline after the `END` line is normal.
+pub fn is_pem(text: &str) -> bool {
+    text.trim_start().starts_with("-----BEGIN ")
+}
+
+fn is_json(text: &str) -> bool {
+    let t = text.trim();
+    (t.starts_with('{') || t.starts_with('['))
+        && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
+}
+
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+fn surrounding_whitespace(text: &str, pem: bool) -> Option<Problem> {
+    let first = text.chars().next().filter(|c| is_blank(*c));
+    let body = if pem {
+        text.strip_suffix('\n')
+            .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t))
+    } else {
+        text
+    };
+    let last = body.chars().last().filter(|c| is_blank(*c));
+    if first.is_none() && last.is_none() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(c) = first {
+        parts.push(format!("starts with {}", char_name(c)));
+    }
+    if let Some(c) = last {
+        let n = body.chars().rev().take_while(|c| is_blank(*c)).count();
+        if n > 1 {
+            let tail: String = body
+                .chars()
+                .rev()
+                .take(n)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .map(char_name)
+                .collect::<Vec<_>>()
+                .join(" ");
+            parts.push(format!("ends with {tail}"));
+        } else {
+            parts.push(format!("ends with {}", char_name(c)));
+        }
+    }
+    let what = parts.join(" and ");
+    let hint = match last {
+        Some('\n') => "created with echo without -n? Write it with printf '%s' or echo -n, or strip the newline",
+        Some('\r') => "the file it came from has Windows (CRLF) line endings: convert it with dos2unix",
+        _ if first.is_some() => "a space after `=`, or a copy-paste with spaces: remove it where the value is written",
+        _ => "remove the trailing whitespace where the value is written",
+    };
+    Some(Problem::new(Code::SurroundingWhitespace, what).hint(hint))
+}
+
+fn surrounding_quotes(text: &str) -> Option<Problem> {
+    let first = text.chars().next()?;
+    let last = text.chars().last()?;
+    if text.chars().count() >= 2 && first == last && matches!(first, '"' | '\'' | '`') {
+        let name = match first {
+            '"' => "double quotes",
+            '\'' => "single quotes",
+            _ => "backticks",
+        };
+        return Some(
+            Problem::new(Code::SurroundingQuotes, format!("is wrapped in {name}, which are part of the value"))
+                .hint("a compose `environment:` list entry or `docker run --env-file` keeps quotes literally: remove them there"),
+        );
+    }
+    None
+}
+
+/// A `$NAME`, `${...}`, `$(...)` or backtick span found in a value.
+#[derive(Debug, PartialEq, Eq)]
+struct Reference {
+    start: usize,
+    end: usize,
+    command: bool,
+    /// The variable's name, for `$NAME` / `${NAME...}`.
+    name: Option<String>,
+}
+
+fn find_references(text: &str) -> Vec<Reference> {
+    let bytes = text.as_bytes();
+    let mut refs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'$' if bytes.get(i + 1) == Some(&b'$') => i += 2,
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                if let Some(close) = text[i + 2..].find('}') {
+                    let inner = &text[i + 2..i + 2 + close];
+                    let name: String = inner
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    if is_ref_name(&name) {
+                        refs.push(Reference {
+                            start: i,
+                            end: i + 3 + close,
+                            command: false,
+                            name: Some(name),
+                        });
+                    }
+                    i += 3 + close;
+                } else {
+                    i += 2;
+                }
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                if let Some(close) = text[i + 2..].find(')') {
+                    refs.push(Reference {
+                        start: i,
+                        end: i + 3 + close,
+                        command: true,
+                        name: None,
+                    });
+                    i += 3 + close;
+                } else {
+                    i += 2;
+                }
+            }
+            b'$' => {
+                let name: String = text[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                let after = text[i + 1 + name.len()..].chars().next();
+                // `$Abc` in a random password is not a reference; `$TOKEN` followed by a
+                // non-word character (or the end) is.
+                if is_ref_name(&name) && !after.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                    refs.push(Reference {
+                        start: i,
+                        end: i + 1 + name.len(),
+                        command: false,
+                        name: Some(name.clone()),
+                    });
+                    i += 1 + name.len();
+                } else {
+                    i += 1;
+                }
+            }
+            b'`' => {
+                if let Some(close) = text[i + 1..].find('`') {
+                    if close > 0 {
+                        refs.push(Reference {
+                            start: i,
+                            end: i + 2 + close,
+                            command: true,
+                            name: None,
+                        });
+                    }
+                    i += 2 + close;
+                } else {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    refs
+}
+
+fn is_ref_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && name.chars().any(|c| c.is_ascii_uppercase())
+}
+
+fn unexpanded_reference(text: &str) -> Option<Problem> {
+    let refs = find_references(text);
+    let first = refs.first()?;
+    let trimmed = text.trim();
+    let offset = text.len() - text.trim_start().len();
+    let whole = refs.len() == 1 && first.start == offset && first.end == offset + trimmed.len();
+    let what = match (&first.name, first.command) {
+        (_, true) => String::from("a command substitution that was never run"),
+        (Some(name), false) => format!("a reference to ${name} that was never expanded"),
+        (None, false) => String::from("an unexpanded reference"),
+    };
+    let message = if whole {
+        format!("is {what}")
+    } else {
+        format!("contains {what}")
+    };
+    let hint = if first.command {
+        "envgate and Compose never run commands: run it yourself and store its output"
+    } else {
+        "single quotes, YAML files and `docker run -e` do not expand variables: write the real value, or use double quotes where the shell expands"
+    };
+    let mut p = Problem::new(Code::UnexpandedReference, message).hint(hint);
+    p.warning = !whole;
+    Some(p)
+}
+
+/// True when the whole value is a reference (its checks beyond hygiene are meaningless).
+pub fn is_whole_reference(text: &str) -> bool {
+    unexpanded_reference(text).is_some_and(|p| !p.warning)
+}
+
+/// Lower case without `-`, `_`, `.` and blanks, so spellings compare equal.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.' | ' ' | '\t'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whole placeholder values (compared squashed).
+const PLACEHOLDER_EXACT: &[&str] = &[
+    "secret",
+    "password",
+    "passwd",
+    "example",
+    "dummy",
+    "test",
+    "testing",
+    "insecure",
+    "todo",
+    "fixme",
+    "tbd",
+    "none",
+    "null",
+    "default",
+    "admin",
+    "changeit",
+    "placeholder",
+    "sample",
+    "foo",
+    "foobar",
+    "key",
+    "token",
+    "mysecret",
+    "supersecret",
+    "topsecret",
+    "secretkey",
+    "letmein",
+    "qwerty",
+    "pass",
+    "abc",
+    "value",
+];
+/// Words that start a placeholder value (compared squashed).
+const PLACEHOLDER_PREFIXES: &[&str] = &[
+    "change",
+    "replace",
+    "your",
+    "djangoinsecure",
+    "insecure",
+    "todo",
+    "fixme",
+    "example",
+    "dummy",
+    "placeholder",
+    "sample",
+    "enteryour",
+    "insertyour",
+    "putyour",
+    "setyour",
+    "generate",
+    "xxx",
+];
+/// Words that never occur in a generated secret (compared squashed).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme",
+    "replaceme",
+    "changethis",
+    "neverusethisvalue",
+    "generateanewkey",
+    "donotuse",
+    "notsecure",
+    "supersecret",
+    "secretkeyhere",
+    "yoursecret",
+    "placeholder",
+    "insecure",
+    "example",
+    "dummy",
+];
+/// Well-known values published in popular self-hosting guides and templates.
+const PUBLISHED_VALUES: &[&str] = &[
+    // Supabase self-hosting .env template and CLI defaults.
+    "your-super-secret-jwt-token-with-at-least-32-characters-long",
+    "super-secret-jwt-token-with-at-least-32-characters-long",
+    "your-super-secret-and-long-postgres-password",
+    "this_password_is_insecure_and_should_be_updated",
+    // Appwrite, n8n, Outline and others' sample encryption keys.
+    "your-secret-key",
+    "your-encryption-key",
+];
+
+fn placeholder(text: &str) -> Option<Problem> {
+    let trimmed = text.trim();
+    let squashed = squash(trimmed);
+    let published = PUBLISHED_VALUES
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(trimmed));
+    let angle = trimmed.starts_with('<') && trimmed.ends_with('>');
+    let all_x = squashed.len() >= 3 && squashed.chars().all(|c| c == 'x');
+    let hit = published
+        || angle
+        || all_x
+        || PLACEHOLDER_EXACT.contains(&squashed.as_str())
+        || PLACEHOLDER_PREFIXES.iter().any(|p| squashed.starts_with(p))
+        || PLACEHOLDER_WORDS.iter().any(|w| squashed.contains(w));
+    if !hit {
+        return None;
+    }
+    let message = if published {
+        "is a well-known example value published in setup guides"
+    } else {
+        "looks like a placeholder, not a real secret"
+    };
+    Some(
+        Problem::new(Code::Placeholder, message)
+            .hint("generate a real one, e.g. openssl rand -hex 32"),
+    )
+}
+
+const SEQUENCES: &[&str] = &[
+    "abcdefghijklmnopqrstuvwxyz",
+    "01234567890",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "qwertzuiop",
+    "azertyuiop",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+];
+
+fn weak_secret(text: &str) -> Option<Problem> {
+    let chars: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    let n = chars.len();
+    if n < 2 {
+        return None;
+    }
+    let why = if chars.iter().all(|c| *c == chars[0]) {
+        Some("is one character repeated")
+    } else if let Some(p) = (1..=n / 2)
+        .find(|p| chars.iter().enumerate().all(|(i, c)| *c == chars[i % p]))
+        .filter(|p| *p <= 8)
+    {
+        let _ = p;
+        Some("is a short pattern repeated")
+    } else if n >= 6 && {
+        let steps = chars
+            .windows(2)
+            .filter(|w| {
+                SEQUENCES.iter().any(|s| {
+                    s.contains(&format!("{}{}", w[0], w[1]))
+                        || s.contains(&format!("{}{}", w[1], w[0]))
+                })
+            })
+            .count();
+        steps * 10 >= (n - 1) * 8
+    } {
+        Some("is a keyboard walk or an alphabet/number sequence")
+    } else {
+        let mut distinct: Vec<char> = chars.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        (n >= 8 && distinct.len() <= 3).then_some("uses almost no different characters")
+    }?;
+    Some(
+        Problem::new(Code::WeakSecret, why)
+            .hint("generate a random value, e.g. openssl rand -hex 32"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str, sensitive: bool) -> Vec<(Code, bool)> {
+        check(text, sensitive)
+            .into_iter()
+            .map(|p| (p.code, p.warning))
+            .collect()
+    }
+
+    #[test]
+    fn whitespace_and_quotes() {
+        let p = check("abc\n", false);
+        assert_eq!(p[0].code, Code::SurroundingWhitespace);
+        assert_eq!(p[0].message, "ends with \\n");
+        assert!(p[0].hint.as_deref().unwrap().contains("echo"));
+        assert_eq!(check(" abc", false)[0].message, "starts with a space");
+        assert_eq!(check("abc\r\n", false)[0].message, "ends with \\r \\n");
+        assert_eq!(
+            codes("'abc'", false),
+            vec![(Code::SurroundingQuotes, false)]
+        );
+        assert_eq!(codes("\"", false), vec![]);
+        // PEM's newline after END is normal.
+        assert_eq!(
+            codes(
+                "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n",
+                false
+            ),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn references() {
+        assert_eq!(
+            codes("${TOKEN}", false),
+            vec![(Code::UnexpandedReference, false)]
+        );
+        assert_eq!(
+            codes("$TOKEN", false),
+            vec![(Code::UnexpandedReference, false)]
+        );
+        assert_eq!(
+            codes("$(openssl rand -hex 32)", false),
+            vec![(Code::UnexpandedReference, false)]
+        );
+        assert_eq!(
+            codes("`cat key`", false),
+            vec![
+                (Code::SurroundingQuotes, false),
+                (Code::UnexpandedReference, false)
+            ]
+        );
+        assert_eq!(
+            codes("Bearer ${TOKEN}", false),
+            vec![(Code::UnexpandedReference, true)]
+        );
+        assert_eq!(codes("pa$Word", false), vec![]);
+        assert_eq!(codes("$2b$12$abcdef", false), vec![]);
+        assert_eq!(codes("cost$$100", false), vec![]);
+        assert!(is_whole_reference("${TOKEN}"));
+        assert!(!is_whole_reference("x${TOKEN}"));
+    }
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "changeme",
+            "CHANGE-ME",
+            "generate_a_new_key",
+            "changeEncryptionKey",
+            "your-super-secret-jwt-token-with-at-least-32-characters-long",
+            "<your key here>",
+            "xxxxxxxx",
+            "django-insecure-abc123",
+            "never-use-this-value",
+            "secret",
+            "Test",
+        ] {
+            assert_eq!(
+                codes(p, true).first().map(|c| c.0),
+                Some(Code::Placeholder),
+                "{p}"
+            );
+        }
+        assert_eq!(codes("changeme", false), vec![], "only sensitive values");
+        assert_eq!(
+            codes(
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                true
+            ),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn weak_secrets() {
+        for w in [
+            "aaaaaaaaaaaaaaaa",
+            "abcabcabcabcabc",
+            "qwertyuiop",
+            "1234567890",
+            "abababababab",
+        ] {
+            assert_eq!(
+                codes(w, true).first().map(|c| c.0),
+                Some(Code::WeakSecret),
+                "{w}"
+            );
+        }
+        assert_eq!(codes("q8Zr2LmX0vTn4bYw", true), vec![]);
+    }
+
+    #[test]
+    fn embedded_newlines() {
+        assert_eq!(
+            codes("abc\ndef", false),
+            vec![(Code::EmbeddedNewline, false)]
+        );
+        assert_eq!(codes("{\n\"a\": 1\n}", false), vec![]);
+    }
+}

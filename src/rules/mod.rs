@@ -1,0 +1,8 @@
+//! Finding codes and the checks that produce them, one file per rule family.
+
+pub mod hygiene;
+pub mod presence;
+pub mod registry;
+pub mod types;
+
+pub use registry::{Code, RuleInfo, Severity};

@@ -1,0 +1,211 @@
+//! Presence: which source supplies each variable (name, aliases, `NAME_FILE`, default), and
+//! near-miss suggestions for missing variables.
+
+use super::types::Problem;
+use super::Code;
+use crate::finding::{SourceKind, SourceRef};
+use crate::schema::model::{Schema, VarSpec};
+use crate::secret::Secret;
+use crate::source::{secret_file, Gathered, RawValue};
+
+/// Where a variable's value was found, if anywhere.
+#[derive(Debug)]
+pub enum Resolved {
+    Value {
+        value: Secret,
+        source: SourceRef,
+    },
+    NotUtf8 {
+        source: SourceRef,
+    },
+    /// `NAME_FILE` names a file that cannot be used (the problem is reported).
+    BadFile {
+        source: SourceRef,
+    },
+    Absent,
+}
+
+/// Resolution of one variable, with the findings it raised (`conflicting-sources`,
+/// `deprecated-name`, `unreadable-file`), each with its source.
+pub struct Resolution {
+    pub resolved: Resolved,
+    pub problems: Vec<(Problem, Option<SourceRef>)>,
+}
+
+pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolution {
+    let mut problems = Vec::new();
+    let names = std::iter::once(&spec.name).chain(spec.aliases.iter());
+    for (i, name) in names.enumerate() {
+        let direct = gathered.get(name);
+        let file_var = format!("{name}_FILE");
+        let via_file = gathered.get(&file_var);
+        if direct.is_none() && via_file.is_none() {
+            continue;
+        }
+        if i > 0 {
+            problems.push((
+                Problem::new(
+                    Code::DeprecatedName,
+                    format!("is set under its old name {name}"),
+                )
+                .hint(format!("rename {name} to {}", spec.name)),
+                direct.or(via_file).map(|e| e.source.clone()),
+            ));
+        }
+        if let (Some(d), Some(f)) = (direct, via_file) {
+            problems.push((
+                Problem::new(
+                    Code::ConflictingSources,
+                    format!(
+                        "is set both as {name} ({}) and through {file_var} ({}); {name} is used",
+                        d.source, f.source
+                    ),
+                )
+                .hint(format!("keep only one of {name} and {file_var}")),
+                Some(d.source.clone()),
+            ));
+        }
+        if let Some(entry) = direct {
+            let resolved = match &entry.value {
+                RawValue::Text(s) => Resolved::Value {
+                    value: s.clone(),
+                    source: entry.source.clone(),
+                },
+                RawValue::NotUtf8 => Resolved::NotUtf8 {
+                    source: entry.source.clone(),
+                },
+            };
+            return Resolution { resolved, problems };
+        }
+        if let Some(entry) = via_file {
+            let RawValue::Text(path_text) = &entry.value else {
+                return Resolution {
+                    resolved: Resolved::NotUtf8 {
+                        source: entry.source.clone(),
+                    },
+                    problems,
+                };
+            };
+            let path = crate::paths::clean(&entry.base_dir.join(path_text.expose()));
+            let source = SourceRef {
+                kind: SourceKind::File,
+                path: Some(path.clone()),
+                line: entry.source.line,
+                name: Some(file_var.clone()),
+            };
+            return match secret_file::read(&path) {
+                Ok(text) => Resolution {
+                    resolved: Resolved::Value {
+                        value: Secret::new(text),
+                        source,
+                    },
+                    problems,
+                },
+                Err(reason) => {
+                    problems.push((
+                        Problem::new(
+                            Code::UnreadableFile,
+                            format!(
+                                "cannot be read: {file_var} points at {}, which {reason}",
+                                path.display()
+                            ),
+                        )
+                        .hint(format!(
+                            "{file_var} is set in {}; mount or create the file, or fix the path",
+                            entry.source
+                        )),
+                        Some(source.clone()),
+                    ));
+                    Resolution {
+                        resolved: Resolved::BadFile { source },
+                        problems,
+                    }
+                }
+            };
+        }
+    }
+    if let Some(default) = &spec.default {
+        let source = SourceRef::default_value(&schema.path);
+        return Resolution {
+            resolved: Resolved::Value {
+                value: Secret::new(default.clone()),
+                source,
+            },
+            problems,
+        };
+    }
+    Resolution {
+        resolved: Resolved::Absent,
+        problems,
+    }
+}
+
+/// `did you mean JWT_SECRET (set in .env line 4)?` for a missing variable, from the names
+/// the sources do set that the schema does not claim.
+pub fn near_misses(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Option<String> {
+    let claimed = |n: &str| {
+        schema.vars.iter().any(|v| {
+            let base = n.strip_suffix("_FILE").unwrap_or(n);
+            v.name == n || v.name == base || v.aliases.iter().any(|a| a == n || a == base)
+        })
+    };
+    let target = crate::suggest::normalize(&spec.name);
+    let mut hits: Vec<(usize, &str, &SourceRef)> = gathered
+        .names()
+        .filter(|(n, _)| !claimed(n))
+        .filter_map(|(n, e)| {
+            let base = n.strip_suffix("_FILE").unwrap_or(n);
+            let norm = crate::suggest::normalize(base);
+            let score = if norm == target {
+                Some(0)
+            } else if affix_match(&spec.name.to_ascii_uppercase(), &base.to_ascii_uppercase()) {
+                Some(2)
+            } else {
+                let d = strsim::damerau_levenshtein(&norm, &target);
+                (d <= (target.len() / 5).clamp(1, 3)).then_some(d + 1)
+            };
+            score.map(|s| (s, n, &e.source))
+        })
+        .collect();
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    if hits.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = hits
+        .iter()
+        .take(3)
+        .map(|(_, n, src)| format!("{n} ({})", set_where(src)))
+        .collect();
+    Some(format!("did you mean {}?", list.join(" or ")))
+}
+
+/// `JWT_SECRET` for `JWT_SECRET_KEY`, `APP_JWT_SECRET_KEY` for `JWT_SECRET_KEY`: one name is
+/// the other with whole `_`-separated words added at the start or end.
+fn affix_match(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 4
+        && short != long
+        && ((long.starts_with(short) && long[short.len()..].starts_with('_'))
+            || (long.ends_with(short) && long[..long.len() - short.len()].ends_with('_')))
+}
+
+fn set_where(src: &SourceRef) -> String {
+    match (src.kind, &src.path, src.line) {
+        (SourceKind::Dotenv, Some(p), Some(l)) => format!("set in {} line {l}", p.display()),
+        (SourceKind::Env, _, _) => "set in the environment".into(),
+        _ => format!("set in {src}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn affixes() {
+        assert!(affix_match("JWT_SECRET_KEY", "JWT_SECRET"));
+        assert!(affix_match("JWT_SECRET_KEY", "APP_JWT_SECRET_KEY"));
+        assert!(!affix_match("JWT_SECRET_KEY", "JWT_SECRETS"));
+        assert!(!affix_match("KEY", "API_KEY"));
+    }
+}

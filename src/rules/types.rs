@@ -1,0 +1,595 @@
+//! Type checks (SPEC section 3): string, secret, url, int, port, bool, enum, duration, json.
+//! Messages show a value only when the variable is not sensitive (URLs with `***` for the
+//! password).
+
+use super::Code;
+use crate::schema::model::{Credentials, Encoding, TextRules, UrlRules, VarKind, VarSpec};
+use crate::secret::{mask_url, Secret};
+use std::time::Duration;
+
+/// A problem with one value, before it is given a service, variable and source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: Code,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Reported as a warning whatever the code's default (a partial `unexpanded-reference`).
+    pub warning: bool,
+}
+
+impl Problem {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: None,
+            warning: false,
+        }
+    }
+
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// How a value may be quoted in a message: never for a sensitive variable.
+fn shown(spec: &VarSpec, value: &str) -> Option<String> {
+    if spec.sensitive {
+        return None;
+    }
+    if matches!(spec.kind, VarKind::Url(_)) {
+        return mask_url(value).or_else(|| (!value.contains('@')).then(|| value.to_string()));
+    }
+    Some(value.to_string())
+}
+
+fn quoted(spec: &VarSpec, value: &str) -> String {
+    shown(spec, value).map_or_else(|| "the value".to_string(), |v| format!("`{v}`"))
+}
+
+/// Runs the type's checks; every failing check is reported.
+pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
+    let text = value.expose();
+    let mut out = Vec::new();
+    match &spec.kind {
+        VarKind::String(rules) | VarKind::Secret(rules) => check_text(spec, rules, text, &mut out),
+        VarKind::Url(rules) => check_url(spec, rules, text, &mut out),
+        VarKind::Int { min, max } => match text.parse::<i64>() {
+            Ok(n) => check_range(spec, n, *min, *max, &mut out),
+            Err(_) => out.push(Problem::new(
+                Code::InvalidValue,
+                format!("{} is not an integer", quoted(spec, text)),
+            )),
+        },
+        VarKind::Port { min, max } => match text.parse::<i64>() {
+            Ok(n) if (1..=65535).contains(&n) => check_range(spec, n, *min, *max, &mut out),
+            Ok(n) => out.push(
+                Problem::new(Code::OutOfRange, format!("port {n} is outside 1..=65535"))
+                    .hint("a TCP port is a whole number from 1 to 65535"),
+            ),
+            Err(_) => out.push(Problem::new(
+                Code::InvalidValue,
+                format!("{} is not a port number", quoted(spec, text)),
+            )),
+        },
+        VarKind::Bool => {
+            if parse_bool(text).is_none() {
+                out.push(
+                    Problem::new(
+                        Code::InvalidValue,
+                        format!("{} is not a boolean", quoted(spec, text)),
+                    )
+                    .hint("use true/false, 1/0, yes/no or on/off (any case)"),
+                );
+            }
+        }
+        VarKind::Enum {
+            values,
+            case_sensitive,
+        } => {
+            let ok = values.iter().any(|v| {
+                if *case_sensitive {
+                    v == text
+                } else {
+                    v.eq_ignore_ascii_case(text)
+                }
+            });
+            if !ok {
+                let mut p = Problem::new(
+                    Code::InvalidValue,
+                    format!("{} is not one of {}", quoted(spec, text), values.join(", ")),
+                );
+                if let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(text)) {
+                    p = p.hint(format!("values are case-sensitive: did you mean {v}?"));
+                } else if !spec.sensitive {
+                    if let Some(best) =
+                        crate::suggest::closest(text, values.iter().map(String::as_str))
+                    {
+                        p = p.hint(format!("did you mean {best}?"));
+                    }
+                }
+                out.push(p);
+            }
+        }
+        VarKind::Duration { min, max } => match parse_duration(text) {
+            Some(d) => {
+                if min.is_some_and(|m| d < m) || max.is_some_and(|m| d > m) {
+                    out.push(Problem::new(
+                        Code::OutOfRange,
+                        format!(
+                            "{} is outside {}",
+                            quoted(spec, text),
+                            range_text(min.map(fmt_duration), max.map(fmt_duration))
+                        ),
+                    ));
+                }
+            }
+            None => out.push(
+                Problem::new(
+                    Code::InvalidValue,
+                    format!("{} is not a duration", quoted(spec, text)),
+                )
+                .hint("write a number with a unit: 250ms, 30s, 5m, 1h30m"),
+            ),
+        },
+        VarKind::Json => {
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                out.push(Problem::new(
+                    Code::InvalidValue,
+                    format!(
+                        "is not valid JSON (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn check_range(spec: &VarSpec, n: i64, min: Option<i64>, max: Option<i64>, out: &mut Vec<Problem>) {
+    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+        let what = if spec.sensitive {
+            "the value".to_string()
+        } else {
+            n.to_string()
+        };
+        out.push(Problem::new(
+            Code::OutOfRange,
+            format!(
+                "{what} is outside {}",
+                range_text(min.map(|m| m.to_string()), max.map(|m| m.to_string()))
+            ),
+        ));
+    }
+}
+
+fn range_text(min: Option<String>, max: Option<String>) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!("{a}..={b}"),
+        (Some(a), None) => format!("the minimum {a}"),
+        (None, Some(b)) => format!("the maximum {b}"),
+        (None, None) => String::from("its range"),
+    }
+}
+
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// `30s`, `5m`, `1h30m`, `250ms` (humantime's grammar, which also accepts `1h 30m`).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    if text.is_empty() || text.trim() != text {
+        return None;
+    }
+    humantime::parse_duration(text).ok()
+}
+
+fn fmt_duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn check_text(spec: &VarSpec, rules: &TextRules, text: &str, out: &mut Vec<Problem>) {
+    let len = text.chars().count();
+    let generate = if spec.sensitive {
+        Some("generate one with: openssl rand -hex 32")
+    } else {
+        None
+    };
+    if let Some(exact) = rules.length {
+        if len != exact {
+            let code = if len < exact {
+                Code::TooShort
+            } else {
+                Code::TooLong
+            };
+            out.push(Problem::new(
+                code,
+                format!(
+                    "is {}; must be exactly {}",
+                    plural(len, "character"),
+                    plural(exact, "character")
+                ),
+            ));
+        }
+    }
+    if let Some(min) = rules.min_length {
+        if len < min {
+            let mut p = Problem::new(
+                Code::TooShort,
+                format!(
+                    "is {}; must be at least {}",
+                    plural(len, "character"),
+                    plural(min, "character")
+                ),
+            );
+            if let Some(g) = generate {
+                p = p.hint(g);
+            }
+            out.push(p);
+        }
+    }
+    if let Some(max) = rules.max_length {
+        if len > max {
+            out.push(Problem::new(
+                Code::TooLong,
+                format!(
+                    "is {}; must be at most {}",
+                    plural(len, "character"),
+                    plural(max, "character")
+                ),
+            ));
+        }
+    }
+    if let Some(pattern) = &rules.pattern {
+        if !pattern.regex.is_match(text) {
+            let mut p = Problem::new(
+                Code::PatternMismatch,
+                format!("does not match the pattern `{}`", pattern.source),
+            );
+            if let Some(example) = &spec.example {
+                p = p.hint(format!("expected something like `{example}`"));
+            }
+            out.push(p);
+        }
+    }
+    if let Some(values) = &rules.values {
+        if !values.iter().any(|v| v == text) {
+            out.push(Problem::new(
+                Code::InvalidValue,
+                format!("{} is not one of {}", quoted(spec, text), values.join(", ")),
+            ));
+        }
+    }
+    if let Some(encoding) = rules.encoding {
+        match decode(encoding, text) {
+            None => out.push(
+                Problem::new(
+                    Code::InvalidEncoding,
+                    format!("is not valid {}", encoding.name()),
+                )
+                .hint(encoding_hint(encoding, text)),
+            ),
+            Some(n) => {
+                if let Some(exact) = rules.bytes {
+                    if n != exact {
+                        let code = if n < exact {
+                            Code::TooShort
+                        } else {
+                            Code::TooLong
+                        };
+                        out.push(Problem::new(
+                            code,
+                            format!(
+                                "decodes to {}; must be exactly {}",
+                                plural(n, "byte"),
+                                plural(exact, "byte")
+                            ),
+                        ));
+                    }
+                }
+                if let Some(min) = rules.min_bytes {
+                    if n < min {
+                        out.push(
+                            Problem::new(
+                                Code::TooShort,
+                                format!(
+                                    "decodes to {}; must be at least {}",
+                                    plural(n, "byte"),
+                                    plural(min, "byte")
+                                ),
+                            )
+                            .hint(format!(
+                                "generate one with: openssl rand -{} {min}",
+                                if encoding == Encoding::Hex {
+                                    "hex"
+                                } else {
+                                    "base64"
+                                }
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Decoded length, or `None` when the text does not decode. Padding is optional.
+pub fn decode(encoding: Encoding, text: &str) -> Option<usize> {
+    use data_encoding::{BASE64URL_NOPAD, BASE64_NOPAD, HEXLOWER_PERMISSIVE};
+    let bytes = match encoding {
+        Encoding::Hex => HEXLOWER_PERMISSIVE.decode(text.as_bytes()),
+        Encoding::Base64 => BASE64_NOPAD.decode(text.trim_end_matches('=').as_bytes()),
+        Encoding::Base64Url => BASE64URL_NOPAD.decode(text.trim_end_matches('=').as_bytes()),
+    };
+    bytes.ok().map(|b| b.len())
+}
+
+fn encoding_hint(encoding: Encoding, text: &str) -> String {
+    match encoding {
+        Encoding::Base64 if text.contains(['-', '_']) => {
+            "it contains - or _: is it base64url rather than base64?".into()
+        }
+        Encoding::Base64Url if text.contains(['+', '/']) => {
+            "it contains + or /: is it base64 rather than base64url?".into()
+        }
+        Encoding::Hex => "hex uses only 0-9 and a-f, two digits per byte".into(),
+        _ => format!(
+            "expected {} text, e.g. from `openssl rand -base64 32`",
+            encoding.name()
+        ),
+    }
+}
+
+fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem>) {
+    let url = match url::Url::parse(text) {
+        Ok(u) => u,
+        Err(e) => {
+            let mut p = Problem::new(Code::InvalidUrl, format!("is not a valid URL ({e})"));
+            if password_needs_encoding(text) {
+                p = p.hint("the password seems to contain @, /, # or %: percent-encode it (@ as %40, / as %2F, # as %23, % as %25)");
+            } else if !text.contains("://") {
+                p = p.hint("write a full URL with a scheme, e.g. http://auth:8081");
+            }
+            out.push(p);
+            return;
+        }
+    };
+    let scheme = url.scheme();
+    if let Some(schemes) = &rules.schemes {
+        if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            let mut p = Problem::new(
+                Code::UrlScheme,
+                format!(
+                    "uses the scheme `{scheme}`; expected {}",
+                    schemes.join(" or ")
+                ),
+            );
+            if let Some(async_form) = schemes
+                .iter()
+                .find(|s| s.starts_with(scheme) && s.contains('+'))
+            {
+                p = p.hint(format!(
+                    "the app needs the `{async_form}` driver form: write {async_form}://... instead of {scheme}://..."
+                ));
+            } else if scheme == "http" && schemes.iter().any(|s| s == "https") {
+                p = p.hint("use https:// here");
+            }
+            out.push(p);
+        }
+    }
+    let host = url.host_str().unwrap_or("");
+    if rules.require_host && host.is_empty() {
+        out.push(Problem::new(
+            Code::InvalidUrl,
+            format!("{} has no host", quoted(spec, text)),
+        ));
+    }
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    if rules.forbid_hosts.iter().any(|h| {
+        h.trim_start_matches('[')
+            .trim_end_matches(']')
+            .eq_ignore_ascii_case(bare_host)
+    }) && !host.is_empty()
+    {
+        out.push(
+            Problem::new(Code::UrlHostForbidden, format!("points at `{host}`, which is not allowed here"))
+                .hint("inside a container, localhost is the container itself: use the address the service has in the stack (its service name, e.g. http://auth:8081)"),
+        );
+    }
+    let has_credentials = !url.username().is_empty() || url.password().is_some();
+    match rules.credentials {
+        Credentials::Forbid if has_credentials => out.push(
+            Problem::new(
+                Code::UrlCredentials,
+                "contains credentials, which are not allowed here",
+            )
+            .hint("move the user and password to their own secret variables"),
+        ),
+        Credentials::Require if !has_credentials => out.push(
+            Problem::new(
+                Code::UrlCredentials,
+                "has no user or password, which this URL needs",
+            )
+            .hint("write scheme://user:password@host/..."),
+        ),
+        _ => {}
+    }
+}
+
+/// True when the would-be user-info of a URL holds characters that must be percent-encoded.
+fn password_needs_encoding(text: &str) -> bool {
+    let Some(rest) = text.split_once("://").map(|(_, r)| r) else {
+        return false;
+    };
+    let Some(at) = rest.rfind('@') else {
+        return false;
+    };
+    let userinfo = &rest[..at];
+    let bad_percent = userinfo.match_indices('%').any(|(i, _)| {
+        let hex = userinfo.get(i + 1..i + 3).unwrap_or("");
+        hex.len() != 2 || !hex.chars().all(|c| c.is_ascii_hexdigit())
+    });
+    userinfo.contains(['@', '/', '#', '?']) || bad_percent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::model::{Pattern, VarSpec};
+
+    fn spec(kind: VarKind) -> VarSpec {
+        VarSpec {
+            name: "X".into(),
+            description: None,
+            kind,
+            required: true,
+            default: None,
+            example: None,
+            hint: None,
+            sensitive: false,
+            aliases: vec![],
+            required_when: vec![],
+            allow: vec![],
+        }
+    }
+
+    fn codes(spec: &VarSpec, v: &str) -> Vec<Code> {
+        check(spec, &Secret::new(v))
+            .into_iter()
+            .map(|p| p.code)
+            .collect()
+    }
+
+    #[test]
+    fn ints_ports_bools() {
+        let int = spec(VarKind::Int {
+            min: Some(1),
+            max: Some(10),
+        });
+        assert_eq!(codes(&int, "5"), vec![]);
+        assert_eq!(codes(&int, "0"), vec![Code::OutOfRange]);
+        assert_eq!(codes(&int, "five"), vec![Code::InvalidValue]);
+        let port = spec(VarKind::Port {
+            min: None,
+            max: None,
+        });
+        assert_eq!(codes(&port, "8080"), vec![]);
+        assert_eq!(codes(&port, "0"), vec![Code::OutOfRange]);
+        assert_eq!(codes(&port, "70000"), vec![Code::OutOfRange]);
+        let b = spec(VarKind::Bool);
+        for ok in ["true", "FALSE", "1", "0", "Yes", "no", "ON", "off"] {
+            assert_eq!(codes(&b, ok), vec![], "{ok}");
+        }
+        assert_eq!(codes(&b, "enabled"), vec![Code::InvalidValue]);
+    }
+
+    #[test]
+    fn durations() {
+        let d = spec(VarKind::Duration {
+            min: Some(Duration::from_secs(1)),
+            max: Some(Duration::from_secs(3600)),
+        });
+        for ok in ["30s", "5m", "1h", "59m", "1500ms"] {
+            assert_eq!(codes(&d, ok), vec![], "{ok}");
+        }
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(codes(&d, "250ms"), vec![Code::OutOfRange]);
+        assert_eq!(codes(&d, "30"), vec![Code::InvalidValue]);
+    }
+
+    #[test]
+    fn text_rules_and_encodings() {
+        let mut rules = TextRules {
+            min_length: Some(4),
+            pattern: Some(Pattern {
+                source: "[a-f0-9]+".into(),
+                regex: regex::Regex::new("^(?:[a-f0-9]+)$").unwrap(),
+            }),
+            ..TextRules::default()
+        };
+        let s = spec(VarKind::String(rules.clone()));
+        assert_eq!(codes(&s, "abc"), vec![Code::TooShort]);
+        assert_eq!(codes(&s, "abcz"), vec![Code::PatternMismatch]);
+        rules = TextRules {
+            encoding: Some(Encoding::Base64),
+            min_bytes: Some(32),
+            ..TextRules::default()
+        };
+        let s = spec(VarKind::Secret(rules));
+        assert_eq!(codes(&s, "c2hvcnQ="), vec![Code::TooShort]);
+        assert_eq!(
+            codes(&s, "c2hvcnQ"),
+            vec![Code::TooShort],
+            "padding optional"
+        );
+        assert_eq!(codes(&s, "not*base64"), vec![Code::InvalidEncoding]);
+        let hex = spec(VarKind::String(TextRules {
+            encoding: Some(Encoding::Hex),
+            bytes: Some(2),
+            ..TextRules::default()
+        }));
+        assert_eq!(codes(&hex, "ABcd"), vec![]);
+        assert_eq!(codes(&hex, "abcdef"), vec![Code::TooLong]);
+    }
+
+    #[test]
+    fn urls() {
+        let rules = UrlRules {
+            schemes: Some(vec!["postgresql+asyncpg".into()]),
+            require_host: true,
+            forbid_hosts: vec!["localhost".into(), "::1".into()],
+            credentials: Credentials::Allow,
+        };
+        let u = spec(VarKind::Url(rules));
+        assert_eq!(codes(&u, "postgresql+asyncpg://app:pw@db:5432/app"), vec![]);
+        let problems = check(&u, &Secret::new("postgresql://app:pw@db/app"));
+        assert_eq!(problems[0].code, Code::UrlScheme);
+        assert!(problems[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("postgresql+asyncpg"));
+        assert_eq!(
+            codes(&u, "postgresql+asyncpg://localhost/app"),
+            vec![Code::UrlHostForbidden]
+        );
+        assert_eq!(
+            codes(&u, "postgresql+asyncpg://[::1]/app"),
+            vec![Code::UrlHostForbidden]
+        );
+        let problems = check(&u, &Secret::new("postgresql+asyncpg://app:p/ss@db/app"));
+        assert_eq!(problems[0].code, Code::InvalidUrl);
+        assert!(problems[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("percent-encode"));
+        // The message never shows the password.
+        assert!(!problems[0].message.contains("p/ss"));
+    }
+
+    #[test]
+    fn enum_suggests_case() {
+        let e = spec(VarKind::Enum {
+            values: vec!["HS256".into(), "RS256".into()],
+            case_sensitive: true,
+        });
+        let p = check(&e, &Secret::new("hs256"));
+        assert_eq!(p[0].code, Code::InvalidValue);
+        assert!(p[0].hint.as_deref().unwrap().contains("HS256"));
+    }
+}

@@ -1,0 +1,441 @@
+//! Configuration documents (schema and stack files) parsed with positions.
+//!
+//! figment keeps which file each value came from but not where in it; the SPEC wants file,
+//! line and column for every schema or stack error. So each file is parsed here with a
+//! span-keeping parser (`toml`'s `DeTable`, `saphyr`'s marked YAML), turned into a figment
+//! `Dict`, and the position of every key is remembered by its key path. A [`Document`] is a
+//! figment [`Provider`], so includes and profiles are layered by figment as usual.
+
+use crate::error::{ConfigError, Diagnostic};
+use figment::value::{Dict, Map, Num, Tag, Value};
+use figment::{Error as FigmentError, Metadata, Profile, Provider, Source};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Schema and stack files larger than this are refused (they are hand-written).
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One parsed configuration file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub path: PathBuf,
+    pub root: Dict,
+    /// Position of each key, by key path joined with [`PATH_SEP`].
+    positions: HashMap<String, Pos>,
+    format: &'static str,
+}
+
+const PATH_SEP: char = '\u{1f}';
+
+fn join_path<S: AsRef<str>>(path: &[S]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        if i > 0 {
+            out.push(PATH_SEP);
+        }
+        out.push_str(seg.as_ref());
+    }
+    out
+}
+
+impl Document {
+    /// Read and parse a file; the format follows the extension (`.yaml`/`.yml`, `.json`,
+    /// anything else TOML).
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = read_config_text(path)?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let mut doc = Document {
+            path: path.to_path_buf(),
+            root: Dict::new(),
+            positions: HashMap::new(),
+            format: "TOML",
+        };
+        match ext.as_str() {
+            "yaml" | "yml" => {
+                doc.format = "YAML";
+                doc.root = parse_yaml(text, path, &mut doc.positions)?;
+            }
+            "json" => {
+                doc.format = "JSON";
+                doc.root = parse_json(text, path, &mut doc.positions)?;
+            }
+            _ => doc.root = parse_toml(text, path, &mut doc.positions)?,
+        }
+        Ok(doc)
+    }
+
+    /// Position of the key at `path`, or of its nearest ancestor that has one.
+    pub fn position<S: AsRef<str>>(&self, path: &[S]) -> Option<Pos> {
+        (1..=path.len())
+            .rev()
+            .find_map(|n| self.positions.get(&join_path(&path[..n])).copied())
+    }
+
+    /// Position of exactly this key path (no ancestor fallback).
+    pub fn exact_position<S: AsRef<str>>(&self, path: &[S]) -> Option<Pos> {
+        self.positions.get(&join_path(path)).copied()
+    }
+
+    /// A diagnostic at the key `path` of this file.
+    pub fn diagnostic<S: AsRef<str>>(&self, path: &[S], message: impl Into<String>) -> Diagnostic {
+        let pos = self.position(path).unwrap_or(Pos { line: 1, column: 1 });
+        Diagnostic::at(&self.path, pos, message)
+    }
+
+    /// The string value at a top-level key, if any.
+    pub fn top_str(&self, key: &str) -> Option<&str> {
+        match self.root.get(key) {
+            Some(Value::String(_, s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Provider for Document {
+    fn metadata(&self) -> Metadata {
+        Metadata::from(
+            format!("{} file", self.format),
+            Source::File(self.path.clone()),
+        )
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, FigmentError> {
+        Ok(Profile::Default.collect(self.root.clone()))
+    }
+}
+
+/// Reads a configuration file with a size bound; errors name the file.
+pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read as _;
+    let fail = |what: String| ConfigError::single(Diagnostic::file(path, what));
+    let file =
+        std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {}", io_reason(&e))))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| fail(format!("cannot read: {}", io_reason(&e))))?;
+    if meta.is_dir() {
+        return Err(fail("is a directory, not a file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read: {}", io_reason(&e))))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(fail(format!(
+            "is larger than {} MiB",
+            MAX_CONFIG_BYTES / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let pos = offset_to_pos(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        ConfigError::single(Diagnostic::at(path, pos, "is not valid UTF-8"))
+    })
+}
+
+/// A short reason for an I/O error, without the OS error number noise.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn offset_to_pos(text: &str, offset: usize) -> Pos {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    Pos { line, column }
+}
+
+fn parse_toml(
+    text: &str,
+    path: &Path,
+    positions: &mut HashMap<String, Pos>,
+) -> Result<Dict, ConfigError> {
+    use toml::de::{DeTable, DeValue};
+    let table = DeTable::parse(text).map_err(|e| {
+        let pos = e
+            .span()
+            .map_or(Pos { line: 1, column: 1 }, |s| offset_to_pos(text, s.start));
+        let message = e.message().trim().to_string();
+        ConfigError::single(Diagnostic::at(
+            path,
+            pos,
+            format!("invalid TOML: {message}"),
+        ))
+    })?;
+
+    fn convert(
+        value: &DeValue<'_>,
+        text: &str,
+        prefix: &mut Vec<String>,
+        positions: &mut HashMap<String, Pos>,
+    ) -> Value {
+        match value {
+            DeValue::String(s) => Value::from(s.to_string()),
+            DeValue::Integer(i) => {
+                let digits = i.as_str().replace('_', "");
+                match i64::from_str_radix(&digits, i.radix()) {
+                    Ok(n) => Value::Num(Tag::Default, Num::I64(n)),
+                    Err(_) => Value::from(digits),
+                }
+            }
+            DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
+                Ok(n) => Value::Num(Tag::Default, Num::F64(n)),
+                Err(_) => Value::from(f.as_str().to_string()),
+            },
+            DeValue::Boolean(b) => Value::from(*b),
+            DeValue::Datetime(d) => Value::from(d.to_string()),
+            DeValue::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    prefix.push(i.to_string());
+                    positions
+                        .entry(join_path(prefix))
+                        .or_insert_with(|| offset_to_pos(text, item.span().start));
+                    out.push(convert(item.get_ref(), text, prefix, positions));
+                    prefix.pop();
+                }
+                Value::Array(Tag::Default, out)
+            }
+            DeValue::Table(t) => {
+                Value::Dict(Tag::Default, convert_table(t, text, prefix, positions))
+            }
+        }
+    }
+
+    fn convert_table(
+        table: &toml::de::DeTable<'_>,
+        text: &str,
+        prefix: &mut Vec<String>,
+        positions: &mut HashMap<String, Pos>,
+    ) -> Dict {
+        let mut dict = Dict::new();
+        for (key, value) in table {
+            prefix.push(key.get_ref().to_string());
+            positions
+                .entry(join_path(prefix))
+                .or_insert_with(|| offset_to_pos(text, key.span().start));
+            dict.insert(
+                key.get_ref().to_string(),
+                convert(value.get_ref(), text, prefix, positions),
+            );
+            prefix.pop();
+        }
+        dict
+    }
+
+    Ok(convert_table(
+        table.get_ref(),
+        text,
+        &mut Vec::new(),
+        positions,
+    ))
+}
+
+fn parse_yaml(
+    text: &str,
+    path: &Path,
+    positions: &mut HashMap<String, Pos>,
+) -> Result<Dict, ConfigError> {
+    let root = load_marked_yaml(text, path)?;
+    match root {
+        None => Ok(Dict::new()),
+        Some(node) => match yaml_to_value(&node, &mut Vec::new(), positions) {
+            Value::Dict(_, dict) => Ok(dict),
+            _ => Err(ConfigError::single(Diagnostic::at(
+                path,
+                Pos { line: 1, column: 1 },
+                "the document must be a mapping (key: value pairs) at the top level",
+            ))),
+        },
+    }
+}
+
+fn load_marked_yaml<'a>(
+    text: &'a str,
+    path: &Path,
+) -> Result<Option<saphyr::MarkedYaml<'a>>, ConfigError> {
+    use saphyr::LoadableYamlNode as _;
+    let docs = saphyr::MarkedYaml::load_from_str(text).map_err(|e| {
+        let m = e.marker();
+        ConfigError::single(Diagnostic::at(
+            path,
+            Pos {
+                line: m.line(),
+                column: m.col() + 1,
+            },
+            format!("invalid YAML: {}", e.info()),
+        ))
+    })?;
+    Ok(docs.into_iter().next())
+}
+
+fn yaml_to_value(
+    node: &saphyr::MarkedYaml<'_>,
+    prefix: &mut Vec<String>,
+    positions: &mut HashMap<String, Pos>,
+) -> Value {
+    use saphyr::{Scalar, YamlData};
+    match &node.data {
+        YamlData::Value(scalar) => match scalar {
+            Scalar::Null => Value::from(String::new()),
+            Scalar::Boolean(b) => Value::from(*b),
+            Scalar::Integer(i) => Value::Num(Tag::Default, Num::I64(*i)),
+            Scalar::FloatingPoint(f) => Value::Num(Tag::Default, Num::F64(f.into_inner())),
+            Scalar::String(s) => Value::from(s.to_string()),
+        },
+        YamlData::Representation(s, _, _) => Value::from(s.to_string()),
+        YamlData::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                prefix.push(i.to_string());
+                positions
+                    .entry(join_path(prefix))
+                    .or_insert(marker_pos(&item.span.start));
+                out.push(yaml_to_value(item, prefix, positions));
+                prefix.pop();
+            }
+            Value::Array(Tag::Default, out)
+        }
+        YamlData::Mapping(map) => {
+            let mut dict = Dict::new();
+            for (key, value) in map {
+                let name = match &key.data {
+                    YamlData::Value(Scalar::String(s)) | YamlData::Representation(s, _, _) => s.to_string(),
+                    YamlData::Value(Scalar::Integer(i)) => i.to_string(),
+                    YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
+                    _ => String::from("?"),
+                };
+                prefix.push(name.clone());
+                positions
+                    .entry(join_path(prefix))
+                    .or_insert(marker_pos(&key.span.start));
+                dict.insert(name, yaml_to_value(value, prefix, positions));
+                prefix.pop();
+            }
+            Value::Dict(Tag::Default, dict)
+        }
+        YamlData::Tagged(_, inner) => yaml_to_value(inner, prefix, positions),
+        YamlData::Alias(_) | YamlData::BadValue => Value::from(String::new()),
+    }
+}
+
+fn marker_pos(m: &saphyr::Marker) -> Pos {
+    Pos {
+        line: m.line(),
+        column: m.col() + 1,
+    }
+}
+
+fn parse_json(
+    text: &str,
+    path: &Path,
+    positions: &mut HashMap<String, Pos>,
+) -> Result<Dict, ConfigError> {
+    let dict: Dict = serde_json::from_str(text).map_err(|e| {
+        ConfigError::single(Diagnostic::at(
+            path,
+            Pos {
+                line: e.line().max(1),
+                column: e.column().max(1),
+            },
+            format!("invalid JSON: {}", json_reason(&e)),
+        ))
+    })?;
+    // JSON is YAML 1.2: the YAML parser supplies key positions. Should it disagree with a
+    // document serde_json accepted, errors fall back to line 1.
+    if let Ok(Some(node)) = load_marked_yaml(text, path) {
+        let _ = yaml_to_value(&node, &mut Vec::new(), positions);
+    }
+    Ok(dict)
+}
+
+fn json_reason(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_positions_are_key_positions() {
+        let doc = Document::parse(
+            Path::new("s.toml"),
+            "service = \"a\"\n\n[vars.FOO]\ntype = \"string\"\nmin_length = 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            doc.exact_position(&["vars", "FOO", "min_length"]),
+            Some(Pos { line: 5, column: 1 })
+        );
+        assert_eq!(
+            doc.exact_position(&["service"]),
+            Some(Pos { line: 1, column: 1 })
+        );
+    }
+
+    #[test]
+    fn yaml_positions() {
+        let doc = Document::parse(
+            Path::new("s.yaml"),
+            "vars:\n  FOO:\n    type: int\n    min: 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            doc.exact_position(&["vars", "FOO", "min"]),
+            Some(Pos { line: 4, column: 5 })
+        );
+    }
+
+    #[test]
+    fn json_positions() {
+        let doc = Document::parse(
+            Path::new("s.json"),
+            "{\n  \"vars\": {\n    \"FOO\": {\"type\": \"int\"}\n  }\n}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            doc.exact_position(&["vars", "FOO"]),
+            Some(Pos { line: 3, column: 5 })
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let err = Document::parse(Path::new("s.toml"), "a = 1\nb = \n").unwrap_err();
+        assert_eq!(err.diagnostics[0].pos.map(|p| p.line), Some(2));
+        let err = Document::parse(Path::new("s.json"), "{\n  \"a\": ,\n}").unwrap_err();
+        assert_eq!(err.diagnostics[0].pos.map(|p| p.line), Some(2));
+    }
+}

@@ -1,0 +1,683 @@
+//! Schema files (SPEC section 3): loading with includes and profiles, then validation into
+//! the checked [`model::Schema`]. Any problem here is a [`ConfigError`] (exit 2) with file,
+//! line and column.
+
+pub mod document;
+pub mod model;
+pub mod raw;
+
+use crate::error::{ConfigError, Diagnostic};
+use crate::rules::{Code, Severity};
+use document::{Document, Pos};
+use figment::Figment;
+use model::{Credentials, Encoding, Pattern, Schema, TextRules, UrlRules, VarKind, VarSpec};
+use raw::{RawSchema, RawVar, COMMON_ATTRS};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// How deep `include` may nest before it is treated as a mistake.
+const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// A schema file with its includes, layered by figment, before a profile is chosen.
+#[derive(Debug, Clone)]
+pub struct SchemaSource {
+    pub path: PathBuf,
+    /// Includes first (depth-first), this file last: figment merge order, local wins.
+    docs: Vec<Document>,
+    figment: Figment,
+    raw: RawSchema,
+}
+
+impl SchemaSource {
+    /// Reads the file and its includes and checks the structure (unknown keys, wrong types).
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let mut docs = Vec::new();
+        let mut diags = Vec::new();
+        collect_includes(path, None, &mut Vec::new(), &mut docs, &mut diags);
+        if !diags.is_empty() {
+            return Err(diags.into());
+        }
+        let figment = docs.iter().fold(Figment::new(), |f, d| f.merge(d.clone()));
+        let raw: RawSchema = figment
+            .extract()
+            .map_err(|e| figment_error(&e, &docs, &figment, None))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            docs,
+            figment,
+            raw,
+        })
+    }
+
+    /// Profiles this schema defines.
+    pub fn profiles(&self) -> Vec<String> {
+        self.raw.profiles.keys().cloned().collect()
+    }
+
+    /// The checked schema, with `profile`'s overlay applied when this schema defines it.
+    /// `service_name` (the stack's name for the service) wins over the schema's own.
+    pub fn resolve(
+        &self,
+        service_name: Option<&str>,
+        profile: Option<&str>,
+    ) -> Result<Schema, ConfigError> {
+        let profile = profile.filter(|p| self.raw.profiles.contains_key(*p));
+        let (figment, raw) = match profile {
+            Some(p) => {
+                let layered = self
+                    .figment
+                    .clone()
+                    .merge(self.figment.focus(&format!("profiles.{p}")));
+                let raw: RawSchema = layered
+                    .extract()
+                    .map_err(|e| figment_error(&e, &self.docs, &layered, Some(p)))?;
+                (layered, raw)
+            }
+            None => (self.figment.clone(), self.raw.clone()),
+        };
+        let ctx = Locator {
+            docs: &self.docs,
+            figment: &figment,
+            profile,
+        };
+        validate(&raw, &ctx, &self.path, service_name)
+    }
+}
+
+/// Loads includes depth-first, detecting cycles; diagnostics point at the `include` entry.
+fn collect_includes(
+    path: &Path,
+    from: Option<(&Document, usize)>,
+    stack: &mut Vec<PathBuf>,
+    docs: &mut Vec<Document>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let at_include = |message: String| match from {
+        Some((doc, i)) => doc.diagnostic(&["include".to_string(), i.to_string()], message),
+        None => Diagnostic::file(path, message),
+    };
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(start) = stack.iter().position(|p| *p == key) {
+        let mut chain: Vec<String> = stack[start..].iter().map(|p| display_name(p)).collect();
+        chain.push(display_name(&key));
+        diags.push(at_include(format!("include cycle: {}", chain.join(" -> "))));
+        return;
+    }
+    if stack.len() >= MAX_INCLUDE_DEPTH {
+        diags.push(at_include(format!(
+            "includes nest deeper than {MAX_INCLUDE_DEPTH} files"
+        )));
+        return;
+    }
+    let doc = match Document::load(path) {
+        Ok(doc) => doc,
+        Err(e) => {
+            if let Some((parent, i)) = from {
+                for d in e.diagnostics {
+                    diags.push(parent.diagnostic(
+                        &["include".to_string(), i.to_string()],
+                        format!("cannot include {}: {}", path.display(), d.message),
+                    ));
+                }
+            } else {
+                diags.extend(e.diagnostics);
+            }
+            return;
+        }
+    };
+    stack.push(key);
+    let includes: Vec<(usize, Option<String>)> = match doc.root.get("include") {
+        None => Vec::new(),
+        Some(figment::value::Value::Array(_, items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, v.as_str().map(str::to_string)))
+            .collect(),
+        Some(_) => {
+            diags.push(doc.diagnostic(&["include"], "`include` must be a list of file paths"));
+            Vec::new()
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new(""));
+    for (i, inc) in includes {
+        match inc {
+            Some(rel) => collect_includes(
+                &crate::paths::clean(&base.join(rel)),
+                Some((&doc, i)),
+                stack,
+                docs,
+                diags,
+            ),
+            None => diags.push(doc.diagnostic(
+                &["include".to_string(), i.to_string()],
+                "`include` entries must be file paths (strings)",
+            )),
+        }
+    }
+    stack.pop();
+    docs.push(doc);
+}
+
+fn display_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Finds the file and position of a key path in a layered figment.
+pub struct Locator<'a> {
+    pub docs: &'a [Document],
+    pub figment: &'a Figment,
+    pub profile: Option<&'a str>,
+}
+
+impl Locator<'_> {
+    pub fn diag(&self, path: &[&str], message: impl Into<String>) -> Diagnostic {
+        let (file, pos) = self.locate(path);
+        Diagnostic::at(&file, pos, message)
+    }
+
+    fn locate(&self, path: &[&str]) -> (PathBuf, Pos) {
+        locate_in(self.docs, Some(self.figment), self.profile, path)
+    }
+}
+
+fn locate_in(
+    docs: &[Document],
+    figment: Option<&Figment>,
+    profile: Option<&str>,
+    path: &[&str],
+) -> (PathBuf, Pos) {
+    let fallback_pos = Pos { line: 1, column: 1 };
+    // The profile's overlay wins, so look there first.
+    if let Some(p) = profile {
+        let mut prefixed = vec!["profiles", p];
+        prefixed.extend_from_slice(path);
+        for doc in docs.iter().rev() {
+            if let Some(pos) = doc.exact_position(&prefixed) {
+                return (doc.path.clone(), pos);
+            }
+        }
+    }
+    // figment knows which file supplied the value.
+    if let Some(meta) = figment.and_then(|f| f.find_metadata(&path.join("."))) {
+        if let Some(figment::Source::File(file)) = &meta.source {
+            if let Some(doc) = docs.iter().find(|d| &d.path == file) {
+                return (doc.path.clone(), doc.position(path).unwrap_or(fallback_pos));
+            }
+        }
+    }
+    for doc in docs.iter().rev() {
+        if let Some(pos) = doc.exact_position(path) {
+            return (doc.path.clone(), pos);
+        }
+    }
+    for doc in docs.iter().rev() {
+        if let Some(pos) = doc.position(path) {
+            return (doc.path.clone(), pos);
+        }
+    }
+    let last = docs.last().map(|d| d.path.clone()).unwrap_or_default();
+    (last, fallback_pos)
+}
+
+/// Turns figment's extraction errors into positioned diagnostics with our own wording (which
+/// never repeats a value: a `default` may be a secret).
+pub fn figment_error(
+    err: &figment::Error,
+    docs: &[Document],
+    figment: &Figment,
+    profile: Option<&str>,
+) -> ConfigError {
+    use figment::error::Kind;
+    let mut diags = Vec::new();
+    for e in err.clone() {
+        let mut path: Vec<String> = e.path.clone();
+        // figment's path ends with the unknown key itself; messages name its parent.
+        let parent: Vec<String> = match &e.kind {
+            Kind::UnknownField(field, _) if path.last() == Some(field) => {
+                path[..path.len() - 1].to_vec()
+            }
+            _ => path.clone(),
+        };
+        let where_ = describe_key_path(&parent);
+        let message = match &e.kind {
+            Kind::UnknownField(field, expected) => {
+                if path.last() != Some(field) {
+                    path.push(field.clone());
+                }
+                unknown_key_message(field, expected, &where_, figment, &parent)
+            }
+            Kind::MissingField(field) => format!("{where_}is missing `{field}`"),
+            Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
+                format!("{where_}must be {expected}, but is {}", actual_kind(actual))
+            }
+            Kind::InvalidLength(n, expected) => {
+                format!("{where_}has {n} items, expected {expected}")
+            }
+            Kind::UnknownVariant(v, expected) => {
+                format!("{where_}`{v}` is not one of {}", expected.join(", "))
+            }
+            Kind::DuplicateField(f) => format!("{where_}`{f}` is given twice"),
+            _ => format!("{where_}has an invalid value"),
+        };
+        // The metadata names the file that supplied the value; prefer it.
+        let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+        let (file, pos) = match e.metadata.as_ref().and_then(|m| m.source.as_ref()) {
+            Some(figment::Source::File(file)) if profile.is_none() => {
+                match docs.iter().find(|d| &d.path == file) {
+                    Some(doc) => (
+                        doc.path.clone(),
+                        doc.position(&refs).unwrap_or(Pos { line: 1, column: 1 }),
+                    ),
+                    None => locate_in(docs, Some(figment), profile, &refs),
+                }
+            }
+            _ => locate_in(docs, Some(figment), profile, &refs),
+        };
+        diags.push(Diagnostic::at(&file, pos, message));
+    }
+    diags.into()
+}
+
+fn describe_key_path(path: &[String]) -> String {
+    match path {
+        [] => String::new(),
+        [vars, name] if vars == "vars" => format!("variable {name}: "),
+        [vars, name, attr, ..] if vars == "vars" => format!("variable {name}: `{attr}` "),
+        _ => format!("`{}` ", path.join(".")),
+    }
+}
+
+fn unknown_key_message(
+    field: &str,
+    expected: &[&str],
+    where_: &str,
+    figment: &Figment,
+    path: &[String],
+) -> String {
+    // Inside a variable, list the attributes its type accepts rather than serde's union.
+    let allowed: Vec<&str> = match path {
+        [vars, name] if vars == "vars" => {
+            let kind = figment
+                .extract_inner::<String>(&format!("vars.{name}.type"))
+                .unwrap_or_else(|_| "string".into());
+            let specific = model::TYPES
+                .iter()
+                .find(|(t, _)| *t == kind)
+                .map_or(&[][..], |(_, a)| *a);
+            COMMON_ATTRS.iter().chain(specific).copied().collect()
+        }
+        _ => expected.to_vec(),
+    };
+    let all_attrs: Vec<&str> = if path.first().is_some_and(|p| p == "vars") {
+        expected.to_vec()
+    } else {
+        allowed.clone()
+    };
+    let mut msg = if path.first().is_some_and(|p| p == "vars") {
+        format!("{where_}unknown attribute `{field}`")
+    } else if path.is_empty() {
+        format!("unknown key `{field}`")
+    } else {
+        format!("{where_}unknown key `{field}`")
+    };
+    if let Some(best) = crate::suggest::closest(field, all_attrs.iter().copied()) {
+        msg.push_str(&format!("; did you mean `{best}`?"));
+    }
+    msg.push_str(&format!(" (allowed: {})", allowed.join(", ")));
+    msg
+}
+
+fn actual_kind(actual: &figment::error::Actual) -> &'static str {
+    use figment::error::Actual;
+    match actual {
+        Actual::Bool(_) => "a boolean",
+        Actual::Unsigned(_) | Actual::Signed(_) => "an integer",
+        Actual::Float(_) => "a number",
+        Actual::Char(_) | Actual::Str(_) => "a string",
+        Actual::Seq => "a list",
+        Actual::Map => "a table",
+        _ => "something else",
+    }
+}
+
+/// Validation of the layered raw schema into the checked model; every problem is collected.
+fn validate(
+    raw: &RawSchema,
+    ctx: &Locator<'_>,
+    path: &Path,
+    service_name: Option<&str>,
+) -> Result<Schema, ConfigError> {
+    let mut diags = Vec::new();
+    let service = service_name
+        .map(str::to_string)
+        .or_else(|| raw.service.clone())
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+
+    let severity = parse_severity_table(&raw.severity, ctx, &mut diags);
+
+    let mut vars = Vec::with_capacity(raw.vars.len());
+    for (name, rv) in &raw.vars {
+        if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
+            vars.push(spec);
+        }
+    }
+    // Declaration order: includes first, then this file, each in file order.
+    let order: HashMap<&str, (usize, Pos)> = raw
+        .vars
+        .keys()
+        .map(|name| {
+            let key = ctx
+                .docs
+                .iter()
+                .enumerate()
+                .find_map(|(i, d)| d.exact_position(&["vars", name.as_str()]).map(|p| (i, p)))
+                .unwrap_or((usize::MAX, Pos::default()));
+            (name.as_str(), key)
+        })
+        .collect();
+    vars.sort_by_key(|v| {
+        order
+            .get(v.name.as_str())
+            .copied()
+            .unwrap_or((usize::MAX, Pos::default()))
+    });
+
+    if diags.is_empty() {
+        Ok(Schema {
+            service,
+            description: raw.description.clone(),
+            path: path.to_path_buf(),
+            vars,
+            severity,
+            profiles: raw.profiles.keys().cloned().collect(),
+        })
+    } else {
+        Err(diags.into())
+    }
+}
+
+fn parse_severity_table(
+    table: &BTreeMap<String, String>,
+    ctx: &Locator<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<Code, Severity> {
+    let mut out = HashMap::new();
+    for (code, sev) in table {
+        let Ok(c) = code.parse::<Code>() else {
+            diags.push(ctx.diag(&["severity", code], unknown_code_message(code)));
+            continue;
+        };
+        match sev.parse::<Severity>() {
+            Ok(s) => {
+                out.insert(c, s);
+            }
+            Err(()) => diags.push(ctx.diag(
+                &["severity", code],
+                format!("severity of `{code}` must be error, warning or info, not `{sev}`"),
+            )),
+        }
+    }
+    out
+}
+
+fn unknown_code_message(code: &str) -> String {
+    let mut msg = format!("unknown finding code `{code}`");
+    if let Some(best) = crate::suggest::closest(code, Code::ALL.iter().map(|c| c.as_str())) {
+        msg.push_str(&format!("; did you mean `{best}`?"));
+    }
+    msg.push_str(" (`envgate rules` lists them)");
+    msg
+}
+
+fn validate_var(
+    name: &str,
+    rv: &RawVar,
+    ctx: &Locator<'_>,
+    all: &BTreeMap<String, RawVar>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<VarSpec> {
+    let start = diags.len();
+    fn key_path<'a>(name: &'a str, attr: &'a str) -> Vec<&'a str> {
+        if attr.is_empty() {
+            vec!["vars", name]
+        } else {
+            vec!["vars", name, attr]
+        }
+    }
+    let at = |attr: &'static str| key_path(name, attr);
+    let kind_name = rv.kind.as_deref().unwrap_or("string");
+    let Some((_, specific)) = model::TYPES.iter().find(|(t, _)| *t == kind_name) else {
+        let names: Vec<&str> = model::TYPES.iter().map(|(t, _)| *t).collect();
+        let mut msg = format!("variable {name}: unknown type `{kind_name}`");
+        if let Some(best) = crate::suggest::closest(kind_name, names.iter().copied()) {
+            msg.push_str(&format!("; did you mean `{best}`?"));
+        }
+        msg.push_str(&format!(" (types: {})", names.join(", ")));
+        if matches!(kind_name, "jwt-key" | "jwt") {
+            msg = format!("variable {name}: type `{kind_name}` is not supported by this version of envgate yet (types: {})", names.join(", "));
+        }
+        diags.push(ctx.diag(&at("type"), msg));
+        return None;
+    };
+    for attr in rv.set_specific_attrs() {
+        if !specific.contains(&attr) {
+            let mut msg =
+                format!("variable {name}: `{attr}` is not an attribute of type `{kind_name}`");
+            if specific.is_empty() {
+                msg.push_str(&format!(
+                    " (type `{kind_name}` takes only the common attributes)"
+                ));
+            } else {
+                msg.push_str(&format!(" (its attributes: {})", specific.join(", ")));
+            }
+            diags.push(ctx.diag(&at(attr), msg));
+        }
+    }
+
+    let int_bound = |attr: &'static str,
+                     v: Option<&raw::Scalar>,
+                     diags: &mut Vec<Diagnostic>|
+     -> Option<i64> {
+        match v {
+            None => None,
+            Some(raw::Scalar::Int(i)) => Some(*i),
+            Some(raw::Scalar::Str(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
+            Some(_) => {
+                diags.push(ctx.diag(
+                    &at(attr),
+                    format!("variable {name}: `{attr}` must be an integer"),
+                ));
+                None
+            }
+        }
+    };
+    let duration_bound = |attr: &'static str,
+                          v: Option<&raw::Scalar>,
+                          diags: &mut Vec<Diagnostic>|
+     -> Option<std::time::Duration> {
+        let v = v?;
+        let parsed = crate::rules::types::parse_duration(&v.to_text());
+        if parsed.is_none() {
+            diags.push(ctx.diag(&at(attr), format!("variable {name}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms")));
+        }
+        parsed
+    };
+
+    let kind = match kind_name {
+        "string" => VarKind::String(text_rules(name, rv, ctx, diags)),
+        "secret" => VarKind::Secret(text_rules(name, rv, ctx, diags)),
+        "url" => {
+            let credentials = match rv.credentials.as_deref() {
+                None | Some("allow") => Credentials::Allow,
+                Some("forbid") => Credentials::Forbid,
+                Some("require") => Credentials::Require,
+                Some(other) => {
+                    diags.push(ctx.diag(&at("credentials"), format!("variable {name}: `credentials` must be allow, forbid or require, not `{other}`")));
+                    Credentials::Allow
+                }
+            };
+            VarKind::Url(UrlRules {
+                schemes: rv.schemes.clone(),
+                require_host: rv.require_host.unwrap_or(true),
+                forbid_hosts: rv.forbid_hosts.clone().unwrap_or_default(),
+                credentials,
+            })
+        }
+        "int" => VarKind::Int {
+            min: int_bound("min", rv.min.as_ref(), diags),
+            max: int_bound("max", rv.max.as_ref(), diags),
+        },
+        "port" => VarKind::Port {
+            min: int_bound("min", rv.min.as_ref(), diags),
+            max: int_bound("max", rv.max.as_ref(), diags),
+        },
+        "bool" => VarKind::Bool,
+        "enum" => {
+            let values: Vec<String> = rv
+                .values
+                .as_ref()
+                .map(|v| v.iter().map(raw::Scalar::to_text).collect())
+                .unwrap_or_default();
+            if values.is_empty() {
+                diags.push(ctx.diag(
+                    &at("type"),
+                    format!("variable {name}: type `enum` needs a non-empty `values` list"),
+                ));
+            }
+            VarKind::Enum {
+                values,
+                case_sensitive: rv.case_sensitive.unwrap_or(true),
+            }
+        }
+        "duration" => VarKind::Duration {
+            min: duration_bound("min", rv.min.as_ref(), diags),
+            max: duration_bound("max", rv.max.as_ref(), diags),
+        },
+        _ => VarKind::Json,
+    };
+    let mut allow = Vec::new();
+    for (i, code) in rv.allow.iter().flatten().enumerate() {
+        if let Ok(c) = code.parse::<Code>() {
+            allow.push(c);
+        } else {
+            let idx = i.to_string();
+            diags.push(ctx.diag(
+                &["vars", name, "allow", &idx],
+                format!("variable {name}: {}", unknown_code_message(code)),
+            ));
+        }
+    }
+    let mut required_when = Vec::new();
+    for (other, values) in rv.required_when.iter().flatten() {
+        if !all.contains_key(other) {
+            diags.push(ctx.diag(
+                &["vars", name, "required_when", other],
+                format!("variable {name}: `required_when` names {other}, which this schema does not declare"),
+            ));
+        }
+        required_when.push((other.clone(), values.to_texts()));
+    }
+
+    let sensitive = rv
+        .sensitive
+        .unwrap_or_else(|| matches!(kind, VarKind::Secret(_)) || model::sensitive_by_name(name));
+    let spec = VarSpec {
+        name: name.to_string(),
+        description: rv.description.clone(),
+        kind,
+        required: rv.required.unwrap_or(true),
+        default: rv.default.as_ref().map(raw::Scalar::to_text),
+        example: rv.example.as_ref().map(raw::Scalar::to_text),
+        hint: rv.hint.clone(),
+        sensitive,
+        aliases: rv.aliases.clone().unwrap_or_default(),
+        required_when,
+        allow,
+    };
+    if diags.len() > start {
+        return None;
+    }
+    // A default must pass its own type's checks; the message never repeats a sensitive default.
+    if let Some(default) = &spec.default {
+        let problems =
+            crate::rules::types::check(&spec, &crate::secret::Secret::new(default.clone()));
+        if let Some(p) = problems.first() {
+            let shown = if spec.sensitive {
+                String::from("the default")
+            } else {
+                format!("default `{default}`")
+            };
+            diags.push(ctx.diag(
+                &at("default"),
+                format!("variable {name}: {shown} fails its own type: {}", p.message),
+            ));
+            return None;
+        }
+    }
+    Some(spec)
+}
+
+fn text_rules(
+    name: &str,
+    rv: &RawVar,
+    ctx: &Locator<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> TextRules {
+    let to_usize = |v: Option<u64>| v.and_then(|n| usize::try_from(n).ok());
+    let pattern =
+        rv.pattern
+            .as_ref()
+            .and_then(|p| match regex::Regex::new(&format!("^(?:{p})$")) {
+                Ok(regex) => Some(Pattern {
+                    source: p.clone(),
+                    regex,
+                }),
+                Err(e) => {
+                    let reason = e.to_string();
+                    let reason = reason
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim()
+                        .trim_start_matches("error: ")
+                        .to_string();
+                    diags.push(ctx.diag(
+                &["vars", name, "pattern"],
+                format!("variable {name}: `pattern` is not a valid regular expression: {reason}"),
+            ));
+                    None
+                }
+            });
+    let encoding = rv.encoding.as_deref().and_then(|e| {
+        let enc = Encoding::parse(e);
+        if enc.is_none() {
+            diags.push(ctx.diag(
+                &["vars", name, "encoding"],
+                format!(
+                    "variable {name}: unknown encoding `{e}` (encodings: base64, base64url, hex)"
+                ),
+            ));
+        }
+        enc
+    });
+    TextRules {
+        min_length: to_usize(rv.min_length),
+        max_length: to_usize(rv.max_length),
+        length: to_usize(rv.length),
+        pattern,
+        values: rv
+            .values
+            .as_ref()
+            .map(|v| v.iter().map(raw::Scalar::to_text).collect()),
+        encoding,
+        bytes: to_usize(rv.bytes),
+        min_bytes: to_usize(rv.min_bytes),
+    }
+}

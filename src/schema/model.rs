@@ -1,0 +1,226 @@
+//! The checked schema: what validation guarantees (known type, attributes that fit it,
+//! compiled patterns, parsed ranges).
+
+use crate::rules::{Code, Severity};
+use regex::Regex;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// The service name: the stack's name for it, else `service`, else the file's stem.
+    pub service: String,
+    pub description: Option<String>,
+    pub path: PathBuf,
+    /// In declaration order (includes first, then this file).
+    pub vars: Vec<VarSpec>,
+    /// `[severity]` overrides, the selected profile's applied.
+    pub severity: HashMap<Code, Severity>,
+    /// Profiles this schema defines.
+    pub profiles: Vec<String>,
+}
+
+impl Schema {
+    pub fn var(&self, name: &str) -> Option<&VarSpec> {
+        self.vars.iter().find(|v| v.name == name)
+    }
+
+    /// Severity of `code` for this service.
+    pub fn severity_of(&self, code: Code) -> Severity {
+        self.severity
+            .get(&code)
+            .copied()
+            .unwrap_or_else(|| code.default_severity())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct VarSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: VarKind,
+    pub required: bool,
+    pub default: Option<String>,
+    pub example: Option<String>,
+    pub hint: Option<String>,
+    pub sensitive: bool,
+    pub aliases: Vec<String>,
+    /// Required when another variable has one of these values.
+    pub required_when: Vec<(String, Vec<String>)>,
+    pub allow: Vec<Code>,
+}
+
+impl VarSpec {
+    pub fn allows(&self, code: Code) -> bool {
+        self.allow.contains(&code)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum VarKind {
+    String(TextRules),
+    Secret(TextRules),
+    Url(UrlRules),
+    Int {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Port {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Bool,
+    Enum {
+        values: Vec<String>,
+        case_sensitive: bool,
+    },
+    Duration {
+        min: Option<Duration>,
+        max: Option<Duration>,
+    },
+    Json,
+}
+
+impl VarKind {
+    /// The type's name as written in schemas.
+    pub fn name(&self) -> &'static str {
+        match self {
+            VarKind::String(_) => "string",
+            VarKind::Secret(_) => "secret",
+            VarKind::Url(_) => "url",
+            VarKind::Int { .. } => "int",
+            VarKind::Port { .. } => "port",
+            VarKind::Bool => "bool",
+            VarKind::Enum { .. } => "enum",
+            VarKind::Duration { .. } => "duration",
+            VarKind::Json => "json",
+        }
+    }
+}
+
+/// Every type name and the attributes it accepts beyond the common ones.
+pub const TYPES: &[(&str, &[&str])] = &[
+    ("string", TEXT_ATTRS),
+    ("secret", TEXT_ATTRS),
+    (
+        "url",
+        &["schemes", "require_host", "forbid_hosts", "credentials"],
+    ),
+    ("int", &["min", "max"]),
+    ("port", &["min", "max"]),
+    ("bool", &[]),
+    ("enum", &["values", "case_sensitive"]),
+    ("duration", &["min", "max"]),
+    ("json", &[]),
+];
+
+const TEXT_ATTRS: &[&str] = &[
+    "min_length",
+    "max_length",
+    "length",
+    "pattern",
+    "values",
+    "encoding",
+    "bytes",
+    "min_bytes",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct TextRules {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub length: Option<usize>,
+    pub pattern: Option<Pattern>,
+    pub values: Option<Vec<String>>,
+    pub encoding: Option<Encoding>,
+    pub bytes: Option<usize>,
+    pub min_bytes: Option<usize>,
+}
+
+/// A `pattern`, anchored for a full match, with the source text kept for messages.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: String,
+    pub regex: Regex,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Base64,
+    Base64Url,
+    Hex,
+}
+
+impl Encoding {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "base64" => Some(Self::Base64),
+            "base64url" => Some(Self::Base64Url),
+            "hex" => Some(Self::Hex),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Base64 => "base64",
+            Self::Base64Url => "base64url",
+            Self::Hex => "hex",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    Allow,
+    Forbid,
+    Require,
+}
+
+#[derive(Debug, Clone)]
+pub struct UrlRules {
+    pub schemes: Option<Vec<String>>,
+    pub require_host: bool,
+    pub forbid_hosts: Vec<String>,
+    pub credentials: Credentials,
+}
+
+/// SPEC section 3: a variable is sensitive by type, by `sensitive = true`, or by its name,
+/// unless `sensitive = false`.
+pub fn sensitive_by_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "PRIVATE",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
+        || upper.ends_with("KEY")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_names() {
+        for n in [
+            "JWT_SECRET_KEY",
+            "DB_PASSWORD",
+            "API_TOKEN",
+            "ANON_KEY",
+            "private_pem",
+            "GCP_CREDENTIALS",
+        ] {
+            assert!(sensitive_by_name(n), "{n}");
+        }
+        for n in ["AUTH_SERVICE_URL", "KEYCLOAK_URL", "PORT", "KEYS_DIR"] {
+            assert!(!sensitive_by_name(n), "{n}");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The schema file as written: every attribute optional, unknown ones rejected. Validation
+//! into the checked model happens in [`super::load`].
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A scalar as written in TOML/YAML/JSON: defaults, examples and `values` may be numbers.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl Scalar {
+    pub fn to_text(&self) -> String {
+        match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// A value or a list of values (`required_when = { ALG = "RS256" }` or `= ["RS256", "ES256"]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(Scalar),
+    Many(Vec<Scalar>),
+}
+
+impl OneOrMany {
+    pub fn to_texts(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.to_text()],
+            OneOrMany::Many(v) => v.iter().map(Scalar::to_text).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchema {
+    pub service: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, RawVar>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, RawProfile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    #[serde(default)]
+    pub vars: BTreeMap<String, RawVar>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+/// Every attribute of every type; which ones a type accepts is checked in validation, so
+/// that the message can say "`schemes` is not an attribute of type `int`".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVar {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub description: Option<String>,
+    pub required: Option<bool>,
+    pub default: Option<Scalar>,
+    pub example: Option<Scalar>,
+    pub hint: Option<String>,
+    pub sensitive: Option<bool>,
+    pub aliases: Option<Vec<String>>,
+    pub required_when: Option<BTreeMap<String, OneOrMany>>,
+    pub allow: Option<Vec<String>>,
+    // string / secret
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub length: Option<u64>,
+    pub pattern: Option<String>,
+    pub values: Option<Vec<Scalar>>,
+    pub encoding: Option<String>,
+    pub bytes: Option<u64>,
+    pub min_bytes: Option<u64>,
+    // url
+    pub schemes: Option<Vec<String>>,
+    pub require_host: Option<bool>,
+    pub forbid_hosts: Option<Vec<String>>,
+    pub credentials: Option<String>,
+    // int / port / duration
+    pub min: Option<Scalar>,
+    pub max: Option<Scalar>,
+    // enum
+    pub case_sensitive: Option<bool>,
+}
+
+/// The attributes every type accepts.
+pub const COMMON_ATTRS: &[&str] = &[
+    "type",
+    "description",
+    "required",
+    "default",
+    "example",
+    "hint",
+    "sensitive",
+    "aliases",
+    "required_when",
+    "allow",
+];
+
+impl RawVar {
+    /// Names of the type-specific attributes that are set.
+    pub fn set_specific_attrs(&self) -> Vec<&'static str> {
+        let mut set = Vec::new();
+        macro_rules! check {
+            ($($field:ident),*) => { $( if self.$field.is_some() { set.push(stringify!($field)); } )* };
+        }
+        check!(
+            min_length,
+            max_length,
+            length,
+            pattern,
+            values,
+            encoding,
+            bytes,
+            min_bytes,
+            schemes,
+            require_host,
+            forbid_hosts,
+            credentials,
+            min,
+            max,
+            case_sensitive
+        );
+        set
+    }
+}

@@ -1,0 +1,186 @@
+//! The sensitive-value type and fingerprints.
+//!
+//! Every gathered value is held in a [`Secret`], sensitive or not, so that no code path can
+//! format a value by accident: `Debug` and `Display` redact, and the text is reached only
+//! through [`Secret::expose`], which reports call deliberately (and only for values the schema
+//! says are not sensitive).
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A configuration value whose text never reaches `Debug`, `Display` or a panic message.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The value's text. Callers must not put it in any output unless the variable is known
+    /// not to be sensitive.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Length in characters (what a user counts), not bytes.
+    pub fn char_len(&self) -> usize {
+        self.0.chars().count()
+    }
+
+    /// `sha256:` and the first 12 hex digits of SHA-256 of the value.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.0)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<redacted, {} chars>)", self.char_len())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// `sha256:` + the first 12 hex digits of SHA-256(value): enough to tell two values apart or
+/// to match them across services, useless for recovering the value.
+pub fn fingerprint(value: &str) -> String {
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(value.as_bytes());
+    let mut out = String::with_capacity(19);
+    out.push_str("sha256:");
+    for byte in &digest[..6] {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+/// A URL for display: its password (if any) replaced by `***`. Returns `None` when the text
+/// does not parse as a URL (the caller then shows nothing of it).
+pub fn mask_url(text: &str) -> Option<String> {
+    let mut url = url::Url::parse(text.trim()).ok()?;
+    if url.password().is_some() {
+        url.set_password(Some("***")).ok()?;
+    }
+    Some(url.to_string())
+}
+
+/// Facts about a value that help diagnose it without revealing it: used by `explain` and
+/// by hints. Never contains any character of the value.
+pub fn describe(value: &str) -> String {
+    let mut classes = Vec::new();
+    if value.chars().any(|c| c.is_ascii_lowercase()) {
+        classes.push("lowercase");
+    }
+    if value.chars().any(|c| c.is_ascii_uppercase()) {
+        classes.push("uppercase");
+    }
+    if value.chars().any(|c| c.is_ascii_digit()) {
+        classes.push("digits");
+    }
+    if value
+        .chars()
+        .any(|c| c.is_ascii_punctuation() || (!c.is_ascii() && !c.is_whitespace()))
+    {
+        classes.push("symbols");
+    }
+    if value.chars().any(char::is_whitespace) {
+        classes.push("whitespace");
+    }
+    let n = value.chars().count();
+    let mut out = format!("{n} char{}", if n == 1 { "" } else { "s" });
+    if !classes.is_empty() {
+        out.push_str(" (");
+        out.push_str(&classes.join(", "));
+        out.push(')');
+    }
+    if let Some(facts) = whitespace_facts(value) {
+        out.push_str(", ");
+        out.push_str(&facts);
+    }
+    out
+}
+
+/// "starts with a space, ends with \n" and the like, or `None` for a clean value.
+pub fn whitespace_facts(value: &str) -> Option<String> {
+    let mut facts = Vec::new();
+    if let Some(c) = value.chars().next().filter(|c| c.is_whitespace()) {
+        facts.push(format!("starts with {}", char_name(c)));
+    }
+    if value.chars().count() > 1 || facts.is_empty() {
+        if let Some(c) = value.chars().last().filter(|c| c.is_whitespace()) {
+            let trailing = value
+                .chars()
+                .rev()
+                .take_while(|c| c.is_whitespace())
+                .count();
+            if trailing > 1 {
+                facts.push(format!("ends with {trailing} whitespace characters"));
+            } else {
+                facts.push(format!("ends with {}", char_name(c)));
+            }
+        }
+    }
+    if facts.is_empty() {
+        None
+    } else {
+        Some(facts.join(", "))
+    }
+}
+
+/// How a whitespace character is shown to a user.
+pub fn char_name(c: char) -> &'static str {
+    match c {
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "a tab",
+        ' ' => "a space",
+        '\u{a0}' => "a non-breaking space",
+        _ => "a whitespace character",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_redact() {
+        let s = Secret::new("hunter2-super-secret-value");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted, 26 chars>)");
+        assert_eq!(format!("{s}"), "<redacted>");
+    }
+
+    #[test]
+    fn fingerprint_is_sha256_prefix() {
+        // sha256("abc") = ba7816bf8f01cfea...
+        assert_eq!(fingerprint("abc"), "sha256:ba7816bf8f01");
+    }
+
+    #[test]
+    fn masks_url_password() {
+        assert_eq!(
+            mask_url("postgresql://app:s3cr3t@db:5432/app").as_deref(),
+            Some("postgresql://app:***@db:5432/app")
+        );
+        assert_eq!(mask_url("not a url"), None);
+    }
+
+    #[test]
+    fn describes_whitespace() {
+        assert_eq!(
+            describe("abc\n"),
+            "4 chars (lowercase, whitespace), ends with \\n"
+        );
+        assert_eq!(whitespace_facts(" x"), Some("starts with a space".into()));
+        assert_eq!(whitespace_facts("x"), None);
+    }
+}

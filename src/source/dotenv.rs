@@ -1,0 +1,2454 @@
+//! Dotenv files, read the way Docker Compose reads them (compose-go `dotenv`).
+//!
+//! The grammar follows compose-go's `dotenv` package (`parser.go`, `godotenv.go`) and the
+//! `template` package it uses for `${VAR}` expansion:
+//!
+//! - Blank lines and lines whose first non-blank character is `#` are skipped.
+//! - `export` followed by blanks is dropped from the start of a statement.
+//! - A key ends at `=` or at `:` (`KEY: value`, YAML style); blanks around it are ignored.
+//!   A key alone on its line takes its value from `lookup` (and is left out when unset).
+//! - Keys hold Unicode letters and digits, `_`, `.`, `-`, `[` and `]`.
+//! - Unquoted values: leading blanks dropped, cut at the first ` #` (a space, then `#`),
+//!   trailing whitespace dropped, then `$` expansion. Backslashes are literal.
+//! - Double-quoted values may span lines: `\"`, the escapes `\a \b \f \n \r \t \v \\ \$`
+//!   and `\0NNN` (octal) are read; any other backslash stays; then `$` expansion.
+//! - Single-quoted values may span lines: `\'` is a quote, nothing else is interpreted.
+//! - After a closing quote only blanks and a `#` comment may follow.
+//! - Expansion: `$$` is a `$`; `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`,
+//!   `${NAME:+word}`, `${NAME+word}`, `${NAME:?msg}`, `${NAME?msg}`. Anything else after `$`
+//!   is literal, so `$(cmd)` and backticks stay as written (nothing is ever run).
+//!
+//! Unlike Compose, a bad line does not stop the reading: it is reported and skipped.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+pub struct DotenvEntry {
+    pub key: String,
+    /// The value after unquoting and expansion. Empty when `not_utf8` is true.
+    pub value: String,
+    /// 1-based line number where the key starts.
+    pub line: usize,
+    /// The value's bytes were not valid UTF-8 (the caller reports `not-utf8`).
+    pub not_utf8: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DotenvIssueKind {
+    /// A line that cannot be parsed. `reason` is fixed wording written by us; it never holds
+    /// any text of the line (it may be the tail of a secret).
+    Syntax { reason: String },
+    /// `$NAME` / `${NAME}` referenced a variable that is neither in the lookup nor earlier in
+    /// the file; it expanded to nothing (Compose does the same).
+    UndefinedVariable { name: String },
+    /// A key defined again; last wins. `first_line` is where it was defined first.
+    DuplicateKey { key: String, first_line: usize },
+    /// The file uses CRLF line endings (reported once per file, line = first CRLF line).
+    /// The CRs are stripped from values.
+    CrlfLineEndings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvIssue {
+    pub kind: DotenvIssueKind,
+    pub line: usize,
+    /// 1-based, in characters; 1 when unknown.
+    pub column: usize,
+}
+
+pub struct ParsedDotenv {
+    /// In file order; a duplicated key appears only once, at its LAST definition (value and
+    /// line of the last one).
+    pub entries: Vec<DotenvEntry>,
+    pub issues: Vec<DotenvIssue>,
+}
+
+/// Maximum length of one logical entry (key + value, quotes included). Longer: Syntax issue,
+/// entry skipped, parsing goes on.
+pub const MAX_ENTRY_BYTES: usize = 1024 * 1024;
+
+/// Longest value `${VAR}` expansion may build (it can repeat a long variable many times).
+const MAX_EXPANDED_BYTES: usize = 4 * MAX_ENTRY_BYTES;
+/// What expansion and inherited keys may add to a file's values, beyond the file's own size.
+const EXPANSION_BUDGET_BYTES: usize = 64 * MAX_ENTRY_BYTES;
+/// Deepest `${A:-${B:-...}}` nesting that is expanded.
+const MAX_NESTING: usize = 16;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+// Fixed wording for Syntax issues: never any text taken from the file.
+const R_TOO_LONG: &str = "entry longer than 1 MiB";
+const R_KEY_CHAR: &str = "invalid character in key";
+const R_KEY_NOT_UTF8: &str = "key is not valid UTF-8";
+const R_KEY_SPACE: &str = "key cannot contain a space";
+const R_EMPTY_KEY: &str = "expected KEY=VALUE (the key is empty)";
+const R_UNTERMINATED_DOUBLE: &str = "unterminated double quote";
+const R_UNTERMINATED_SINGLE: &str = "unterminated single quote";
+const R_AFTER_QUOTE: &str = "unexpected text after closing quote";
+const R_INVALID_REFERENCE: &str = "invalid variable reference (after `${`)";
+const R_TOO_DEEP: &str = "variable references nested too deeply (more than 16 levels)";
+const R_EXPANDED_TOO_LONG: &str = "value longer than 4 MiB after expansion";
+const R_BUDGET: &str = "expanded values of this file exceed the 64 MiB limit";
+
+/// `lookup` is consulted FIRST for expansion (the process environment, or earlier files),
+/// then earlier keys of this file — as Compose does.
+pub fn parse(input: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> ParsedDotenv {
+    let input = input.strip_prefix(UTF8_BOM).unwrap_or(input);
+    let (data, first_crlf) = strip_crlf(input);
+    let mut parser = Parser {
+        data: &data,
+        pos: 0,
+        lines: LineTracker::new(),
+        lookup,
+        slots: Vec::new(),
+        known: HashMap::new(),
+        issues: Vec::new(),
+        budget_left: input.len().saturating_add(EXPANSION_BUDGET_BYTES),
+    };
+    if let Some(at) = first_crlf {
+        let (line, column) = LineTracker::new().locate(&data, at);
+        parser.issues.push(DotenvIssue {
+            kind: DotenvIssueKind::CrlfLineEndings,
+            line,
+            column,
+        });
+    }
+    parser.run();
+    parser.finish()
+}
+
+/// Removes every `\r` that comes right before a `\n`. Also returns where the first one was
+/// (as an offset in the returned data, where the `\n` now stands), if any.
+fn strip_crlf(input: &[u8]) -> (Cow<'_, [u8]>, Option<usize>) {
+    let Some(first) = input.windows(2).position(|w| w == b"\r\n") else {
+        return (Cow::Borrowed(input), None);
+    };
+    let mut out = Vec::with_capacity(input.len());
+    out.extend_from_slice(&input[..first]);
+    let rest = &input[first..];
+    for (i, &c) in rest.iter().enumerate() {
+        if !(c == b'\r' && rest.get(i + 1) == Some(&b'\n')) {
+            out.push(c);
+        }
+    }
+    (Cow::Owned(out), Some(first))
+}
+
+/// Turns byte offsets into 1-based line and column numbers, moving forward through the data
+/// (each byte is counted once overall when queries come in order, as the parser makes them).
+struct LineTracker {
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl LineTracker {
+    fn new() -> Self {
+        Self {
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn locate(&mut self, data: &[u8], target: usize) -> (usize, usize) {
+        let target = target.min(data.len());
+        if target >= self.pos {
+            for (i, &c) in data[self.pos..target].iter().enumerate() {
+                if c == b'\n' {
+                    self.line += 1;
+                    self.line_start = self.pos + i + 1;
+                }
+            }
+        } else {
+            self.line -= data[target..self.pos]
+                .iter()
+                .filter(|&&c| c == b'\n')
+                .count();
+            self.line_start = data[..target]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |i| i + 1);
+        }
+        self.pos = target;
+        // Columns count characters: every byte that does not continue a UTF-8 sequence.
+        let column = data[self.line_start..target]
+            .iter()
+            .filter(|&&c| c & 0xC0 != 0x80)
+            .count()
+            + 1;
+        (self.line, column)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Spot {
+    line: usize,
+    column: usize,
+}
+
+enum Value {
+    Text(String),
+    NotUtf8,
+}
+
+/// A key seen in this file: where its latest entry is kept, and where it was first defined.
+struct Known {
+    slot: usize,
+    first_line: usize,
+}
+
+/// A statement whose key has been read, waiting for its value.
+struct Pending {
+    key: String,
+    /// False when the key was bad: the value is read only to know where it ends.
+    keep: bool,
+    start: usize,
+    at: Spot,
+}
+
+struct Parser<'a> {
+    data: &'a [u8],
+    pos: usize,
+    lines: LineTracker,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Entries in file order; a slot is emptied when its key is defined again.
+    slots: Vec<Option<DotenvEntry>>,
+    known: HashMap<String, Known>,
+    issues: Vec<DotenvIssue>,
+    budget_left: usize,
+}
+
+impl Parser<'_> {
+    fn run(&mut self) {
+        loop {
+            self.skip_blank_lines_and_comments();
+            if self.pos >= self.data.len() {
+                break;
+            }
+            self.statement();
+        }
+    }
+
+    fn finish(self) -> ParsedDotenv {
+        let mut issues = self.issues;
+        issues.sort_by_key(|issue| (issue.line, issue.column));
+        ParsedDotenv {
+            entries: self.slots.into_iter().flatten().collect(),
+            issues,
+        }
+    }
+
+    fn spot(&mut self, pos: usize) -> Spot {
+        let (line, column) = self.lines.locate(self.data, pos);
+        Spot { line, column }
+    }
+
+    fn push(&mut self, at: Spot, kind: DotenvIssueKind) {
+        self.issues.push(DotenvIssue {
+            kind,
+            line: at.line,
+            column: at.column,
+        });
+    }
+
+    fn syntax_at(&mut self, pos: usize, reason: &str) {
+        let at = self.spot(pos);
+        self.push(at, syntax(reason));
+    }
+
+    /// Skips whitespace (Unicode, newlines included) and `#` comment lines.
+    fn skip_blank_lines_and_comments(&mut self) {
+        let data = self.data;
+        while self.pos < data.len() {
+            if data[self.pos] == b'#' {
+                self.pos = line_end(data, self.pos);
+                continue;
+            }
+            let n = whitespace_len(data, self.pos, true);
+            if n == 0 {
+                break;
+            }
+            self.pos += n;
+        }
+    }
+
+    /// Reads one statement starting at a non-blank character; leaves `pos` at the end of its
+    /// line (or of its quoted value) or on a later line.
+    fn statement(&mut self) {
+        let data = self.data;
+        // compose-go: `^export\s+` is dropped, then blanks.
+        if data[self.pos..].starts_with(b"export")
+            && matches!(
+                data.get(self.pos + 6),
+                Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0C)
+            )
+        {
+            let p = skip_blanks(data, self.pos + 6);
+            self.pos = p;
+            if p >= data.len() || data[p] == b'\n' {
+                // A bare `export`: it defines nothing.
+                return;
+            }
+        }
+
+        let key_start = self.pos;
+        let at_key = self.spot(key_start);
+        let mut p = key_start;
+        let mut key_end = key_start;
+        let mut inner_blank = None;
+        let separator = loop {
+            if p - key_start > MAX_ENTRY_BYTES {
+                self.push(at_key, syntax(R_TOO_LONG));
+                self.pos = line_end(data, p);
+                return;
+            }
+            match data.get(p) {
+                None | Some(b'\n') => break None,
+                Some(b'=' | b':') => break Some(p),
+                Some(_) => {}
+            }
+            let blank = blank_len(data, p);
+            if blank > 0 {
+                p += blank;
+                continue;
+            }
+            let Some((c, len)) = decode_char(data, p) else {
+                self.syntax_at(p, R_KEY_NOT_UTF8);
+                self.pos = line_end(data, p);
+                return;
+            };
+            if !is_key_char(c) {
+                self.syntax_at(p, R_KEY_CHAR);
+                self.pos = line_end(data, p);
+                return;
+            }
+            if key_end != p && key_end != key_start && inner_blank.is_none() {
+                inner_blank = Some(key_end);
+            }
+            p += len;
+            key_end = p;
+        };
+        // Every byte of the key was decoded above, so this is never lossy.
+        let key = String::from_utf8_lossy(&data[key_start..key_end]).into_owned();
+
+        let Some(separator) = separator else {
+            // `KEY` alone: its value comes from the lookup; nothing when it is unset.
+            self.pos = p;
+            if let Some(blank) = inner_blank {
+                self.syntax_at(blank, R_KEY_SPACE);
+            } else if let Some(value) = (self.lookup)(&key) {
+                self.record(key, Value::Text(value), at_key);
+            }
+            return;
+        };
+
+        let problem = if key.is_empty() {
+            Some((separator, R_EMPTY_KEY))
+        } else {
+            inner_blank.map(|blank| (blank, R_KEY_SPACE))
+        };
+        if let Some((pos, reason)) = problem {
+            self.syntax_at(pos, reason);
+        }
+        let pending = Pending {
+            key,
+            keep: problem.is_none(),
+            start: key_start,
+            at: at_key,
+        };
+        let value_start = skip_blanks(data, separator + 1);
+        match data.get(value_start) {
+            Some(&quote @ (b'"' | b'\'')) => self.quoted_value(pending, value_start, quote),
+            _ => self.unquoted_value(pending, value_start),
+        }
+    }
+
+    fn unquoted_value(&mut self, pending: Pending, start: usize) {
+        let data = self.data;
+        let end = line_end(data, start);
+        self.pos = end;
+        let raw = &data[start..end];
+        // compose-go cuts at the first " #". Looking further than the size limit is useless.
+        let window = &raw[..raw.len().min(MAX_ENTRY_BYTES + 2)];
+        let cut = window
+            .windows(2)
+            .position(|w| w == b" #")
+            .unwrap_or(raw.len());
+        if start + cut - pending.start > MAX_ENTRY_BYTES {
+            self.push(pending.at, syntax(R_TOO_LONG));
+            return;
+        }
+        if !pending.keep {
+            return;
+        }
+        let at_value = self.spot(start);
+        match std::str::from_utf8(&raw[..cut]) {
+            Ok(text) => {
+                let text = text.trim_end_matches(char::is_whitespace);
+                self.expand_and_record(pending, text, at_value);
+            }
+            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at),
+        }
+    }
+
+    fn quoted_value(&mut self, pending: Pending, open: usize, quote: u8) {
+        let data = self.data;
+        let at_value = self.spot(open);
+        let Some(close) = closing_quote(data, open, quote) else {
+            let reason = if quote == b'"' {
+                R_UNTERMINATED_DOUBLE
+            } else {
+                R_UNTERMINATED_SINGLE
+            };
+            self.push(at_value, syntax(reason));
+            // Go on with the line after the one the quote opened on.
+            self.pos = line_end(data, open);
+            return;
+        };
+        self.after_closing_quote(close + 1);
+        if close + 1 - pending.start > MAX_ENTRY_BYTES {
+            self.push(pending.at, syntax(R_TOO_LONG));
+            return;
+        }
+        if !pending.keep {
+            return;
+        }
+        match String::from_utf8(unescape_quote(&data[open + 1..close], quote)) {
+            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at),
+            Ok(text) if quote == b'"' => {
+                let escaped = expand_escapes(&text);
+                self.expand_and_record(pending, &escaped, at_value);
+            }
+            Ok(text) => self.record(pending.key, Value::Text(text), pending.at),
+        }
+    }
+
+    /// After a closing quote: blanks, then the end of the line or a `#` comment.
+    fn after_closing_quote(&mut self, mut p: usize) {
+        let data = self.data;
+        loop {
+            let n = whitespace_len(data, p, false);
+            if n == 0 {
+                break;
+            }
+            p += n;
+        }
+        match data.get(p) {
+            None | Some(b'\n') => self.pos = p,
+            Some(b'#') => self.pos = line_end(data, p),
+            Some(_) => {
+                self.syntax_at(p, R_AFTER_QUOTE);
+                self.pos = line_end(data, p);
+            }
+        }
+    }
+
+    fn expand_and_record(&mut self, pending: Pending, template: &str, at_value: Spot) {
+        let expander = Expander {
+            lookup: self.lookup,
+            slots: &self.slots,
+            known: &self.known,
+        };
+        let mut trouble = Trouble::default();
+        let piece = expander.expand(template, 0, &mut trouble);
+
+        let mut seen = HashSet::new();
+        for name in trouble.required {
+            if seen.insert(name.clone()) {
+                self.push(at_value, DotenvIssueKind::Syntax { reason: name });
+            }
+        }
+        if trouble.invalid {
+            self.push(at_value, syntax(R_INVALID_REFERENCE));
+        }
+        if trouble.too_deep {
+            self.push(at_value, syntax(R_TOO_DEEP));
+        }
+        let mut seen = HashSet::new();
+        for name in piece.undefined {
+            if seen.insert(name.clone()) {
+                self.push(at_value, DotenvIssueKind::UndefinedVariable { name });
+            }
+        }
+        if trouble.overflow {
+            self.push(pending.at, syntax(R_EXPANDED_TOO_LONG));
+            return;
+        }
+        let value = if piece.not_utf8 {
+            Value::NotUtf8
+        } else {
+            Value::Text(piece.text)
+        };
+        self.record(pending.key, value, pending.at);
+    }
+
+    fn record(&mut self, key: String, value: Value, at: Spot) {
+        let (value, not_utf8) = match value {
+            Value::Text(text) => (text, false),
+            Value::NotUtf8 => (String::new(), true),
+        };
+        if value.len() > self.budget_left {
+            self.push(at, syntax(R_BUDGET));
+            return;
+        }
+        self.budget_left -= value.len();
+        let slot = self.slots.len();
+        if let Some(known) = self.known.get_mut(&key) {
+            self.issues.push(DotenvIssue {
+                kind: DotenvIssueKind::DuplicateKey {
+                    key: key.clone(),
+                    first_line: known.first_line,
+                },
+                line: at.line,
+                column: at.column,
+            });
+            self.slots[known.slot] = None;
+            known.slot = slot;
+        } else {
+            self.known.insert(
+                key.clone(),
+                Known {
+                    slot,
+                    first_line: at.line,
+                },
+            );
+        }
+        self.slots.push(Some(DotenvEntry {
+            key,
+            value,
+            line: at.line,
+            not_utf8,
+        }));
+    }
+}
+
+fn syntax(reason: &str) -> DotenvIssueKind {
+    DotenvIssueKind::Syntax {
+        reason: reason.to_owned(),
+    }
+}
+
+/// Offset of the next `\n` at or after `from`, or the end of the data.
+fn line_end(data: &[u8], from: usize) -> usize {
+    data.get(from..)
+        .and_then(|rest| rest.iter().position(|&c| c == b'\n'))
+        .map_or(data.len(), |i| from + i)
+}
+
+/// Length of the blank at `i` as compose-go's `isSpace` sees it (tab, VT, FF, CR, space, NEL,
+/// NBSP; never a newline), or 0.
+fn blank_len(data: &[u8], i: usize) -> usize {
+    match (data.get(i), data.get(i + 1)) {
+        (Some(b'\t' | 0x0B | 0x0C | b'\r' | b' '), _) => 1,
+        (Some(0xC2), Some(0x85 | 0xA0)) => 2,
+        _ => 0,
+    }
+}
+
+fn skip_blanks(data: &[u8], mut p: usize) -> usize {
+    loop {
+        let n = blank_len(data, p);
+        if n == 0 {
+            return p;
+        }
+        p += n;
+    }
+}
+
+/// Length of the Unicode whitespace character at `i` (`\n` only when `newline`), or 0.
+fn whitespace_len(data: &[u8], i: usize, newline: bool) -> usize {
+    match data.get(i) {
+        None => 0,
+        Some(b'\n') => usize::from(newline),
+        Some(b'\t' | 0x0B | 0x0C | b'\r' | b' ') => 1,
+        Some(c) if c.is_ascii() => 0,
+        Some(_) => match decode_char(data, i) {
+            Some((c, len)) if c.is_whitespace() => len,
+            _ => 0,
+        },
+    }
+}
+
+/// The character at `i` and its length in bytes; `None` when the bytes there are not UTF-8.
+fn decode_char(data: &[u8], i: usize) -> Option<(char, usize)> {
+    let len = match *data.get(i)? {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(data.get(i..i + len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    Some((c, len))
+}
+
+/// compose-go accepts letters, digits, `_`, `.`, `-`, `[` and `]` in keys.
+fn is_key_char(c: char) -> bool {
+    matches!(c, '_' | '.' | '-' | '[' | ']') || c.is_alphabetic() || c.is_numeric()
+}
+
+/// Offset of the quote closing the one at `open`; a backslash escapes the next byte.
+fn closing_quote(data: &[u8], open: usize, quote: u8) -> Option<usize> {
+    let mut escaped = false;
+    for (i, &c) in data[open + 1..].iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if c == quote {
+            return Some(open + 1 + i);
+        } else if c == b'\\' {
+            escaped = true;
+        }
+    }
+    None
+}
+
+/// The inside of a quoted value as compose-go collects it: a backslash before the quote
+/// character is dropped, every other backslash is kept (with the byte after it).
+fn unescape_quote(inner: &[u8], quote: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(inner.len());
+    let mut escaped = false;
+    for &c in inner {
+        if escaped {
+            escaped = false;
+            if c != quote {
+                out.push(b'\\');
+            }
+            out.push(c);
+        } else if c == b'\\' {
+            escaped = true;
+        } else {
+            out.push(c);
+        }
+    }
+    if escaped {
+        out.push(b'\\');
+    }
+    out
+}
+
+/// The escapes of double-quoted values (compose-go `expandEscapes`): `\a \b \f \n \r \t \v`,
+/// `\\`, `\"`, `\$` (which becomes `$$`, a literal `$` for expansion), `\c` (kept as is) and
+/// `\0` followed by up to three digits (an octal byte when exactly three octal digits up to
+/// 377 follow; otherwise the `0` is dropped and the rest kept). Other backslashes stay.
+fn expand_escapes(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'\\') {
+        let at = i + off;
+        out.push_str(&s[i..at]);
+        let simple = match b.get(at + 1) {
+            Some(b'a') => Some("\u{7}"),
+            Some(b'b') => Some("\u{8}"),
+            Some(b'c') => Some("\\c"),
+            Some(b'f') => Some("\u{c}"),
+            Some(b'n') => Some("\n"),
+            Some(b'r') => Some("\r"),
+            Some(b't') => Some("\t"),
+            Some(b'v') => Some("\u{b}"),
+            Some(b'$') => Some("$$"),
+            Some(b'"') => Some("\""),
+            Some(b'\\') => Some("\\"),
+            _ => None,
+        };
+        if let Some(replacement) = simple {
+            out.push_str(replacement);
+            i = at + 2;
+        } else if b.get(at + 1) == Some(&b'0') {
+            let digits_start = at + 2;
+            let count = b[digits_start..]
+                .iter()
+                .take(3)
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let digits = &s[digits_start..digits_start + count];
+            if let Some(c) = octal_char(digits) {
+                out.push(c);
+            } else {
+                out.push('\\');
+                out.push_str(digits);
+            }
+            i = digits_start + count;
+        } else {
+            out.push('\\');
+            i = at + 1;
+        }
+    }
+    out.push_str(&s[i..]);
+    out
+}
+
+fn octal_char(digits: &str) -> Option<char> {
+    if digits.len() != 3 {
+        return None;
+    }
+    let value = u32::from_str_radix(digits, 8).ok()?;
+    if value > 0xFF {
+        return None;
+    }
+    char::from_u32(value)
+}
+
+/// A variable's value for expansion.
+enum Resolved<'v> {
+    Unset,
+    Text(Cow<'v, str>),
+    NotUtf8,
+}
+
+impl Resolved<'_> {
+    fn is_set(&self) -> bool {
+        !matches!(self, Resolved::Unset)
+    }
+
+    fn is_non_empty(&self) -> bool {
+        match self {
+            Resolved::Unset => false,
+            Resolved::Text(text) => !text.is_empty(),
+            Resolved::NotUtf8 => true,
+        }
+    }
+}
+
+/// Expanded text, with what it depended on.
+#[derive(Default)]
+struct Piece {
+    text: String,
+    /// A variable whose bytes are not UTF-8 went into the text.
+    not_utf8: bool,
+    /// Variables that expanded to nothing because they are not set.
+    undefined: Vec<String>,
+}
+
+/// Problems met while expanding one value (reported whether or not the part they are in was
+/// used, as Compose evaluates defaults eagerly).
+#[derive(Default)]
+struct Trouble {
+    /// Fixed-wording reasons for `${NAME:?msg}` / `${NAME?msg}` failures.
+    required: Vec<String>,
+    invalid: bool,
+    too_deep: bool,
+    overflow: bool,
+}
+
+impl Piece {
+    fn push_str(&mut self, s: &str, trouble: &mut Trouble) {
+        if self.text.len() + s.len() > MAX_EXPANDED_BYTES {
+            trouble.overflow = true;
+        } else {
+            self.text.push_str(s);
+        }
+    }
+
+    fn push_resolved(&mut self, value: &Resolved<'_>, trouble: &mut Trouble) {
+        match value {
+            Resolved::Unset => {}
+            Resolved::Text(text) => self.push_str(text, trouble),
+            Resolved::NotUtf8 => self.not_utf8 = true,
+        }
+    }
+
+    fn append(&mut self, other: Piece, trouble: &mut Trouble) {
+        self.push_str(&other.text, trouble);
+        self.not_utf8 |= other.not_utf8;
+        self.undefined.extend(other.undefined);
+    }
+}
+
+/// compose-go's `template.Substitute`, with the lookup first and then this file's keys.
+struct Expander<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    slots: &'a [Option<DotenvEntry>],
+    known: &'a HashMap<String, Known>,
+}
+
+impl<'a> Expander<'a> {
+    fn resolve(&self, name: &str) -> Resolved<'a> {
+        if let Some(value) = (self.lookup)(name) {
+            return Resolved::Text(Cow::Owned(value));
+        }
+        let (slots, known) = (self.slots, self.known);
+        match known
+            .get(name)
+            .and_then(|k| slots.get(k.slot))
+            .and_then(Option::as_ref)
+        {
+            Some(entry) if entry.not_utf8 => Resolved::NotUtf8,
+            Some(entry) => Resolved::Text(Cow::Borrowed(entry.value.as_str())),
+            None => Resolved::Unset,
+        }
+    }
+
+    fn expand(&self, template: &str, depth: usize, trouble: &mut Trouble) -> Piece {
+        let mut piece = Piece::default();
+        if depth > MAX_NESTING {
+            trouble.too_deep = true;
+            return piece;
+        }
+        let b = template.as_bytes();
+        // A stretch of the current line known to hold no `}` (see `closing_brace`).
+        let mut no_brace = 0..0;
+        let mut i = 0;
+        while i < b.len() && !trouble.overflow {
+            let Some(off) = b[i..].iter().position(|&c| c == b'$') else {
+                piece.push_str(&template[i..], trouble);
+                break;
+            };
+            let dollar = i + off;
+            piece.push_str(&template[i..dollar], trouble);
+            i = match b.get(dollar + 1) {
+                Some(b'$') => {
+                    piece.push_str("$", trouble);
+                    dollar + 2
+                }
+                Some(&c) if is_name_start(c) => {
+                    let end = name_end(b, dollar + 1);
+                    self.plain(&template[dollar + 1..end], &mut piece, trouble);
+                    end
+                }
+                Some(b'{') => {
+                    if let Some(next) =
+                        self.braced(template, dollar, depth, &mut no_brace, &mut piece, trouble)
+                    {
+                        next
+                    } else {
+                        // compose-go fails the whole file here; we report it and keep the text.
+                        trouble.invalid = true;
+                        piece.push_str("${", trouble);
+                        dollar + 2
+                    }
+                }
+                // `$` before anything else (`$(`, `$1`, `$ `, the end) is a literal `$`.
+                _ => {
+                    piece.push_str("$", trouble);
+                    dollar + 1
+                }
+            };
+        }
+        piece
+    }
+
+    fn plain(&self, name: &str, piece: &mut Piece, trouble: &mut Trouble) {
+        let value = self.resolve(name);
+        if !value.is_set() {
+            piece.undefined.push(name.to_owned());
+        }
+        piece.push_resolved(&value, trouble);
+    }
+
+    /// Expands the `${...}` starting at `dollar`; returns the offset after it, or `None` when
+    /// it is not a valid reference.
+    fn braced(
+        &self,
+        template: &str,
+        dollar: usize,
+        depth: usize,
+        no_brace: &mut Range<usize>,
+        piece: &mut Piece,
+        trouble: &mut Trouble,
+    ) -> Option<usize> {
+        let b = template.as_bytes();
+        let name_start = dollar + 2;
+        if !b.get(name_start).is_some_and(|&c| is_name_start(c)) {
+            return None;
+        }
+        let end = name_end(b, name_start);
+        let name = &template[name_start..end];
+        let (colon, op, word_start) = match (b.get(end), b.get(end + 1)) {
+            (Some(b'}'), _) => {
+                self.plain(name, piece, trouble);
+                return Some(end + 1);
+            }
+            (Some(b':'), Some(&op @ (b'-' | b'+' | b'?'))) => (true, op, end + 2),
+            (Some(&op @ (b'-' | b'+' | b'?')), _) => (false, op, end + 1),
+            _ => return None,
+        };
+        let close = closing_brace(b, dollar, no_brace)?;
+        // compose-go substitutes the word before looking at the variable.
+        let word = self.expand(&template[word_start..close], depth + 1, trouble);
+        let value = self.resolve(name);
+        // With a colon the variable must be set and non-empty, without it only set.
+        let present = if colon {
+            value.is_non_empty()
+        } else {
+            value.is_set()
+        };
+        match op {
+            b'-' if present => piece.push_resolved(&value, trouble),
+            b'-' => piece.append(word, trouble),
+            b'+' if present => piece.append(word, trouble),
+            // `:+` on an empty variable gives its (empty) value; unset gives nothing.
+            b'+' => piece.push_resolved(&value, trouble),
+            _ if present => piece.push_resolved(&value, trouble),
+            // `?`: the message is never copied (it is text of the file); it expands to nothing.
+            _ => {
+                let state = if value.is_set() { "empty" } else { "not set" };
+                trouble
+                    .required
+                    .push(format!("required variable {name} is {state}"));
+            }
+        }
+        Some(close + 1)
+    }
+}
+
+/// Where the `${` at `start` closes, as compose-go finds it: counting `${` and `}` on the
+/// same line (a `$${` counts too); when they never balance, the last `}` of the line.
+/// `no_brace` remembers a stretch of the line without any `}`, so that a line full of
+/// unclosed `${` is scanned once, not once per `${`.
+fn closing_brace(b: &[u8], start: usize, no_brace: &mut Range<usize>) -> Option<usize> {
+    if no_brace.contains(&start) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut last = None;
+    let mut p = start;
+    while p < b.len() && b[p] != b'\n' {
+        if b[p] == b'}' {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return Some(p);
+            }
+            last = Some(p);
+        } else if b[p] == b'$' && b.get(p + 1) == Some(&b'{') {
+            depth += 1;
+            p += 1;
+        }
+        p += 1;
+    }
+    *no_brace = last.map_or(start, |l| l + 1)..p;
+    last
+}
+
+fn is_name_start(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphabetic()
+}
+
+fn name_end(b: &[u8], start: usize) -> usize {
+    start
+        + b[start..]
+            .iter()
+            .take_while(|&&c| c == b'_' || c.is_ascii_alphanumeric())
+            .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn parse_str(input: &str) -> ParsedDotenv {
+        parse(input.as_bytes(), &no_env)
+    }
+
+    fn parse_with(input: &str, env: &[(&str, &str)]) -> ParsedDotenv {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        parse(input.as_bytes(), &move |name: &str| env.get(name).cloned())
+    }
+
+    fn pairs(parsed: &ParsedDotenv) -> Vec<(String, String)> {
+        parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.clone(), e.value.clone()))
+            .collect()
+    }
+
+    fn value<'p>(parsed: &'p ParsedDotenv, key: &str) -> Option<&'p str> {
+        parsed
+            .entries
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.value.as_str())
+    }
+
+    fn syntax_issues(parsed: &ParsedDotenv) -> Vec<(usize, usize, String)> {
+        parsed
+            .issues
+            .iter()
+            .filter_map(|i| match &i.kind {
+                DotenvIssueKind::Syntax { reason } => Some((i.line, i.column, reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn undefined(parsed: &ParsedDotenv) -> Vec<String> {
+        parsed
+            .issues
+            .iter()
+            .filter_map(|i| match &i.kind {
+                DotenvIssueKind::UndefinedVariable { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// One line in, one key and value out, no Syntax issue.
+    fn assert_single(input: &str, key: &str, expected: &str, source: &str) {
+        let parsed = parse_str(input);
+        assert_eq!(syntax_issues(&parsed), vec![], "{source}: {input:?}");
+        assert_eq!(
+            value(&parsed, key),
+            Some(expected),
+            "{source}: {input:?} -> {:?}",
+            pairs(&parsed)
+        );
+    }
+
+    #[test]
+    fn compose_go_single_line_parsing() {
+        // (input, key, value, the compose-go test it mirrors)
+        let cases: &[(&str, &str, &str, &str)] = &[
+            (
+                "FOO=bar",
+                "FOO",
+                "bar",
+                "godotenv_test TestParsing: unquoted values",
+            ),
+            (
+                "FOO =bar",
+                "FOO",
+                "bar",
+                "TestParsing: spaces around equal sign",
+            ),
+            (
+                "FOO= bar",
+                "FOO",
+                "bar",
+                "TestParsing: spaces around equal sign",
+            ),
+            (
+                r#"FOO="bar""#,
+                "FOO",
+                "bar",
+                "TestParsing: double quoted values",
+            ),
+            (
+                "FOO='bar'",
+                "FOO",
+                "bar",
+                "TestParsing: single quoted values",
+            ),
+            (
+                r#"FOO="escaped\"bar""#,
+                "FOO",
+                r#"escaped"bar"#,
+                "TestParsing: escaped double quotes",
+            ),
+            (
+                r#"FOO="\"quoted\"""#,
+                "FOO",
+                r#""quoted""#,
+                "TestParsing: escaped double quotes",
+            ),
+            (
+                r#"FOO="'d'""#,
+                "FOO",
+                "'d'",
+                "TestParsing: single quotes inside double quotes",
+            ),
+            (
+                "OPTION_A: 1",
+                "OPTION_A",
+                "1",
+                "TestParsing: yaml style options",
+            ),
+            (
+                "OPTION_A: Foo=bar",
+                "OPTION_A",
+                "Foo=bar",
+                "TestParsing: yaml values with equal signs",
+            ),
+            (
+                "OPTION_A=1:B",
+                "OPTION_A",
+                "1:B",
+                "TestParsing: non-yaml options with colons",
+            ),
+            (
+                "export OPTION_A=2",
+                "OPTION_A",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                r"export OPTION_B='\n'",
+                "OPTION_B",
+                r"\n",
+                "TestParsing: export keyword",
+            ),
+            (
+                "export exportFoo=2",
+                "exportFoo",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                "exportFOO=2",
+                "exportFOO",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                "export_FOO =2",
+                "export_FOO",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                "export.FOO= 2",
+                "export.FOO",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                "export\tOPTION_A=2",
+                "OPTION_A",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                "  export OPTION_A=2",
+                "OPTION_A",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                "\texport OPTION_A=2",
+                "OPTION_A",
+                "2",
+                "TestParsing: export keyword",
+            ),
+            (
+                r#"export OPTION_A="export A""#,
+                "OPTION_A",
+                "export A",
+                "TestParsing: export keyword",
+            ),
+            (
+                r#"FOO="bar\nbaz""#,
+                "FOO",
+                "bar\nbaz",
+                "TestParsing: expands newlines in quoted strings",
+            ),
+            (
+                r"FOO=a\tb",
+                "FOO",
+                r"a\tb",
+                "TestParsing: no escapes in unquoted values",
+            ),
+            (
+                r#"FOO="a\tb""#,
+                "FOO",
+                "a\tb",
+                "TestParsing: escapes in double quotes",
+            ),
+            (
+                r#"KEY="Z\aZ\bZ\fZ\nZ\rZ\tZ\vZ\\Z\0123Z""#,
+                "KEY",
+                "Z\u{7}Z\u{8}Z\u{c}Z\nZ\rZ\tZ\u{b}Z\\ZSZ",
+                "TestParsing: various shell escape sequences",
+            ),
+            (
+                "FOO.BAR=foobar",
+                "FOO.BAR",
+                "foobar",
+                "TestParsing: variables with \".\" in the name",
+            ),
+            (
+                "FOO=foobar=",
+                "FOO",
+                "foobar=",
+                "TestParsing: several \"=\" in the value",
+            ),
+            (
+                "FOO=bar ",
+                "FOO",
+                "bar",
+                "TestParsing: strips unquoted values",
+            ),
+            (
+                "FOO=bar # this is foo",
+                "FOO",
+                "bar",
+                "TestParsing: ignores inline comments",
+            ),
+            (
+                "FOO=bar #this is foo",
+                "FOO",
+                "bar",
+                "TestParsing: ignores inline comments",
+            ),
+            (
+                "FOO=bar #",
+                "FOO",
+                "bar",
+                "TestParsing: ignores inline comments",
+            ),
+            (
+                "FOO=123#not-an-inline-comment",
+                "FOO",
+                "123#not-an-inline-comment",
+                "TestParsing: inline comments",
+            ),
+            (
+                r#"FOO="bar#baz""#,
+                "FOO",
+                "bar#baz",
+                "TestParsing: allows # in quoted value",
+            ),
+            (
+                r##"FOO="bar#baz"#"##,
+                "FOO",
+                "bar#baz",
+                "TestParsing: allows # in quoted value",
+            ),
+            (
+                r#"FOO="bar#baz" # comment"#,
+                "FOO",
+                "bar#baz",
+                "TestParsing: allows # in quoted value",
+            ),
+            (
+                "FOO='bar#baz' # comment",
+                "FOO",
+                "bar#baz",
+                "TestParsing: allows # in quoted value",
+            ),
+            (
+                r#"FOO="bar#baz#bang" # comment"#,
+                "FOO",
+                "bar#baz#bang",
+                "TestParsing: allows # in quoted value",
+            ),
+            (
+                r#"FOO="ba#r""#,
+                "FOO",
+                "ba#r",
+                "TestParsing: parses # in quoted values",
+            ),
+            (
+                "FOO='ba#r'",
+                "FOO",
+                "ba#r",
+                "TestParsing: parses # in quoted values",
+            ),
+            (
+                r#"FOO="bar\n\ b\az""#,
+                "FOO",
+                "bar\n\\ b\u{7}z",
+                "TestParsing: newlines and backslashes",
+            ),
+            (
+                r#"FOO="bar\\\n\ b\az""#,
+                "FOO",
+                "bar\\\n\\ b\u{7}z",
+                "TestParsing: newlines and backslashes",
+            ),
+            (
+                r#"FOO="bar\\r\ b\az""#,
+                "FOO",
+                "bar\\r\\ b\u{7}z",
+                "TestParsing: newlines and backslashes",
+            ),
+            (
+                r#"FOO="bar\nbaz\\""#,
+                "FOO",
+                "bar\nbaz\\",
+                "TestParsing: newlines and backslashes",
+            ),
+            (
+                " KEY =value",
+                "KEY",
+                "value",
+                "TestParsing: leading whitespace should be ignored",
+            ),
+            (
+                "   KEY=value",
+                "KEY",
+                "value",
+                "TestParsing: leading whitespace should be ignored",
+            ),
+            (
+                "\tKEY=value",
+                "KEY",
+                "value",
+                "TestParsing: leading whitespace should be ignored",
+            ),
+            (
+                r#"KEY="\0123""#,
+                "KEY",
+                "S",
+                "TestParsing: XSI-echo style octal escapes",
+            ),
+            (
+                r#"KEY="\x07""#,
+                "KEY",
+                r"\x07",
+                "TestParsing: non-XSI/POSIX escapes are ignored",
+            ),
+            (
+                r#"KEY="\u12e4""#,
+                "KEY",
+                r"\u12e4",
+                "TestParsing: non-XSI/POSIX escapes are ignored",
+            ),
+            (
+                r#"KEY="\U00101234""#,
+                "KEY",
+                r"\U00101234",
+                "TestParsing: non-XSI/POSIX escapes are ignored",
+            ),
+            (
+                "FOO:BAR",
+                "FOO",
+                "BAR",
+                "fixtures/custom.format (yaml style without a space)",
+            ),
+            ("a[1]=c", "a[1]", "c", "parser_test TestParseBytes"),
+            (
+                "a.propertyKey=d",
+                "a.propertyKey",
+                "d",
+                "parser_test TestParseBytes",
+            ),
+            (
+                "árvíztűrő-TÜKÖRFÚRÓGÉP=ÁRVÍZTŰRŐ-tükörfúrógép",
+                "árvíztűrő-TÜKÖRFÚRÓGÉP",
+                "ÁRVÍZTŰRŐ-tükörfúrógép",
+                "parser_test TestParseBytes",
+            ),
+            (
+                "VAR-WITH-DASHES=dashes",
+                "VAR-WITH-DASHES",
+                "dashes",
+                "godotenv_test TestDash",
+            ),
+        ];
+        for (input, key, expected, source) in cases {
+            assert_single(input, key, expected, source);
+        }
+    }
+
+    #[test]
+    fn compose_go_quirks_derived_from_parser_go() {
+        // Each follows from compose-go parser.go (extractVarValue / locateKeyName), not from
+        // one of its tests.
+        let cases: &[(&str, &str, &str, &str)] = &[
+            // The value's leading blanks go before the " #" cut: a value that starts with
+            // `#` is a value, not a comment.
+            (
+                "KEY= # not a comment",
+                "KEY",
+                "# not a comment",
+                "leading blanks trimmed before cut",
+            ),
+            ("KEY=#hash", "KEY", "#hash", "no space before #"),
+            // Only a SPACE before `#` starts an inline comment, not a tab.
+            ("KEY=a\t#b", "KEY", "a\t#b", "tab before # is not a comment"),
+            (
+                "KEY=a  #b #c",
+                "KEY",
+                "a",
+                "cut at the first \" #\", then trailing spaces trimmed",
+            ),
+            ("KEY=", "KEY", "", "empty value"),
+            ("KEY=   ", "KEY", "", "blank value"),
+            (
+                "KEY=\u{a0}value\u{a0}",
+                "KEY",
+                "value",
+                "NBSP is a blank (isSpace) and whitespace",
+            ),
+            (r"KEY='it\'s'", "KEY", "it's", "\\' in single quotes"),
+            (
+                r"KEY='a\\b'",
+                "KEY",
+                r"a\\b",
+                "single quotes keep other backslashes",
+            ),
+            (
+                r"KEY='a\nb $X'",
+                "KEY",
+                r"a\nb $X",
+                "single quotes: no escapes, no expansion",
+            ),
+            (
+                r#"KEY="a\'b""#,
+                "KEY",
+                r"a\'b",
+                "\\' is not an escape in double quotes",
+            ),
+            (
+                r#"KEY="\0""#,
+                "KEY",
+                "\\",
+                "\\0 without digits: the 0 is dropped",
+            ),
+            (
+                r#"KEY="\012""#,
+                "KEY",
+                r"\12",
+                "\\0 with two digits: the 0 is dropped",
+            ),
+            (r#"KEY="\0777""#, "KEY", r"\777", "octal above 377 is kept"),
+            (r#"KEY="\0128""#, "KEY", r"\128", "8 is not octal"),
+            (r#"KEY="\0101\0102""#, "KEY", "AB", "two octal escapes"),
+            (
+                r#"KEY="\c""#,
+                "KEY",
+                r"\c",
+                "\\c is matched but not unquoted",
+            ),
+            (r#"KEY="a\qb""#, "KEY", r"a\qb", "unknown escape kept"),
+            (
+                "KEY = \"spaced\" ",
+                "KEY",
+                "spaced",
+                "blanks after the closing quote",
+            ),
+            ("KEY: 'yaml'", "KEY", "yaml", "yaml style with quotes"),
+            ("KEY\t=\tvalue", "KEY", "value", "tabs around ="),
+            (
+                "1KEY=digits",
+                "1KEY",
+                "digits",
+                "keys may start with a digit (ParseWithLookup)",
+            ),
+            (
+                "export  \t KEY=v",
+                "KEY",
+                "v",
+                "export followed by several blanks",
+            ),
+        ];
+        for (input, key, expected, source) in cases {
+            assert_single(input, key, expected, source);
+        }
+    }
+
+    #[test]
+    fn compose_go_expansion() {
+        // (input, env, key, value, what it mirrors)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str, &'a str);
+        let env_defaults: &[(&str, &str)] = &[("FOO", "first"), ("BAR", "")];
+        let cases: &[Case<'_>] = &[
+            (
+                "FOO=test\nBAR=$FOO",
+                &[],
+                "BAR",
+                "test",
+                "TestExpanding: expands variables found in values",
+            ),
+            (
+                "FOO=test\nBAR=${FOO}bar",
+                &[],
+                "BAR",
+                "testbar",
+                "TestExpanding: variables wrapped in brackets",
+            ),
+            (
+                "BAR=$FOO",
+                &[],
+                "BAR",
+                "",
+                "TestExpanding: undefined variables expand to an empty string",
+            ),
+            (
+                "FOO=test\nBAR=\"quote $FOO\"",
+                &[],
+                "BAR",
+                "quote test",
+                "TestExpanding: double quoted strings",
+            ),
+            (
+                "BAR='quote $FOO'",
+                &[],
+                "BAR",
+                "quote $FOO",
+                "TestExpanding: not in single quoted strings",
+            ),
+            (
+                r#"FOO="foo\$BAR""#,
+                &[],
+                "FOO",
+                "foo$BAR",
+                "TestExpanding: does not expand escaped variables 1",
+            ),
+            (
+                r#"FOO="foo\${BAR}""#,
+                &[],
+                "FOO",
+                "foo${BAR}",
+                "TestExpanding: does not expand escaped variables 2",
+            ),
+            (
+                "FOO=test\nBAR=\"foo\\${FOO} ${FOO}\"",
+                &[],
+                "BAR",
+                "foo${FOO} test",
+                "TestExpanding: escaped 3",
+            ),
+            (
+                "TEST=$ME",
+                &[("ME", "YES")],
+                "TEST",
+                "YES",
+                "TestExpandingEnvironmentWithLookup",
+            ),
+            (
+                "RESULT=${UNSET_VAR:-Default Value}",
+                &[],
+                "RESULT",
+                "Default Value",
+                "TestExpandIfEmptyOrUnset",
+            ),
+            (
+                "EMPTY_VAR=\nRESULT=${EMPTY_VAR:-Default Value}",
+                &[],
+                "RESULT",
+                "Default Value",
+                "TestExpandIfEmptyOrUnset",
+            ),
+            (
+                "TEST_VAR=Test Value\nRESULT=${TEST_VAR:-Default Value}",
+                &[],
+                "RESULT",
+                "Test Value",
+                "TestExpandIfEmptyOrUnset",
+            ),
+            (
+                "RESULT=${UNSET_VAR-Default Value}",
+                &[],
+                "RESULT",
+                "Default Value",
+                "TestExpandIfUnset",
+            ),
+            (
+                "EMPTY_VAR=\nRESULT=${EMPTY_VAR-Default Value}",
+                &[],
+                "RESULT",
+                "",
+                "TestExpandIfUnset",
+            ),
+            (
+                "TEST_VAR=Test Value\nRESULT=${TEST_VAR:?Default Value}",
+                &[],
+                "RESULT",
+                "Test Value",
+                "TestErrorIfEmptyOrUnset",
+            ),
+            (
+                "EMPTY_VAR=\nRESULT=${EMPTY_VAR?Test error}",
+                &[],
+                "RESULT",
+                "",
+                "TestErrorIfUnset",
+            ),
+            ("R=$${foo}", &[], "R", "${foo}", "template_test TestEscaped"),
+            (
+                "R=a $ string",
+                &[],
+                "R",
+                "a $ string",
+                "template_test TestUnescaped",
+            ),
+            (
+                "R=^REGEX$",
+                &[],
+                "R",
+                "^REGEX$",
+                "template_test TestUnescaped",
+            ),
+            ("R=$}", &[], "R", "$}", "template_test TestUnescaped"),
+            ("R=$", &[], "R", "$", "template_test TestUnescaped"),
+            (
+                "R=$FOO-bar",
+                env_defaults,
+                "R",
+                "first-bar",
+                "template_test TestNonBraced",
+            ),
+            (
+                "R=ok ${BAR:-def}",
+                env_defaults,
+                "R",
+                "ok def",
+                "TestEmptyValueWithSoftDefault",
+            ),
+            (
+                "R=ok ${BAR-def}",
+                env_defaults,
+                "R",
+                "ok ",
+                "TestEmptyValueWithHardDefault",
+            ),
+            (
+                "R=ok ${UNSET_VAR:+presence_value}",
+                env_defaults,
+                "R",
+                "ok ",
+                "TestPresentValueWithUnset",
+            ),
+            (
+                "R=ok ${UNSET_VAR+presence_value}",
+                env_defaults,
+                "R",
+                "ok ",
+                "TestPresentValueWithUnset2",
+            ),
+            (
+                "R=ok ${FOO:+presence_value}",
+                env_defaults,
+                "R",
+                "ok presence_value",
+                "TestPresentValueWithNonEmpty",
+            ),
+            (
+                "R=ok ${FOO+presence_value}",
+                env_defaults,
+                "R",
+                "ok presence_value",
+                "TestPresentValueAndNonEmptyWithNonEmpty",
+            ),
+            (
+                "R=ok ${BAR+presence_value}",
+                env_defaults,
+                "R",
+                "ok presence_value",
+                "TestPresentValueWithSet",
+            ),
+            (
+                "R=\"ok ${BAR:+presence_value}\"",
+                env_defaults,
+                "R",
+                "ok ",
+                "TestPresentValueAndNotEmptyWithSet",
+            ),
+            (
+                "R=ok ${BAR:-/non:-alphanumeric}",
+                env_defaults,
+                "R",
+                "ok /non:-alphanumeric",
+                "TestNonAlphanumericDefault",
+            ),
+            (
+                "R=\"+ok ${UNSET:-${BAR-defaultValue}}\"",
+                env_defaults,
+                "R",
+                "+ok ",
+                "TestInterpolationExternalInterference",
+            ),
+            (
+                "R=:-ok ${UNSET-defaultValue}",
+                env_defaults,
+                "R",
+                ":-ok defaultValue",
+                "TestInterpolationExternalInterference",
+            ),
+            (
+                "R=ok ${UNSET_VAR-$FOO}",
+                env_defaults,
+                "R",
+                "ok first",
+                "TestDefaultsWithNestedExpansion",
+            ),
+            (
+                "R=ok ${UNSET_VAR-${FOO} ${FOO}}",
+                env_defaults,
+                "R",
+                "ok first first",
+                "TestDefaultsWithNestedExpansion",
+            ),
+            (
+                "R=ok ${BAR:-${FOO}}",
+                env_defaults,
+                "R",
+                "ok first",
+                "TestDefaultsWithNestedExpansion",
+            ),
+            (
+                "R=ok ${BAR+$FOO ${FOO:+second}}",
+                env_defaults,
+                "R",
+                "ok first second",
+                "TestDefaultsWithNestedExpansion",
+            ),
+            (
+                "R=ok ${FOO:?err}",
+                env_defaults,
+                "R",
+                "ok first",
+                "TestDefaultsForMandatoryVariables",
+            ),
+            (
+                "R=ok ${BAR?err}",
+                env_defaults,
+                "R",
+                "ok ",
+                "TestDefaultsForMandatoryVariables",
+            ),
+            (
+                "R=${UNSET_VAR-myerror?msg}",
+                env_defaults,
+                "R",
+                "myerror?msg",
+                "template_test TestPrecedence",
+            ),
+            (
+                "R=${FOO?bar-baz}",
+                env_defaults,
+                "R",
+                "first",
+                "template_test TestPrecedence",
+            ),
+            // Derived from template.go: a `}` closes at the first balance, the rest is text.
+            (
+                "R=${UNSET:-x}}",
+                env_defaults,
+                "R",
+                "x}",
+                "getFirstBraceClosingIndex",
+            ),
+            (
+                "R=${UNSET:-{x}}",
+                env_defaults,
+                "R",
+                "{x}",
+                "getFirstBraceClosingIndex",
+            ),
+            // Unquoted: backslashes are literal, so `\$X` still expands after the backslash.
+            (
+                "R=\\$FOO",
+                env_defaults,
+                "R",
+                "\\first",
+                "parser.go: no escapes in unquoted values",
+            ),
+            (
+                "R=$$FOO",
+                env_defaults,
+                "R",
+                "$FOO",
+                "template.go: $$ is an escaped $",
+            ),
+            (
+                "R=$$$FOO",
+                env_defaults,
+                "R",
+                "$first",
+                "template.go: $$ then $FOO",
+            ),
+            (
+                "R=\"$$FOO\"",
+                env_defaults,
+                "R",
+                "$FOO",
+                "template.go: $$ in double quotes",
+            ),
+            (
+                "R='$$FOO'",
+                env_defaults,
+                "R",
+                "$$FOO",
+                "single quotes: no expansion",
+            ),
+            (
+                "R=${foo}",
+                &[("foo", "lower")],
+                "R",
+                "lower",
+                "names are case-sensitive, pattern is not",
+            ),
+        ];
+        for (input, env, key, expected, source) in cases {
+            let parsed = parse_with(input, env);
+            assert_eq!(syntax_issues(&parsed), vec![], "{source}: {input:?}");
+            assert_eq!(value(&parsed, key), Some(*expected), "{source}: {input:?}");
+        }
+    }
+
+    #[test]
+    fn compose_go_invalid_templates_are_reported_and_kept_literally() {
+        // template_test TestInvalid: compose-go fails the whole file on these.
+        for template in [
+            "${", "${}", "${ }", "${ foo}", "${foo!}", "${A:x}", "${A:-x", "${A-${B}",
+        ] {
+            let input = format!("R=\"{template}\"\nNEXT=ok");
+            let parsed = parse_str(&input);
+            assert_eq!(
+                syntax_issues(&parsed),
+                vec![(1, 3, R_INVALID_REFERENCE.to_owned())],
+                "{template:?}"
+            );
+            assert!(
+                value(&parsed, "R").is_some_and(|v| v.contains("${")),
+                "{template:?}"
+            );
+            assert_eq!(value(&parsed, "NEXT"), Some("ok"));
+        }
+        // `${foo }`: a blank before `}` is invalid too (unquoted would cut nothing here).
+        let parsed = parse_str("R=\"${foo }\"");
+        assert_eq!(syntax_issues(&parsed).len(), 1);
+    }
+
+    #[test]
+    fn compose_go_required_variables_do_not_copy_the_message() {
+        // godotenv_var_expansion_test TestErrorIfEmptyOrUnset / TestErrorIfUnset and
+        // template_test TestMandatoryVariableErrors: Compose aborts; we report and go on.
+        let cases: &[(&str, &str)] = &[
+            (
+                "R=${UNSET_VAR:?Test error secret-ish}",
+                "required variable UNSET_VAR is not set",
+            ),
+            (
+                "EMPTY_VAR=\nR=${EMPTY_VAR:?Test error secret-ish}",
+                "required variable EMPTY_VAR is empty",
+            ),
+            (
+                "R=${UNSET_VAR?Test error secret-ish}",
+                "required variable UNSET_VAR is not set",
+            ),
+            ("R=${UNSET_VAR:?}", "required variable UNSET_VAR is not set"),
+            (
+                "R=\"${UNSET_VAR?Mandatory ${FOO} secret-ish}\"",
+                "required variable UNSET_VAR is not set",
+            ),
+        ];
+        for (input, reason) in cases {
+            let parsed = parse_str(input);
+            let issues = syntax_issues(&parsed);
+            assert_eq!(issues.len(), 1, "{input:?}: {issues:?}");
+            assert_eq!(issues[0].2, *reason);
+            assert!(!format!("{:?}", parsed.issues).contains("secret-ish"));
+            assert_eq!(value(&parsed, "R"), Some(""), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn compose_go_unterminated_quotes() {
+        // godotenv_test TestUnterminatedQuotes
+        let cases = [
+            (r#"KEY=""#, R_UNTERMINATED_DOUBLE),
+            (r#"KEY="value"#, R_UNTERMINATED_DOUBLE),
+            (r#"KEY="value\""#, R_UNTERMINATED_DOUBLE),
+            (r#"KEY="value'"#, R_UNTERMINATED_DOUBLE),
+            ("KEY='", R_UNTERMINATED_SINGLE),
+            ("KEY='value", R_UNTERMINATED_SINGLE),
+            (r"KEY='value\'", R_UNTERMINATED_SINGLE),
+            (r#"KEY='value""#, R_UNTERMINATED_SINGLE),
+        ];
+        for (input, reason) in cases {
+            let parsed = parse_str(input);
+            assert_eq!(
+                syntax_issues(&parsed),
+                vec![(1, 5, reason.to_owned())],
+                "{input:?}"
+            );
+            assert!(parsed.entries.is_empty(), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn compose_go_lines_to_ignore() {
+        // godotenv_test TestLinesToIgnore
+        for input in [
+            "\n",
+            "\r\n",
+            "\t\t ",
+            "# Comment",
+            "\t # comment",
+            "\u{2003}# em space then comment",
+        ] {
+            let parsed = parse_str(input);
+            assert!(parsed.entries.is_empty(), "{input:?}");
+            assert_eq!(syntax_issues(&parsed), vec![], "{input:?}");
+        }
+    }
+
+    #[test]
+    fn compose_go_bad_lines() {
+        // godotenv_test TestParsing ("lol$wut"), parser_test TestParseVariable, and
+        // TestErrorParsing (fixtures/invalid1.env: "key cannot contain a space").
+        let cases = [
+            ("lol$wut", (1, 4, R_KEY_CHAR)),
+            ("%!(EXTRA string)=foo", (1, 1, R_KEY_CHAR)),
+            ("KEY NAME=value", (1, 4, R_KEY_SPACE)),
+            ("KEY NAME", (1, 4, R_KEY_SPACE)),
+            ("\"KEY\"=value", (1, 1, R_KEY_CHAR)),
+            ("KEY!=value", (1, 4, R_KEY_CHAR)),
+            ("ké y=1", (1, 3, R_KEY_SPACE)),
+            ("é!=1", (1, 2, R_KEY_CHAR)),
+        ];
+        for (input, (line, column, reason)) in cases {
+            let parsed = parse_str(input);
+            assert_eq!(
+                syntax_issues(&parsed),
+                vec![(line, column, reason.to_owned())],
+                "{input:?}"
+            );
+            assert!(parsed.entries.is_empty(), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn compose_go_fixture_plain_env() {
+        // fixtures/plain.env, godotenv_test TestReadPlainEnv
+        let parsed = parse_str(
+            "OPTION_A=1\nOPTION_B=2\nOPTION_C= 3\nOPTION_D =4\nOPTION_E = 5\nOPTION_F = \nOPTION_G=\nOPTION_H = my string # Inline comment\n",
+        );
+        assert_eq!(parsed.issues, vec![]);
+        let expected = [
+            ("OPTION_A", "1"),
+            ("OPTION_B", "2"),
+            ("OPTION_C", "3"),
+            ("OPTION_D", "4"),
+            ("OPTION_E", "5"),
+            ("OPTION_F", ""),
+            ("OPTION_G", ""),
+            ("OPTION_H", "my string"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        assert_eq!(pairs(&parsed), expected);
+        let lines: Vec<usize> = parsed.entries.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn compose_go_fixture_quoted_env() {
+        // fixtures/quoted.env, godotenv_test TestLoadQuotedEnv
+        let parsed = parse_str(
+            "OPTION_A='1'\nOPTION_B='2'\nOPTION_C=''\nOPTION_D='\\n'\nOPTION_E=\"1\"\nOPTION_F=\"2\"\nOPTION_G=\"\"\nOPTION_H=\"\\n\"\nOPTION_I = \"echo 'asd'\"\nOPTION_J = 'first line\nsecond line\nthird line\nand so on'\nOPTION_Z = \"last value\"\n",
+        );
+        assert_eq!(parsed.issues, vec![]);
+        let expected = [
+            ("OPTION_A", "1", 1),
+            ("OPTION_B", "2", 2),
+            ("OPTION_C", "", 3),
+            ("OPTION_D", "\\n", 4),
+            ("OPTION_E", "1", 5),
+            ("OPTION_F", "2", 6),
+            ("OPTION_G", "", 7),
+            ("OPTION_H", "\n", 8),
+            ("OPTION_I", "echo 'asd'", 9),
+            (
+                "OPTION_J",
+                "first line\nsecond line\nthird line\nand so on",
+                10,
+            ),
+            ("OPTION_Z", "last value", 14),
+        ];
+        let got: Vec<(&str, &str, usize)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str(), e.line))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn compose_go_multiline_double_quoted_value() {
+        // godotenv_test TestVariableStringValueSeparator
+        let parsed = parse_str(
+            "TEST_URLS=\"stratum+tcp://stratum.antpool.com:3333\nstratum+tcp://stratum.antpool.com:443\"\nNEXT=1",
+        );
+        assert_eq!(parsed.issues, vec![]);
+        assert_eq!(
+            value(&parsed, "TEST_URLS"),
+            Some("stratum+tcp://stratum.antpool.com:3333\nstratum+tcp://stratum.antpool.com:443")
+        );
+        assert_eq!(parsed.entries[1].line, 3);
+    }
+
+    #[test]
+    fn compose_go_substitutions_and_lookup_precedence() {
+        // fixtures/substitutions-default.env with and without OPTION_A=5 in the environment
+        // (TestSubstitutionsWithEnvFileDefaultValuePrecedence and ...UnsetVar...).
+        let file = "OPTION_A=${OPTION_A:-1}\nOPTION_B=${OPTION_A}\nOPTION_C=$OPTION_B\nOPTION_D=${OPTION_A}_${OPTION_B}\nOPTION_E=${OPTION_NOT_DEFINED}\n";
+        let parsed = parse_with(file, &[("OPTION_A", "5")]);
+        let got: Vec<(String, String)> = pairs(&parsed);
+        let want: Vec<(String, String)> = [
+            ("OPTION_A", "5"),
+            ("OPTION_B", "5"),
+            ("OPTION_C", "5"),
+            ("OPTION_D", "5_5"),
+            ("OPTION_E", ""),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert_eq!(got, want);
+        assert_eq!(undefined(&parsed), vec!["OPTION_NOT_DEFINED".to_owned()]);
+
+        let parsed = parse_str(file);
+        let got = pairs(&parsed);
+        let want: Vec<(String, String)> = [
+            ("OPTION_A", "1"),
+            ("OPTION_B", "1"),
+            ("OPTION_C", "1"),
+            ("OPTION_D", "1_1"),
+            ("OPTION_E", ""),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert_eq!(got, want);
+
+        // TestSubstitutionsWithEnvFilePrecedence (fixtures/substitutions.env): the file's own
+        // value is kept, but expansion asks the lookup first.
+        let parsed = parse_with(
+            "OPTION_A=1\nOPTION_B=${OPTION_A}\nOPTION_C=$OPTION_B\nOPTION_D=${OPTION_A}_${OPTION_B}\nOPTION_E=${OPTION_NOT_DEFINED}\n",
+            &[("OPTION_A", "5")],
+        );
+        assert_eq!(value(&parsed, "OPTION_A"), Some("1"));
+        assert_eq!(value(&parsed, "OPTION_B"), Some("5"));
+        assert_eq!(value(&parsed, "OPTION_C"), Some("5"));
+        assert_eq!(value(&parsed, "OPTION_D"), Some("5_5"));
+        assert_eq!(value(&parsed, "OPTION_E"), Some(""));
+    }
+
+    #[test]
+    fn compose_go_inherited_keys() {
+        // fixtures/inherited-not-found-multi-var.env, TestInheritedEnvVariableNotFound and
+        // TestInheritedEnvVariableSameSize.
+        let file = "FOO=bar\nVARIABLE_NOT_FOUND\nBAR=baz\n";
+        let parsed = parse_str(file);
+        assert_eq!(
+            pairs(&parsed),
+            vec![("FOO".into(), "bar".into()), ("BAR".into(), "baz".into())]
+        );
+        assert_eq!(parsed.issues, vec![]);
+
+        let parsed = parse_with(file, &[("VARIABLE_NOT_FOUND", "SOME_RANDOM_VALUE")]);
+        assert_eq!(
+            value(&parsed, "VARIABLE_NOT_FOUND"),
+            Some("SOME_RANDOM_VALUE")
+        );
+        assert_eq!(parsed.entries[1].line, 2);
+
+        // `export KEY` and a trailing blank inherit too.
+        let parsed = parse_with("export FOO \n", &[("FOO", "x")]);
+        assert_eq!(value(&parsed, "FOO"), Some("x"));
+        // Deliberate difference: compose-go turns a bare key on the last line without a
+        // newline into the key "" with the name as value; we inherit it like any other.
+        let parsed = parse_with("A=1\nFOO", &[("FOO", "x")]);
+        assert_eq!(value(&parsed, "FOO"), Some("x"));
+        assert_eq!(value(&parsed, ""), None);
+    }
+
+    #[test]
+    fn bare_export_defines_nothing() {
+        for input in ["export\n", "export \nA=1", "export"] {
+            let parsed = parse_str(input);
+            assert_eq!(syntax_issues(&parsed), vec![], "{input:?}");
+            assert!(parsed.entries.iter().all(|e| e.key == "A"), "{input:?}");
+        }
+        // `export` alone as a key name (no blank after it) is an ordinary key.
+        assert_single("export=1", "export", "1", "exportRegex needs a blank");
+    }
+
+    #[test]
+    fn bad_line_then_good_lines_are_still_read() {
+        let parsed = parse_str("GOOD1=a\nBAD LINE=x\nlol$wut\n=nokey\nGOOD2=b\n");
+        assert_eq!(
+            pairs(&parsed),
+            vec![("GOOD1".into(), "a".into()), ("GOOD2".into(), "b".into())]
+        );
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![
+                (2, 4, R_KEY_SPACE.to_owned()),
+                (3, 4, R_KEY_CHAR.to_owned()),
+                (4, 1, R_EMPTY_KEY.to_owned()),
+            ]
+        );
+        assert_eq!(parsed.entries[1].line, 5);
+    }
+
+    #[test]
+    fn empty_key_is_reported_not_kept() {
+        // Deliberate difference: compose-go keeps `="value"` under the key "" (TestParsing).
+        let parsed = parse_str("=\"value\"\n:x\nA=1");
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![
+                (1, 1, R_EMPTY_KEY.to_owned()),
+                (2, 1, R_EMPTY_KEY.to_owned())
+            ]
+        );
+        assert_eq!(pairs(&parsed), vec![("A".into(), "1".into())]);
+    }
+
+    #[test]
+    fn bad_key_with_multiline_value_skips_the_whole_value() {
+        let parsed = parse_str("BAD KEY=\"line1\nSECRET=inside\"\nA=1");
+        assert_eq!(syntax_issues(&parsed), vec![(1, 4, R_KEY_SPACE.to_owned())]);
+        assert_eq!(pairs(&parsed), vec![("A".into(), "1".into())]);
+    }
+
+    #[test]
+    fn unterminated_quote_resumes_on_the_next_line() {
+        let parsed = parse_str("A=1\nB=\"never closed\nC=3\n  D='x\nE=5");
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![
+                (2, 3, R_UNTERMINATED_DOUBLE.to_owned()),
+                (4, 5, R_UNTERMINATED_SINGLE.to_owned())
+            ]
+        );
+        assert_eq!(
+            pairs(&parsed),
+            vec![
+                ("A".into(), "1".into()),
+                ("C".into(), "3".into()),
+                ("E".into(), "5".into())
+            ]
+        );
+        assert_eq!(parsed.entries[1].line, 3);
+        assert_eq!(parsed.entries[2].line, 5);
+    }
+
+    #[test]
+    fn text_after_closing_quote_is_reported() {
+        // Deliberate difference: compose-go reads `B=2` after `A="1" ` as a second statement
+        // and `x` after `"1"` as an inherited key (which could be the tail of a secret).
+        let parsed = parse_str("A=\"1\" B=2\nC='3'x\nD=4");
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![
+                (1, 7, R_AFTER_QUOTE.to_owned()),
+                (2, 6, R_AFTER_QUOTE.to_owned())
+            ]
+        );
+        assert_eq!(
+            pairs(&parsed),
+            vec![
+                ("A".into(), "1".into()),
+                ("C".into(), "3".into()),
+                ("D".into(), "4".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn binary_bytes_never_panic() {
+        let input: &[u8] = b"A=\xff\xfe\nB=ok\nC=\"caf\xe9\"\nD='\xc3'\n\xffKEY=1\nK\xc3=1\n# comment \xff\xfe\nE=fine # tail \xff\nF=$A\nG=${A:-x}\nH=\"\xff\n";
+        let parsed = parse(input, &no_env);
+        let got: Vec<(&str, &str, bool)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str(), e.not_utf8))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("A", "", true),
+                ("B", "ok", false),
+                ("C", "", true),
+                ("D", "", true),
+                ("E", "fine", false),
+                // Expanding a variable whose bytes are not UTF-8 gives bytes that are not UTF-8.
+                ("F", "", true),
+                ("G", "", true),
+            ]
+        );
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![
+                (5, 1, R_KEY_NOT_UTF8.to_owned()),
+                (6, 2, R_KEY_NOT_UTF8.to_owned()),
+                (11, 3, R_UNTERMINATED_DOUBLE.to_owned()),
+            ]
+        );
+
+        // Every byte value, in every position, must not panic.
+        let mut all: Vec<u8> = (0..=255u8).collect();
+        all.extend_from_slice(b"\nK=\"");
+        all.extend(0..=255u8);
+        all.extend_from_slice(b"\"\nL=${");
+        all.extend(0..=255u8);
+        let parsed = parse(&all, &no_env);
+        assert!(!parsed.issues.is_empty());
+        for cut in 0..all.len() {
+            let _ = parse(&all[..cut], &no_env);
+        }
+    }
+
+    #[test]
+    fn very_long_lines_are_reported_and_skipped() {
+        // 50 MB unquoted line: no timing assertion, it must finish and report.
+        let mut input = Vec::with_capacity(50 * 1024 * 1024 + 64);
+        input.extend_from_slice(b"HUGE=");
+        input.resize(input.len() + 50 * 1024 * 1024, b'x');
+        input.extend_from_slice(b"\nAFTER=1\n");
+        let parsed = parse(&input, &no_env);
+        assert_eq!(syntax_issues(&parsed), vec![(1, 1, R_TOO_LONG.to_owned())]);
+        assert_eq!(pairs(&parsed), vec![("AFTER".into(), "1".into())]);
+        assert_eq!(parsed.entries[0].line, 2);
+        drop(input);
+
+        // A quoted value over the limit, a huge key, and one exactly at the limit.
+        let mut input = b"Q=\"".to_vec();
+        input.resize(input.len() + MAX_ENTRY_BYTES, b'y');
+        input.extend_from_slice(b"\"\nK");
+        input.resize(input.len() + 2 * MAX_ENTRY_BYTES, b'K');
+        input.extend_from_slice(b"=1\nFIT=");
+        let fit_value = MAX_ENTRY_BYTES - "FIT=".len();
+        input.resize(input.len() + fit_value, b'z');
+        input.extend_from_slice(b"\nAFTER=2");
+        let parsed = parse(&input, &no_env);
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![(1, 1, R_TOO_LONG.to_owned()), (2, 1, R_TOO_LONG.to_owned())]
+        );
+        let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, vec!["FIT", "AFTER"]);
+        assert_eq!(parsed.entries[0].value.len(), fit_value);
+    }
+
+    #[test]
+    fn expansion_size_is_bounded() {
+        // 1 MiB value repeated five times is over the 4 MiB expansion limit.
+        let big = "x".repeat(MAX_ENTRY_BYTES - 10);
+        let input = format!("A={big}\nB=$A$A$A$A$A\nC=$A$A\n");
+        let parsed = parse_str(&input);
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![(2, 1, R_EXPANDED_TOO_LONG.to_owned())]
+        );
+        let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, vec!["A", "C"]);
+        assert_eq!(parsed.entries[1].value.len(), 2 * big.len());
+    }
+
+    #[test]
+    fn pathological_templates_finish() {
+        // A long line of `${A:-` never closed: each one must not rescan the whole line.
+        let input = format!("A=\"{}\"\nB=1", "${A:-".repeat(100_000));
+        let parsed = parse_str(&input);
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![(1, 3, R_INVALID_REFERENCE.to_owned())]
+        );
+        assert_eq!(value(&parsed, "B"), Some("1"));
+        // Many undefined references: one issue per name.
+        let input = format!("A={}", "$U ".repeat(100_000));
+        let parsed = parse_str(&input);
+        assert_eq!(undefined(&parsed), vec!["U".to_owned()]);
+    }
+
+    #[test]
+    fn nested_defaults_are_capped_not_overflowing_the_stack() {
+        let shallow = "R=${A:-${B:-${C:-deep}}}";
+        assert_single(shallow, "R", "deep", "nested defaults");
+
+        let depth = 100_000;
+        let input = format!("R={}x{}\nNEXT=1", "${A:-".repeat(depth), "}".repeat(depth));
+        let parsed = parse_str(&input);
+        assert_eq!(syntax_issues(&parsed), vec![(1, 3, R_TOO_DEEP.to_owned())]);
+        assert_eq!(value(&parsed, "NEXT"), Some("1"));
+
+        // Exactly at the limit still expands.
+        let input = format!(
+            "R={}x{}",
+            "${A:-".repeat(MAX_NESTING),
+            "}".repeat(MAX_NESTING)
+        );
+        assert_single(&input, "R", "x", "MAX_NESTING levels");
+    }
+
+    #[test]
+    fn crlf_is_stripped_and_reported_once() {
+        let parsed = parse_str("A=1\nB=2\r\nC=\"x\r\ny\"\r\nD='p\r\nq'\r\nE=e # c\r\n\r\nF\r\n");
+        assert_eq!(
+            parsed.issues,
+            vec![DotenvIssue {
+                kind: DotenvIssueKind::CrlfLineEndings,
+                line: 2,
+                column: 4
+            }]
+        );
+        let got: Vec<(&str, &str, usize)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("A", "1", 1),
+                ("B", "2", 2),
+                ("C", "x\ny", 3),
+                ("D", "p\nq", 5),
+                ("E", "e", 7)
+            ]
+        );
+        // A lone CR is not a line ending (and is trimmed at the end of unquoted values).
+        let parsed = parse_str("A=1\rB=2\r");
+        assert_eq!(parsed.issues, vec![]);
+        assert_eq!(value(&parsed, "A"), Some("1\rB=2"));
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_at_its_position() {
+        let parsed = parse_with("A=1\nB=2\nA=3\nC=$A\nA=4\nX\nX\n", &[("X", "env")]);
+        let got: Vec<(&str, &str, usize)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("B", "2", 2), ("C", "3", 4), ("A", "4", 5), ("X", "env", 7)]
+        );
+        assert_eq!(
+            parsed.issues,
+            vec![
+                DotenvIssue {
+                    kind: DotenvIssueKind::DuplicateKey {
+                        key: "A".into(),
+                        first_line: 1
+                    },
+                    line: 3,
+                    column: 1
+                },
+                DotenvIssue {
+                    kind: DotenvIssueKind::DuplicateKey {
+                        key: "A".into(),
+                        first_line: 1
+                    },
+                    line: 5,
+                    column: 1
+                },
+                DotenvIssue {
+                    kind: DotenvIssueKind::DuplicateKey {
+                        key: "X".into(),
+                        first_line: 6
+                    },
+                    line: 7,
+                    column: 1
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn undefined_variables_are_reported_by_name() {
+        let parsed = parse_str("A=$MISSING and ${MISSING} and ${OTHER}\nB=\"  $THIRD\"\nC='$NOT_EXPANDED'\nD=${SET:-$IN_DEFAULT}\nE=${X:-$USED_DEFAULT}\nSET=1\nF=${SET:-$UNUSED}");
+        let got: Vec<(String, usize, usize)> = parsed
+            .issues
+            .iter()
+            .filter_map(|i| match &i.kind {
+                DotenvIssueKind::UndefinedVariable { name } => {
+                    Some((name.clone(), i.line, i.column))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("MISSING".to_owned(), 1, 3),
+                ("OTHER".to_owned(), 1, 3),
+                ("THIRD".to_owned(), 2, 3),
+                ("IN_DEFAULT".to_owned(), 4, 3),
+                ("USED_DEFAULT".to_owned(), 5, 3),
+            ]
+        );
+        // Trailing blanks are trimmed before expansion, as in compose-go.
+        assert_eq!(value(&parsed, "A"), Some(" and  and "));
+    }
+
+    #[test]
+    fn commands_and_backticks_stay_literal() {
+        let cases = [
+            ("R=$(whoami)", "$(whoami)"),
+            ("R=\"$(cat /etc/passwd)\"", "$(cat /etc/passwd)"),
+            ("R=`id`", "`id`"),
+            ("R=\"`id` $((1+2))\"", "`id` $((1+2))"),
+            ("R='$(id)'", "$(id)"),
+        ];
+        for (input, expected) in cases {
+            assert_single(input, "R", expected, "commands are never run");
+        }
+    }
+
+    #[test]
+    fn bom_is_skipped() {
+        // godotenv_test TestUTF8BOM
+        let parsed = parse(b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2", &no_env);
+        assert_eq!(parsed.issues, vec![]);
+        assert_eq!(
+            pairs(&parsed),
+            vec![
+                ("OPTION_A".into(), "1".into()),
+                ("OPTION_B".into(), "2".into())
+            ]
+        );
+        // Only at the start.
+        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env);
+        assert_eq!(syntax_issues(&parsed), vec![(2, 1, R_KEY_CHAR.to_owned())]);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let parsed = parse_str("é=\"x\" y\nÄÖ=ü ${}");
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![
+                (1, 7, R_AFTER_QUOTE.to_owned()),
+                (2, 4, R_INVALID_REFERENCE.to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn issues_never_hold_value_text() {
+        let secret = "s3cr3t-Tail";
+        let inputs = [
+            format!("A=\"{secret}"),
+            format!("A='{secret}"),
+            format!("A=\"x\"{secret}"),
+            format!("A B={secret}"),
+            format!("{secret} more"),
+            format!("A=${{X:?{secret}}}"),
+            format!("A=${{{secret}"),
+            format!("A=\"${{X?{secret}}}\""),
+        ];
+        for input in &inputs {
+            let parsed = parse_str(input);
+            assert!(!parsed.issues.is_empty(), "{input:?}");
+            let shown = format!("{:?}", parsed.issues);
+            assert!(!shown.contains(secret), "{input:?}: {shown}");
+        }
+    }
+
+    #[test]
+    fn escapes_unit() {
+        assert_eq!(expand_escapes(r"a\\nb"), "a\\nb");
+        assert_eq!(expand_escapes(r"\$X"), "$$X");
+        assert_eq!(expand_escapes(r"\0377"), "\u{ff}");
+        assert_eq!(expand_escapes("tail\\"), "tail\\");
+        assert_eq!(expand_escapes("é\\é"), "é\\é");
+        assert_eq!(
+            unescape_quote(br#"a\"b\\c\n"#, b'"'),
+            br#"a"b\\c\n"#.to_vec()
+        );
+        assert_eq!(unescape_quote(br"a\'b\n", b'\''), br"a'b\n".to_vec());
+    }
+}

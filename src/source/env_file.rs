@@ -1,0 +1,104 @@
+//! Reading one env file: bounded read, dotenv parsing, and its problems as findings.
+
+use super::dotenv::{self, DotenvIssueKind};
+use super::RawValue;
+use crate::finding::{Finding, SourceRef};
+use crate::rules::Code;
+use crate::schema::document::io_reason;
+use crate::secret::Secret;
+use std::path::Path;
+
+/// Env files larger than this are refused (a dotenv file is hand-sized; this bounds memory).
+pub const MAX_ENV_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+pub struct EnvFileRead {
+    pub entries: Vec<(String, RawValue, SourceRef)>,
+    pub findings: Vec<Finding>,
+}
+
+pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead {
+    let mut out = EnvFileRead {
+        entries: Vec::new(),
+        findings: Vec::new(),
+    };
+    let file_source = SourceRef {
+        kind: crate::finding::SourceKind::Dotenv,
+        path: Some(path.to_path_buf()),
+        line: None,
+        name: None,
+    };
+    let bytes = match read_bounded(path) {
+        Ok(b) => b,
+        Err(reason) => {
+            out.findings.push(
+                Finding::new(Code::UnreadableFile, format!("env file {} {reason}", path.display()))
+                    .hint("check the path in --env-file or env_files (relative paths are relative to the stack file)")
+                    .source(Some(file_source)),
+            );
+            return out;
+        }
+    };
+    let parsed = dotenv::parse(&bytes, lookup);
+    for issue in parsed.issues {
+        let at = SourceRef {
+            line: Some(issue.line),
+            ..file_source.clone()
+        };
+        let finding = match issue.kind {
+            DotenvIssueKind::Syntax { reason } => Finding::new(
+                Code::DotenvSyntax,
+                format!("line {}, column {}: {reason}", issue.line, issue.column),
+            )
+            .hint("the rest of the file was still read; the line is not shown because it may hold a secret"),
+            DotenvIssueKind::UndefinedVariable { name } => Finding::new(
+                Code::UndefinedVariable,
+                format!("${name} is not defined; it expanded to nothing"),
+            )
+            .var(name.clone())
+            .hint(format!("define {name} earlier in the file or in the environment, or write ${{{name}:-default}}")),
+            DotenvIssueKind::DuplicateKey { key, first_line } => Finding::new(
+                Code::DuplicateKey,
+                format!("{key} is defined again (first on line {first_line}); the last one wins"),
+            )
+            .var(key.clone())
+            .hint(format!("remove one of the two definitions of {key}")),
+            DotenvIssueKind::CrlfLineEndings => Finding::new(Code::CrlfLineEndings, "the file has Windows (CRLF) line endings")
+                .hint("convert it to LF line endings (dos2unix)"),
+        };
+        out.findings.push(finding.source(Some(at)));
+    }
+    for entry in parsed.entries {
+        let value = if entry.not_utf8 {
+            RawValue::NotUtf8
+        } else {
+            RawValue::Text(Secret::new(entry.value))
+        };
+        let source = SourceRef::dotenv(path, entry.line, entry.key.clone());
+        out.entries.push((entry.key, value, source));
+    }
+    out
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err("is a directory".into());
+    }
+    if !meta.is_file() {
+        return Err("is not a regular file".into());
+    }
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_ENV_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
+    if bytes.len() as u64 > MAX_ENV_FILE_BYTES {
+        return Err(format!(
+            "is larger than {} MiB",
+            MAX_ENV_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(bytes)
+}

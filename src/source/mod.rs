@@ -1,0 +1,153 @@
+//! Where values come from: the process environment, dotenv files and `NAME_FILE` secret
+//! files. Each value keeps its [`SourceRef`]; problems with the sources themselves (a bad
+//! line, an unreadable file) are findings, never errors.
+
+pub mod dotenv;
+pub mod env_file;
+pub mod secret_file;
+
+use crate::finding::{Finding, SourceRef};
+use crate::secret::Secret;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// A raw value as a source gave it.
+#[derive(Debug, Clone)]
+pub enum RawValue {
+    Text(Secret),
+    /// The bytes were not UTF-8 (reported as `not-utf8` if the variable matters).
+    NotUtf8,
+}
+
+/// One key as set by one source.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub value: RawValue,
+    pub source: SourceRef,
+    /// The directory relative `NAME_FILE` paths resolve against.
+    pub base_dir: PathBuf,
+}
+
+/// The process environment, captured once (tests and embedders can supply their own).
+#[derive(Debug, Clone, Default)]
+pub struct ProcessEnv {
+    vars: Vec<(String, RawValue)>,
+    index: HashMap<String, usize>,
+}
+
+impl ProcessEnv {
+    pub fn capture() -> Self {
+        Self::from_os(std::env::vars_os())
+    }
+
+    pub fn from_os(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Self {
+        let mut env = Self::default();
+        for (k, v) in vars {
+            // A name that is not UTF-8 cannot be declared in a schema: skip it.
+            let Ok(k) = k.into_string() else { continue };
+            let value = v
+                .into_string()
+                .map_or(RawValue::NotUtf8, |s| RawValue::Text(Secret::new(s)));
+            env.index.insert(k.clone(), env.vars.len());
+            env.vars.push((k, value));
+        }
+        env
+    }
+
+    pub fn get(&self, name: &str) -> Option<&RawValue> {
+        self.index.get(name).map(|&i| &self.vars[i].1)
+    }
+
+    /// The text of a variable, for `${VAR}` expansion.
+    pub fn text(&self, name: &str) -> Option<String> {
+        match self.get(name) {
+            Some(RawValue::Text(s)) => Some(s.expose().to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// Every key a service can see, highest precedence last-applied, with the keys that env
+/// files set (for `undeclared` and near-miss suggestions).
+#[derive(Debug, Default)]
+pub struct Gathered {
+    map: HashMap<String, Entry>,
+    /// Keys set by env files, in file order, with where they were set.
+    pub file_keys: Vec<(String, SourceRef)>,
+    /// Problems with the sources themselves (dotenv syntax, unreadable env files...).
+    pub findings: Vec<Finding>,
+}
+
+impl Gathered {
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.map.get(name)
+    }
+
+    /// Every key visible to the service (for near-miss suggestions).
+    pub fn names(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// Where one service's values come from.
+#[derive(Debug, Clone, Default)]
+pub struct SourceSpec {
+    pub env_files: Vec<PathBuf>,
+    pub process_env: bool,
+    /// Use the process environment for `${VAR}` expansion in env files.
+    pub expand_from_process_env: bool,
+}
+
+/// Reads the env files (later files win) and then the process environment (which wins over
+/// files, as with Compose).
+pub fn gather(spec: &SourceSpec, env: &ProcessEnv, cwd: &Path) -> Gathered {
+    let mut gathered = Gathered::default();
+    for path in &spec.env_files {
+        let lookup = |name: &str| -> Option<String> {
+            if spec.expand_from_process_env {
+                if let Some(v) = env.text(name) {
+                    return Some(v);
+                }
+            }
+            // Earlier files' values are visible to later files.
+            match gathered.map.get(name).map(|e| &e.value) {
+                Some(RawValue::Text(s)) => Some(s.expose().to_string()),
+                _ => None,
+            }
+        };
+        let read = env_file::read(path, &lookup);
+        let base_dir = path
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        gathered.findings.extend(read.findings);
+        for (key, value, source) in read.entries {
+            gathered.file_keys.push((key.clone(), source.clone()));
+            gathered.map.insert(
+                key,
+                Entry {
+                    value,
+                    source,
+                    base_dir: base_dir.clone(),
+                },
+            );
+        }
+    }
+    if spec.process_env {
+        for (name, value) in env.iter() {
+            gathered.map.insert(
+                name.to_string(),
+                Entry {
+                    value: value.clone(),
+                    source: SourceRef::env(name),
+                    base_dir: cwd.to_path_buf(),
+                },
+            );
+        }
+    }
+    gathered
+}

@@ -1,0 +1,284 @@
+//! `check --schema`: presence, types, hygiene, profiles, severity, allow, strict.
+
+use crate::*;
+
+fn app() -> assert_cmd::Command {
+    let mut cmd = envgate();
+    cmd.args(["check", "--schema"])
+        .arg(fixture("schemas/app.toml"));
+    cmd
+}
+
+fn good_env(cmd: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
+    cmd.arg("--env-file").arg(fixture("env/app-good.env"))
+}
+
+#[test]
+fn good_values_pass() {
+    let (code, stdout, stderr) = run(good_env(&mut app()).args(["--color", "never"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("no problems"), "{stdout}");
+}
+
+#[test]
+fn every_problem_at_once() {
+    let (code, report) = json_report(
+        app()
+            .env("API_SECRET", "short")
+            .env("AUTH_SERVICE_URL", "auth:8081")
+            .env("DATABASE_URL", "postgresql://app@db/app")
+            .env("PORT", "99999")
+            .env("WORKERS", "0")
+            .env("DEBUG", "maybe")
+            .env("LOG_LEVEL", "DEBUG")
+            .env("TIMEOUT", "10m")
+            .env("FEATURES", "{broken")
+            .env("CI_API_TOKEN", "ghp_notahexvalue")
+            .env("ENCRYPTION_KEY", "c2hvcnQ="),
+    );
+    assert_eq!(code, 1);
+    for (c, v) in [
+        ("too-short", "API_SECRET"),
+        ("missing", "JWT_SECRET_KEY"),
+        ("invalid-url", "AUTH_SERVICE_URL"),
+        ("url-scheme", "DATABASE_URL"),
+        ("out-of-range", "PORT"),
+        ("out-of-range", "WORKERS"),
+        ("invalid-value", "DEBUG"),
+        ("invalid-value", "LOG_LEVEL"),
+        ("out-of-range", "TIMEOUT"),
+        ("invalid-value", "FEATURES"),
+        ("pattern-mismatch", "CI_API_TOKEN"),
+        ("too-short", "ENCRYPTION_KEY"),
+    ] {
+        assert!(
+            has(&report, c, v),
+            "expected {c} on {v}: {:?}",
+            codes(&report)
+        );
+    }
+    let errors = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .count();
+    assert_eq!(report["summary"]["errors"], errors);
+    // Non-sensitive values may be quoted; the enum hint points at the case.
+    let f = finding(&report, "invalid-value", "LOG_LEVEL");
+    assert!(f["message"].as_str().unwrap().contains("`DEBUG`"));
+    assert!(f["hint"].as_str().unwrap().contains("did you mean debug?"));
+    assert_eq!(
+        finding(&report, "missing", "JWT_SECRET_KEY")["source"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn hygiene_checks() {
+    let (code, report) = json_report(
+        good_env(&mut app())
+            .env("API_SECRET", "5f0c1e9a7b3d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c\n")
+            .env("JWT_SECRET_KEY", "${JWT_SECRET_KEY_FROM_VAULT}")
+            .env("SIGNING_SECRET", "changeme-changeme-changeme-changeme")
+            .env("CI_API_TOKEN", "'3438b4579f425cf5051f4bea01a2c274977d772b'")
+            .env("ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+    );
+    assert_eq!(code, 1);
+    let f = finding(&report, "surrounding-whitespace", "API_SECRET");
+    assert!(f["hint"].as_str().unwrap().contains("echo"));
+    assert_eq!(
+        finding(&report, "unexpanded-reference", "JWT_SECRET_KEY")["severity"],
+        "error"
+    );
+    assert!(has(&report, "placeholder", "SIGNING_SECRET"));
+    assert!(has(&report, "surrounding-quotes", "CI_API_TOKEN"));
+    assert!(has(&report, "embedded-newline", "ENCRYPTION_KEY"));
+    // One cause, one finding: the whitespace is not also a length or pattern error, and a
+    // whole unexpanded reference is not also "too short".
+    assert!(!has(&report, "too-short", "JWT_SECRET_KEY"));
+    assert_eq!(
+        codes(&report)
+            .iter()
+            .filter(|(_, v)| v == "API_SECRET")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn weak_and_reused_secrets() {
+    let (_, report) = json_report(
+        good_env(&mut app())
+            .env("API_SECRET", "abcabcabcabcabcabcabcabcabcabcabcabc")
+            .env(
+                "SIGNING_SECRET",
+                "7d1e8a2f4c6b9e0d3a5c7e9f1b3d5f7a9c1e3b5d7f9a1c3e",
+            ),
+    );
+    assert!(has(&report, "weak-secret", "API_SECRET"));
+    let f = finding(&report, "secret-reuse", "SIGNING_SECRET");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["related"][0]["var"], "JWT_SECRET_KEY");
+}
+
+#[test]
+fn aliases_and_required_when() {
+    let (code, report) = json_report(
+        app()
+            .env(
+                "API_SECRET",
+                "5f0c1e9a7b3d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c",
+            )
+            .env(
+                "JWT_SECRET",
+                "7d1e8a2f4c6b9e0d3a5c7e9f1b3d5f7a9c1e3b5d7f9a1c3e",
+            )
+            .env("AUTH_SERVICE_URL", "http://auth:8081")
+            .env("DATABASE_URL", "postgresql+asyncpg://db/app")
+            .env("LOG_LEVEL", "debug"),
+    );
+    assert_eq!(code, 1);
+    let f = finding(&report, "deprecated-name", "JWT_SECRET_KEY");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["source"]["name"], "JWT_SECRET");
+    let f = finding(&report, "missing", "JWT_PUBLIC_KEY");
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("because of the value of LOG_LEVEL"));
+}
+
+#[test]
+fn profiles_overlay_and_severity() {
+    let mut cmd = app();
+    good_env(&mut cmd).env("AUTH_SERVICE_URL", "http://localhost:8081");
+    let (code, _) = json_report(&mut cmd);
+    assert_eq!(code, 0, "base profile allows http://localhost");
+    let mut cmd = app();
+    good_env(&mut cmd)
+        .env("AUTH_SERVICE_URL", "http://localhost:8081")
+        .args(["--profile", "production"]);
+    let (code, report) = json_report(&mut cmd);
+    assert_eq!(code, 1);
+    assert!(has(&report, "url-scheme", "AUTH_SERVICE_URL"));
+    assert!(has(&report, "url-host-forbidden", "AUTH_SERVICE_URL"));
+    // development downgrades placeholders to warnings.
+    let mut cmd = app();
+    good_env(&mut cmd)
+        .env("SIGNING_SECRET", "changeme")
+        .args(["--profile", "development"]);
+    let (code, report) = json_report(&mut cmd);
+    assert_eq!(code, 0);
+    assert_eq!(
+        finding(&report, "placeholder", "SIGNING_SECRET")["severity"],
+        "warning"
+    );
+    // ... and --strict makes warnings fail.
+    let mut cmd = app();
+    good_env(&mut cmd).env("SIGNING_SECRET", "changeme").args([
+        "--profile",
+        "development",
+        "--strict",
+    ]);
+    assert_eq!(json_report(&mut cmd).0, 1);
+}
+
+#[test]
+fn unknown_profile_and_service_are_usage_errors() {
+    let (code, _, stderr) = run(app().args(["--profile", "prod"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown profile `prod`; known profiles: development, production"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `production`?"), "{stderr}");
+    let (code, _, stderr) = run(envgate().args([
+        "check",
+        "--config",
+        "examples/chat-stack/envgate.toml",
+        "--service",
+        "backnd",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown service `backnd`") && stderr.contains("did you mean `backend`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_stack_file_says_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no envgate.toml") && stderr.contains("--schema"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn allow_silences_and_no_process_env_ignores_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("s.toml");
+    std::fs::write(
+        &schema,
+        "[vars.A_TOKEN]\ntype = \"secret\"\nallow = [\"placeholder\"]\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(
+        envgate()
+            .args(["check", "--schema"])
+            .arg(&schema)
+            .env("A_TOKEN", "changeme"),
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert!(!has(&report, "placeholder", "A_TOKEN"));
+    let (code, report) = json_report(
+        envgate()
+            .args(["check", "--no-process-env", "--schema"])
+            .arg(&schema)
+            .env("A_TOKEN", "changeme"),
+    );
+    assert_eq!(code, 1);
+    assert!(has(&report, "missing", "A_TOKEN"));
+}
+
+#[test]
+fn explain_shows_facts_not_secrets() {
+    let (_, stdout, _) = run(good_env(
+        &mut envgate()
+            .args(["explain", "--color", "never", "--schema"])
+            .arg(fixture("schemas/app.toml")),
+    )
+    .env(
+        "API_SECRET",
+        "5f0c1e9a7b3d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c\n",
+    ));
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("API_SECRET"))
+        .unwrap();
+    assert!(
+        line.contains("49 chars") && line.contains("ends with \\n") && line.contains("sha256:"),
+        "{line}"
+    );
+    assert!(line.contains("environment (API_SECRET)"), "{line}");
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("PORT"))
+        .unwrap();
+    assert!(
+        line.contains("schema default") && line.contains("8080"),
+        "{line}"
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("DATABASE_URL"))
+        .unwrap();
+    assert!(
+        line.contains("postgresql+asyncpg://app:***@db:5432/app"),
+        "{line}"
+    );
+}

@@ -1,0 +1,46 @@
+//! `envgate rules` and docs/rules.md come from the one registry.
+
+use crate::*;
+
+#[test]
+fn rules_lists_every_code() {
+    let (code, stdout, _) = run(envgate().arg("rules"));
+    assert_eq!(code, 0);
+    for c in [
+        "missing",
+        "surrounding-whitespace",
+        "unexpanded-reference",
+        "placeholder",
+        "secret-reuse",
+        "undeclared",
+        "not-utf8",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&format!("{c} "))),
+            "{c} missing from:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn rules_code_explains_one() {
+    let (code, stdout, _) = run(envgate().args(["rules", "surrounding-whitespace"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("Default severity: error") && stdout.contains("Fix: "),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(envgate().args(["rules", "placeholdr"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `placeholder`?"), "{stderr}");
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_the_registry() {
+    let (_, generated, _) = run(envgate().args(["rules", "--markdown"]));
+    let committed = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: regenerate it with `cargo run -- rules --markdown > docs/rules.md`"
+    );
+}

@@ -1,0 +1,243 @@
+//! Invalid schema and stack files: exit 2 with file, line and column, and what is allowed.
+
+use crate::*;
+use std::path::PathBuf;
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn check_schema(schema: &std::path::Path) -> (i32, String) {
+    let (code, stdout, stderr) = run(envgate().args(["check", "--schema"]).arg(schema));
+    assert!(stdout.is_empty(), "{stdout}");
+    (code, stderr)
+}
+
+#[test]
+fn unknown_type_names_the_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(&dir, "s.toml", "[vars.A]\ntype = \"strnig\"\n");
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.toml:2:1: variable A: unknown type `strnig`; did you mean `string`?"),
+        "{err}"
+    );
+    assert!(err.contains("types: string, secret, url"), "{err}");
+}
+
+#[test]
+fn unknown_attribute_with_suggestion_and_allowed_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        &dir,
+        "s.toml",
+        "[vars.A]\ntype = \"string\"\nmin_lenght = 3\n",
+    );
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "s.toml:3:1: variable A: unknown attribute `min_lenght`; did you mean `min_length`?"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("allowed: type, description"), "{err}");
+    // An attribute of another type.
+    let s = write(
+        &dir,
+        "t.toml",
+        "[vars.P]\ntype = \"int\"\nschemes = [\"http\"]\n",
+    );
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(err.contains("t.toml:3:1: variable P: `schemes` is not an attribute of type `int` (its attributes: min, max)"), "{err}");
+}
+
+#[test]
+fn bad_regex_default_failing_its_type_and_unknown_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        &dir,
+        "s.toml",
+        "[vars.A]\npattern = \"([a-z]+\"\n\n[vars.B]\ntype = \"port\"\ndefault = 70000\n\n[vars.C]\nallow = [\"placeholdr\"]\n\n[severity]\nmissing = \"fatal\"\n",
+    );
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    // Every problem at once, each with its position.
+    assert!(
+        err.contains("s.toml:2:1: variable A: `pattern` is not a valid regular expression"),
+        "{err}"
+    );
+    assert!(err.contains("s.toml:6:1: variable B: default `70000` fails its own type: port 70000 is outside 1..=65535"), "{err}");
+    assert!(err.contains("s.toml:9:10: variable C: unknown finding code `placeholdr`; did you mean `placeholder`?"), "{err}");
+    assert!(
+        err.contains(
+            "s.toml:12:1: severity of `missing` must be error, warning or info, not `fatal`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn sensitive_default_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        &dir,
+        "s.toml",
+        "[vars.API_SECRET]\ntype = \"secret\"\nmin_length = 32\ndefault = \"hunter2hunter2\"\n",
+    );
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(err.contains("the default fails its own type"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn include_cycle_and_missing_include() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "a.toml", "include = [\"b.toml\"]\n[vars.A]\n");
+    write(&dir, "b.toml", "include = [\"a.toml\"]\n[vars.B]\n");
+    let (code, err) = check_schema(&dir.path().join("a.toml"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("b.toml:1:12: include cycle: a.toml -> b.toml -> a.toml"),
+        "{err}"
+    );
+    let s = write(&dir, "c.toml", "\ninclude = [\"nope.toml\"]\n");
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(err.contains("c.toml:2:12: cannot include"), "{err}");
+}
+
+#[test]
+fn include_merges_and_local_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir,
+        "common.toml",
+        "[vars.A]\ntype = \"int\"\nmin = 10\n\n[vars.B]\ntype = \"bool\"\n",
+    );
+    let s = write(
+        &dir,
+        "s.toml",
+        "include = [\"common.toml\"]\n[vars.A]\nmin = 1\n",
+    );
+    let (code, report) = json_report(
+        envgate()
+            .args(["check", "--schema"])
+            .arg(&s)
+            .env("A", "5")
+            .env("B", "yes"),
+    );
+    assert_eq!(code, 0, "{report:#}");
+    // Fragment variables come first, in file order.
+    let names: Vec<&str> = report["vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["A", "B"]);
+}
+
+#[test]
+fn errors_in_an_included_file_point_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir,
+        "common.toml",
+        "\n\n[vars.A]\ntype = \"int\"\nmax_len = 3\n",
+    );
+    let s = write(&dir, "s.toml", "include = [\"common.toml\"]\n");
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("common.toml:5:1: variable A: unknown attribute `max_len`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn syntax_errors_have_positions_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(&dir, "s.toml", "[vars.A]\ntype = \n");
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(err.contains("s.toml:2:"), "{err}");
+    let s = write(&dir, "s.yaml", "vars:\n  A:\n    type: [unclosed\n");
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.yaml:") && err.contains("invalid YAML"),
+        "{err}"
+    );
+    let s = write(&dir, "s.json", "{\"vars\": {\"A\": {\"type\": \"int\",}}}");
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.json:1:") && err.contains("invalid JSON"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_and_json_schemas_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let y = write(&dir, "s.yaml", "service: y\nvars:\n  PORT:\n    type: port\n  MODE:\n    type: enum\n    values: [a, b]\n    min: 1\n");
+    let (code, err) = check_schema(&y);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.yaml:8:5: variable MODE: `min` is not an attribute of type `enum`"),
+        "{err}"
+    );
+    let j = write(
+        &dir,
+        "s.json",
+        "{\n  \"vars\": {\n    \"PORT\": {\"type\": \"port\"}\n  }\n}\n",
+    );
+    let (code, report) = json_report(
+        envgate()
+            .args(["check", "--schema"])
+            .arg(&j)
+            .env("PORT", "80"),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn stack_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "s.toml", "[vars.A]\n");
+    let st = write(
+        &dir,
+        "envgate.toml",
+        "[services.a]\nschema = \"s.toml\"\nenv_file = [\"x.env\"]\n",
+    );
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "envgate.toml:3:1: `services.a` unknown key `env_file`; did you mean `env_files`?"
+        ),
+        "{err}"
+    );
+    std::fs::write(&st, "[services.a]\nschema = \"missing.toml\"\n").unwrap();
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("missing.toml: cannot open: no such file"),
+        "{err}"
+    );
+    std::fs::write(
+        &st,
+        "[envgate]\nformat = \"xml\"\n[services.a]\nschema = \"s.toml\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown format `xml`"), "{err}");
+}

@@ -1,0 +1,135 @@
+//! No output of any command or format ever contains a known secret, or any 8-character
+//! piece of one: check, explain, JSON, human, and the exit-2 paths.
+
+use crate::*;
+
+/// Every secret planted in tests/fixtures/secrets.
+const SECRETS: &[&str] = &[
+    "Zq8rT2vLm9XpK4wN7bY1cD5fH3jG6sA0",
+    "Sh0rtPw9xQ",
+    "hunter2UltraPrivPass77",
+    "p4ss/w0rdXy9QzKk",
+    "ghp_R4nd0mT0k3nV4lu3F0rT3st1ng",
+    "Rr5uSeDsEcReTvAlUe9x8w7v6u5t4s3r",
+    "Fs6Dg4Hj2Kl8Zx0Cv9Bn",
+    "Gx7Vb2Nq9Lm4Kp8Rt",
+    "Jk3Wq9Zt5Xr7Vn2Bm8Lp4",
+    "Qt9Zx8Cv7Bn6Mm5Ll4Kk3",
+    "Bl7Qw3Er5Ty9Ui1Op2As",
+    "Ev9Px2Lk7Mq4Zr8Tw3Yn",
+];
+
+fn assert_no_leak(what: &str, output: &str) {
+    for secret in SECRETS {
+        let chars: Vec<char> = secret.chars().collect();
+        for window in chars.windows(8) {
+            let piece: String = window.iter().collect();
+            assert!(
+                !output.contains(&piece),
+                "{what} leaks `{piece}` of a secret:\n{output}"
+            );
+        }
+    }
+}
+
+fn leaky(args: &[&str]) -> assert_cmd::Command {
+    let dir = fixture("secrets");
+    let mut cmd = envgate_in(&dir);
+    cmd.args(args).args([
+        "--schema",
+        "schema.toml",
+        "--env-file",
+        "leak.env",
+        "--color",
+        "always",
+    ]);
+    // A secret in the process environment too, with a typo'd name (near-miss hints).
+    cmd.env("SESSION_SECRE", "Ev9Px2Lk7Mq4Zr8Tw3Yn");
+    cmd
+}
+
+#[test]
+fn no_output_format_leaks_a_secret() {
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["check", "--format", "human", "--strict"],
+        &["explain"],
+        &[
+            "explain",
+            "API_SECRET",
+            "DATABASE_URL",
+            "BROKEN_URL",
+            "FILE_SECRET",
+            "JWT_SIGNING_KEY",
+        ],
+    ] {
+        let (code, stdout, stderr) = run(&mut leaky(args));
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(!stdout.is_empty());
+        assert_no_leak(&format!("{args:?} stdout"), &stdout);
+        assert_no_leak(&format!("{args:?} stderr"), &stderr);
+    }
+}
+
+#[test]
+fn the_fixture_really_triggers_the_findings() {
+    // The leak test is only meaningful if the secrets sit in findings' paths.
+    let (_, report) = json_report(&mut leaky(&["check"]));
+    for (c, v) in [
+        ("surrounding-whitespace", "API_SECRET"),
+        ("too-short", "SHORT_SECRET"),
+        ("url-scheme", "DATABASE_URL"),
+        ("invalid-url", "BROKEN_URL"),
+        ("pattern-mismatch", "CI_API_TOKEN"),
+        ("secret-reuse", "REUSED_TWO_SECRET"),
+        ("surrounding-whitespace", "FILE_SECRET"),
+        ("invalid-encoding", "EXPANDED_PASSWORD"),
+        ("invalid-value", "JWT_SIGNING_KEY"),
+        ("surrounding-quotes", "QUOTED_TOKEN"),
+    ] {
+        assert!(has(&report, c, v), "{c} {v}: {:?}", codes(&report));
+    }
+    let f = finding(&report, "missing", "SESSION_SECRET");
+    assert!(
+        f["hint"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean SESSION_SECRE (set in the environment)?"),
+        "{f}"
+    );
+    assert!(codes(&report).iter().any(|(c, _)| c == "dotenv-syntax"));
+}
+
+#[test]
+fn exit_2_paths_do_not_leak() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("s.toml");
+    std::fs::write(
+        &schema,
+        "[vars.DB_PASSWORD]\nlength = 4\ndefault = \"Ev9Px2Lk7Mq4Zr8Tw3Yn\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(envgate().args(["check", "--schema"]).arg(&schema));
+    assert_eq!(code, 2);
+    assert_no_leak("exit 2", &(stdout + &stderr));
+    // A type error on a sensitive default.
+    std::fs::write(
+        &schema,
+        "[vars.API_TOKEN]\ntype = \"int\"\ndefault = \"Ev9Px2Lk7Mq4Zr8Tw3Yn\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(envgate().args(["check", "--schema"]).arg(&schema));
+    assert_eq!(code, 2);
+    assert_no_leak("exit 2", &(stdout + &stderr));
+    // figment's own error text would quote the value: ours does not.
+    std::fs::write(
+        &schema,
+        "[vars.API_TOKEN]\nmin_length = \"Ev9Px2Lk7Mq4Zr8Tw3Yn\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(envgate().args(["check", "--schema"]).arg(&schema));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("must be"), "{stderr}");
+    assert_no_leak("exit 2", &(stdout + &stderr));
+}
