@@ -1,5 +1,7 @@
 //! Criterion benches: the dotenv parser, the check of one service, and a generated stack.
 //! Whole-process figures come from `benches/process.sh`.
+// A bench is test code: a failed setup should stop it loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 #[path = "gen_stack.rs"]
 mod gen_stack;
@@ -17,7 +19,7 @@ fn dotenv_parser(c: &mut Criterion) {
     }
     let lookup = |_: &str| -> Option<String> { None };
     c.bench_function("dotenv_parse_1500_lines", |b| {
-        b.iter(|| dotenv::parse(black_box(text.as_bytes()), &lookup))
+        b.iter(|| dotenv::parse(black_box(text.as_bytes()), &lookup));
     });
 }
 

@@ -276,19 +276,16 @@ fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> V
         .collect()
 }
 
-/// What `explain` shows of a value: the text itself only when it is not sensitive.
+/// What `explain` shows of a value: the text itself only when it is not sensitive (URL
+/// passwords masked), otherwise facts about it.
 fn explain_detail(spec: &VarSpec, value: &Secret) -> String {
     let text = value.expose();
-    let plain = !spec.sensitive && !text.contains(['\n', '\r']) && text.trim() == text;
-    let shown = if !plain {
-        None
-    } else if matches!(spec.kind, crate::schema::model::VarKind::Url(_)) || text.contains("://") {
-        crate::secret::mask_url(text).or_else(|| (!text.contains('@')).then(|| text.to_string()))
+    let plain =
+        !spec.sensitive && !text.is_empty() && !text.contains(['\n', '\r']) && text.trim() == text;
+    let shown = if plain {
+        crate::secret::mask_url(text)
     } else {
-        Some(text.to_string())
+        None
     };
-    match shown {
-        Some(s) if !s.is_empty() => s,
-        _ => format!("{}, {}", crate::secret::describe(text), value.fingerprint()),
-    }
+    shown.unwrap_or_else(|| format!("{}, {}", crate::secret::describe(text), value.fingerprint()))
 }

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and the glue from arguments to the library and back
 //! to text on the terminal. The only layer that knows about terminals.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+// Doc comments here are `--help` text, where backticks would show.
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::doc_markdown)]
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use envgate::error::ConfigError;
@@ -158,18 +159,17 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 Format::Human => human::render(&report, out, human::Palette { color }),
                 Format::Json => json::render(&report, out),
             };
-            let written = match &args.output {
-                Some(path) => std::fs::File::create(path).and_then(|f| {
+            let written = if let Some(path) = &args.output {
+                std::fs::File::create(path).and_then(|f| {
                     let mut w = io::BufWriter::new(f);
                     write(&mut w, false)?;
                     w.flush()
-                }),
-                None => {
-                    let stdout = io::stdout();
-                    let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
-                    let mut w = io::BufWriter::new(stdout.lock());
-                    write(&mut w, color).and_then(|()| w.flush())
-                }
+                })
+            } else {
+                let stdout = io::stdout();
+                let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
+                let mut w = io::BufWriter::new(stdout.lock());
+                write(&mut w, color).and_then(|()| w.flush())
             };
             if let Err(e) = written {
                 if e.kind() != io::ErrorKind::BrokenPipe {

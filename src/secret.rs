@@ -63,14 +63,30 @@ pub fn fingerprint(value: &str) -> String {
     out
 }
 
-/// A URL for display: its password (if any) replaced by `***`. Returns `None` when the text
-/// does not parse as a URL (the caller then shows nothing of it).
+/// A URL for display, as written but with its password (if any) replaced by `***`.
+/// Returns `None` when the password cannot be located with certainty (for example a
+/// password holding `/` or `#` that breaks the URL): the caller then shows nothing of it.
 pub fn mask_url(text: &str) -> Option<String> {
-    let mut url = url::Url::parse(text.trim()).ok()?;
-    if url.password().is_some() {
-        url.set_password(Some("***")).ok()?;
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return (!text.contains('@')).then(|| text.to_string());
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if tail.contains('@') {
+        return None;
     }
-    Some(url.to_string())
+    let Some(at) = authority.rfind('@') else {
+        return Some(text.to_string());
+    };
+    let userinfo = &authority[..at];
+    match userinfo.find(':') {
+        Some(colon) => Some(format!(
+            "{scheme}://{}:***{}{tail}",
+            &userinfo[..colon],
+            &authority[at..]
+        )),
+        None => Some(text.to_string()),
+    }
 }
 
 /// Facts about a value that help diagnose it without revealing it: used by `explain` and
@@ -171,7 +187,17 @@ mod tests {
             mask_url("postgresql://app:s3cr3t@db:5432/app").as_deref(),
             Some("postgresql://app:***@db:5432/app")
         );
-        assert_eq!(mask_url("not a url"), None);
+        assert_eq!(
+            mask_url("http://auth:8081").as_deref(),
+            Some("http://auth:8081")
+        );
+        assert_eq!(
+            mask_url("redis://:pw@cache:6379/0").as_deref(),
+            Some("redis://:***@cache:6379/0")
+        );
+        // A password with `/` cannot be located safely: nothing is shown.
+        assert_eq!(mask_url("postgresql://app:p/ss@db/app"), None);
+        assert_eq!(mask_url("user:pw@host"), None);
     }
 
     #[test]

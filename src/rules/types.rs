@@ -39,10 +39,7 @@ fn shown(spec: &VarSpec, value: &str) -> Option<String> {
     if spec.sensitive {
         return None;
     }
-    if matches!(spec.kind, VarKind::Url(_)) {
-        return mask_url(value).or_else(|| (!value.contains('@')).then(|| value.to_string()));
-    }
-    Some(value.to_string())
+    mask_url(value)
 }
 
 fn quoted(spec: &VarSpec, value: &str) -> String {

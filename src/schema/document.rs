@@ -327,7 +327,9 @@ fn yaml_to_value(
             let mut dict = Dict::new();
             for (key, value) in map {
                 let name = match &key.data {
-                    YamlData::Value(Scalar::String(s)) | YamlData::Representation(s, _, _) => s.to_string(),
+                    YamlData::Value(Scalar::String(s)) | YamlData::Representation(s, _, _) => {
+                        s.to_string()
+                    }
                     YamlData::Value(Scalar::Integer(i)) => i.to_string(),
                     YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
                     _ => String::from("?"),

@@ -505,7 +505,12 @@ fn validate_var(
         let v = v?;
         let parsed = crate::rules::types::parse_duration(&v.to_text());
         if parsed.is_none() {
-            diags.push(ctx.diag(&at(attr), format!("variable {name}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms")));
+            diags.push(ctx.diag(
+                &at(attr),
+                format!(
+                    "variable {name}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms"
+                ),
+            ));
         }
         parsed
     };

@@ -42,7 +42,8 @@ pub enum DotenvIssueKind {
     /// `$NAME` / `${NAME}` referenced a variable that is neither in the lookup nor earlier in
     /// the file; it expanded to nothing (Compose does the same).
     UndefinedVariable { name: String },
-    /// A key defined again; last wins. `first_line` is where it was defined first.
+    /// A key defined again; last wins. `first_line` is where it was defined before (its first
+    /// definition).
     DuplicateKey { key: String, first_line: usize },
     /// The file uses CRLF line endings (reported once per file, line = first CRLF line).
     /// The CRs are stripped from values.
@@ -154,22 +155,15 @@ impl LineTracker {
 
     fn locate(&mut self, data: &[u8], target: usize) -> (usize, usize) {
         let target = target.min(data.len());
-        if target >= self.pos {
-            for (i, &c) in data[self.pos..target].iter().enumerate() {
-                if c == b'\n' {
-                    self.line += 1;
-                    self.line_start = self.pos + i + 1;
-                }
+        if target < self.pos {
+            // Never happens with the parser's ordered queries; stay correct anyway.
+            *self = Self::new();
+        }
+        for (i, &c) in data[self.pos..target].iter().enumerate() {
+            if c == b'\n' {
+                self.line += 1;
+                self.line_start = self.pos + i + 1;
             }
-        } else {
-            self.line -= data[target..self.pos]
-                .iter()
-                .filter(|&&c| c == b'\n')
-                .count();
-            self.line_start = data[..target]
-                .iter()
-                .rposition(|&c| c == b'\n')
-                .map_or(0, |i| i + 1);
         }
         self.pos = target;
         // Columns count characters: every byte that does not continue a UTF-8 sequence.
@@ -2436,6 +2430,35 @@ mod tests {
             let shown = format!("{:?}", parsed.issues);
             assert!(!shown.contains(secret), "{input:?}: {shown}");
         }
+    }
+
+    #[test]
+    fn expansion_budget_per_file_is_bounded() {
+        // Each line stays under the 4 MiB value limit, but together they would build far
+        // more than the file itself: past the budget, entries are reported and skipped.
+        let big = "x".repeat(MAX_ENTRY_BYTES - 10);
+        let lines: Vec<String> = (0..20).map(|i| format!("B{i}=$A$A$A$A")).collect();
+        let input = format!("A={big}\n{}\nLAST=small\n", lines.join("\n"));
+        let parsed = parse_str(&input);
+        let over: Vec<usize> = syntax_issues(&parsed)
+            .into_iter()
+            .filter(|(_, _, reason)| reason == R_BUDGET)
+            .map(|(line, _, _)| line)
+            .collect();
+        assert!(over.len() > 1 && over.len() < 20, "{over:?}");
+        assert_eq!(parsed.entries.len(), 22 - over.len());
+        // What is left of the budget still takes small values.
+        assert_eq!(value(&parsed, "LAST"), Some("small"));
+    }
+
+    #[test]
+    fn line_tracker_handles_any_order() {
+        let data = b"ab\ncd\n\xc3\xa9f";
+        let mut lines = LineTracker::new();
+        assert_eq!(lines.locate(data, 6), (3, 1));
+        assert_eq!(lines.locate(data, 8), (3, 2));
+        assert_eq!(lines.locate(data, 1), (1, 2));
+        assert_eq!(lines.locate(data, 100), (3, 3));
     }
 
     #[test]

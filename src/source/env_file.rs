@@ -50,12 +50,19 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
                 format!("line {}, column {}: {reason}", issue.line, issue.column),
             )
             .hint("the rest of the file was still read; the line is not shown because it may hold a secret"),
-            DotenvIssueKind::UndefinedVariable { name } => Finding::new(
+            DotenvIssueKind::UndefinedVariable { name } if is_env_name(&name) => Finding::new(
                 Code::UndefinedVariable,
                 format!("${name} is not defined; it expanded to nothing"),
             )
             .var(name.clone())
             .hint(format!("define {name} earlier in the file or in the environment, or write ${{{name}:-default}}")),
+            // `pa$sw0rd`: Compose reads `$sw0rd` as a variable. The "name" is then part of a
+            // value, perhaps a secret, so it is not repeated.
+            DotenvIssueKind::UndefinedVariable { .. } => Finding::new(
+                Code::UndefinedVariable,
+                "a `$` in an unquoted or double-quoted value starts a variable reference that is not defined; it expanded to nothing",
+            )
+            .hint("if the `$` is part of the value (a password?), write it as `$$` or put the value in single quotes"),
             DotenvIssueKind::DuplicateKey { key, first_line } => Finding::new(
                 Code::DuplicateKey,
                 format!("{key} is defined again (first on line {first_line}); the last one wins"),
@@ -101,4 +108,12 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// A conventional environment variable name (capitals, digits, `_`): safe to show.
+fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }

@@ -248,7 +248,7 @@ fn allow_silences_and_no_process_env_ignores_environment() {
 #[test]
 fn explain_shows_facts_not_secrets() {
     let (_, stdout, _) = run(good_env(
-        &mut envgate()
+        envgate()
             .args(["explain", "--color", "never", "--schema"])
             .arg(fixture("schemas/app.toml")),
     )

@@ -1,4 +1,6 @@
 //! Integration tests: every test drives the built `envgate` binary.
+// Test helpers panic on setup failures by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
 mod example_stack;

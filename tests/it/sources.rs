@@ -72,17 +72,7 @@ fn dotenv_values_as_compose_reads_them() {
             .unwrap()
             .to_string()
     };
-    let sha = |s: &str| {
-        use sha2::Digest;
-        let d = sha2::Sha256::digest(s.as_bytes());
-        format!(
-            "sha256:{}",
-            d[..6]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        )
-    };
+    let sha = envgate::secret::fingerprint;
     assert_eq!(fp("A"), sha("plain"));
     assert_eq!(fp("B"), sha("single ${A} kept"));
     assert_eq!(fp("C"), sha("double plain"));
@@ -279,4 +269,22 @@ fn name_file_problems() {
     let (code, report) = json_report(case.check(&[]).env("A_FILE", "dir").env("A", "x"));
     assert_eq!(code, 1);
     assert!(has(&report, "conflicting-sources", "A"));
+}
+
+#[test]
+fn a_dollar_inside_a_password_is_reported_without_the_password() {
+    let case = Case::new(&["DB_PASSWORD"]);
+    let env = case.file(".env", "DB_PASSWORD=Kq7$mXw9tRz2Lp4vNs8b\n");
+    let (code, stdout, _) = run(case.check(&[&env]).args(["--format", "json"]));
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "undefined-variable")
+        .unwrap();
+    assert_eq!(f["source"]["line"], 1);
+    assert!(f["hint"].as_str().unwrap().contains("$$"));
+    assert!(!stdout.contains("mXw9tRz2"), "{stdout}");
 }
