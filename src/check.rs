@@ -16,8 +16,6 @@ use std::collections::{HashMap, HashSet};
 pub struct ServiceResult {
     pub findings: Vec<Finding>,
     pub vars: Vec<VarReport>,
-    /// Present values by variable name, for cross-service rules.
-    pub values: HashMap<String, (Secret, SourceRef)>,
 }
 
 pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>) -> ServiceResult {
@@ -109,6 +107,7 @@ pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>
             }
             Resolved::Value { value, source } => {
                 let text = value.expose();
+                let fp = value.fingerprint();
                 if text.is_empty() {
                     if required {
                         push(
@@ -136,7 +135,6 @@ pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>
                         push(p, Some(source.clone()), &mut findings);
                     }
                     if spec.sensitive {
-                        let fp = value.fingerprint();
                         if let Some((earlier, earlier_source)) = seen_secrets.get(&fp) {
                             if !earlier.allows(Code::SecretReuse) {
                                 let f = Finding::new(
@@ -157,14 +155,12 @@ pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>
                                 findings.push(f);
                             }
                         } else {
-                            seen_secrets.insert(fp, (spec, source.clone()));
+                            seen_secrets.insert(fp.clone(), (spec, source.clone()));
                         }
                     }
                 }
-                detail = Some(explain_detail(spec, value));
-                out.values
-                    .insert(spec.name.clone(), (value.clone(), source.clone()));
-                (Some(source.clone()), Some(value.fingerprint()))
+                detail = Some(explain_detail(spec, value, &fp));
+                (Some(source.clone()), Some(fp))
             }
         };
         let own = &findings[var_findings_start..];
@@ -278,7 +274,7 @@ fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> V
 
 /// What `explain` shows of a value: the text itself only when it is not sensitive (URL
 /// passwords masked), otherwise facts about it.
-fn explain_detail(spec: &VarSpec, value: &Secret) -> String {
+fn explain_detail(spec: &VarSpec, value: &Secret, fingerprint: &str) -> String {
     let text = value.expose();
     let plain =
         !spec.sensitive && !text.is_empty() && !text.contains(['\n', '\r']) && text.trim() == text;
@@ -287,5 +283,5 @@ fn explain_detail(spec: &VarSpec, value: &Secret) -> String {
     } else {
         None
     };
-    shown.unwrap_or_else(|| format!("{}, {}", crate::secret::describe(text), value.fingerprint()))
+    shown.unwrap_or_else(|| format!("{}, {fingerprint}", crate::secret::describe(text)))
 }

@@ -10,11 +10,12 @@ use std::io::{self, Write};
 
 pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette) -> io::Result<()> {
     let mut first = true;
-    for service in &report.services {
-        let rows: Vec<_> = report
+    for view in report.by_service() {
+        let service = view.info;
+        let rows: Vec<_> = view
             .vars
-            .iter()
-            .filter(|v| v.service == service.name && (only.is_empty() || only.contains(&v.name)))
+            .into_iter()
+            .filter(|v| only.is_empty() || only.contains(&v.name))
             .collect();
         if rows.is_empty() {
             continue;
@@ -69,14 +70,13 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
                 source_text(v)
             )?;
         }
-        let findings: Vec<_> = report
+        let findings: Vec<_> = view
             .findings
-            .iter()
+            .into_iter()
             .filter(|f| {
-                f.service == service.name
-                    && f.var
-                        .as_ref()
-                        .is_some_and(|n| rows.iter().any(|r| &r.name == n))
+                f.var
+                    .as_ref()
+                    .is_some_and(|n| rows.iter().any(|r| &r.name == n))
             })
             .collect();
         if !findings.is_empty() {

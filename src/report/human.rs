@@ -2,7 +2,6 @@
 //! hint under it, a summary line per service and a verdict.
 
 use super::Report;
-use crate::finding::Finding;
 use crate::rules::Severity;
 use owo_colors::{OwoColorize as _, Style};
 use std::io::{self, Write};
@@ -55,17 +54,11 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
     }
     writeln!(out, "{}", p.paint(&header, p.dim()))?;
 
-    for service in &report.services {
-        let findings: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.service == service.name)
-            .collect();
-        let nvars = report
-            .vars
-            .iter()
-            .filter(|v| v.service == service.name)
-            .count();
+    let views = report.by_service();
+    for view in &views {
+        let service = view.info;
+        let findings = &view.findings;
+        let nvars = view.vars.len();
         writeln!(out)?;
         writeln!(
             out,
@@ -88,7 +81,7 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
             .max()
             .unwrap_or(0);
         let indent = 2 + 7 + 2 + code_width + 2;
-        for f in &findings {
+        for f in findings {
             let sev = format!("{:<7}", f.severity.as_str());
             let code = format!("{:<code_width$}", f.code.as_str());
             write!(
@@ -159,14 +152,11 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
 
     writeln!(out)?;
     let s = &report.summary;
-    let failing = report
-        .services
+    let failing = views
         .iter()
-        .filter(|svc| {
-            report.findings.iter().any(|f| {
-                f.service == svc.name
-                    && (f.severity == Severity::Error
-                        || (report.strict && f.severity == Severity::Warning))
+        .filter(|v| {
+            v.findings.iter().any(|f| {
+                f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
             })
         })
         .count();

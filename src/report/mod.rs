@@ -70,7 +70,44 @@ pub struct RuleCheck {
     pub ok: bool,
 }
 
+/// One service's share of a report.
+pub struct ServiceView<'a> {
+    pub info: &'a ServiceInfo,
+    pub findings: Vec<&'a Finding>,
+    pub vars: Vec<&'a VarReport>,
+}
+
 impl Report {
+    /// Findings and variables grouped by service, in service order (one pass over each).
+    pub fn by_service(&self) -> Vec<ServiceView<'_>> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let mut views: Vec<ServiceView<'_>> = self
+            .services
+            .iter()
+            .map(|info| ServiceView {
+                info,
+                findings: Vec::new(),
+                vars: Vec::new(),
+            })
+            .collect();
+        for f in &self.findings {
+            if let Some(&i) = index.get(f.service.as_str()) {
+                views[i].findings.push(f);
+            }
+        }
+        for v in &self.vars {
+            if let Some(&i) = index.get(v.service.as_str()) {
+                views[i].vars.push(v);
+            }
+        }
+        views
+    }
+
     pub fn new(
         services: Vec<ServiceInfo>,
         findings: Vec<Finding>,

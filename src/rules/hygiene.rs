@@ -375,14 +375,24 @@ const SEQUENCES: &[&str] = &[
 
 /// `a` then `b` (or `b` then `a`) are neighbours in the alphabet, the digits or a keyboard row.
 fn is_sequence_step(a: char, b: char) -> bool {
-    let (Ok(a), Ok(b)) = (u8::try_from(a), u8::try_from(b)) else {
-        return false;
-    };
-    SEQUENCES.iter().any(|s| {
-        s.as_bytes()
-            .windows(2)
-            .any(|p| (p[0] == a && p[1] == b) || (p[0] == b && p[1] == a))
-    })
+    use std::sync::OnceLock;
+    // 128 x 128 ASCII pairs, built once: the check runs on every sensitive value.
+    static STEPS: OnceLock<Vec<bool>> = OnceLock::new();
+    let steps = STEPS.get_or_init(|| {
+        let mut table = vec![false; 128 * 128];
+        for s in SEQUENCES {
+            for p in s.as_bytes().windows(2) {
+                let (x, y) = (usize::from(p[0]), usize::from(p[1]));
+                table[x * 128 + y] = true;
+                table[y * 128 + x] = true;
+            }
+        }
+        table
+    });
+    match (u8::try_from(a), u8::try_from(b)) {
+        (Ok(a), Ok(b)) if a < 128 && b < 128 => steps[usize::from(a) * 128 + usize::from(b)],
+        _ => false,
+    }
 }
 
 fn weak_secret(text: &str) -> Option<Problem> {

@@ -514,7 +514,7 @@ mod tests {
             min_length: Some(4),
             pattern: Some(Pattern {
                 source: "[a-f0-9]+".into(),
-                regex: regex::Regex::new("^(?:[a-f0-9]+)$").unwrap(),
+                regex: std::sync::Arc::new(regex::Regex::new("^(?:[a-f0-9]+)$").unwrap()),
             }),
             ..TextRules::default()
         };

@@ -106,7 +106,7 @@ impl Document {
     }
 }
 
-impl Provider for Document {
+impl Provider for &Document {
     fn metadata(&self) -> Metadata {
         Metadata::from(
             format!("{} file", self.format),
@@ -162,14 +162,36 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// Line starts of a text, so that many offsets convert to positions without rescanning.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn pos(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        Pos { line, column }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset (for a single lookup).
 pub fn offset_to_pos(text: &str, offset: usize) -> Pos {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    Pos { line, column }
+    LineIndex::new(text).pos(offset)
 }
 
 fn parse_toml(
@@ -192,7 +214,7 @@ fn parse_toml(
 
     fn convert(
         value: &DeValue<'_>,
-        text: &str,
+        lines: &LineIndex<'_>,
         prefix: &mut Vec<String>,
         positions: &mut HashMap<String, Pos>,
     ) -> Value {
@@ -217,21 +239,21 @@ fn parse_toml(
                     prefix.push(i.to_string());
                     positions
                         .entry(join_path(prefix))
-                        .or_insert_with(|| offset_to_pos(text, item.span().start));
-                    out.push(convert(item.get_ref(), text, prefix, positions));
+                        .or_insert_with(|| lines.pos(item.span().start));
+                    out.push(convert(item.get_ref(), lines, prefix, positions));
                     prefix.pop();
                 }
                 Value::Array(Tag::Default, out)
             }
             DeValue::Table(t) => {
-                Value::Dict(Tag::Default, convert_table(t, text, prefix, positions))
+                Value::Dict(Tag::Default, convert_table(t, lines, prefix, positions))
             }
         }
     }
 
     fn convert_table(
         table: &toml::de::DeTable<'_>,
-        text: &str,
+        lines: &LineIndex<'_>,
         prefix: &mut Vec<String>,
         positions: &mut HashMap<String, Pos>,
     ) -> Dict {
@@ -240,19 +262,20 @@ fn parse_toml(
             prefix.push(key.get_ref().to_string());
             positions
                 .entry(join_path(prefix))
-                .or_insert_with(|| offset_to_pos(text, key.span().start));
+                .or_insert_with(|| lines.pos(key.span().start));
             dict.insert(
                 key.get_ref().to_string(),
-                convert(value.get_ref(), text, prefix, positions),
+                convert(value.get_ref(), lines, prefix, positions),
             );
             prefix.pop();
         }
         dict
     }
 
+    let lines = LineIndex::new(text);
     Ok(convert_table(
         table.get_ref(),
-        text,
+        &lines,
         &mut Vec::new(),
         positions,
     ))
@@ -389,6 +412,22 @@ fn json_reason(e: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_positions() {
+        let index = LineIndex::new("ab\ncdé\n\nx");
+        let at = |line, column| Pos { line, column };
+        assert_eq!(index.pos(0), at(1, 1));
+        assert_eq!(index.pos(2), at(1, 3));
+        assert_eq!(index.pos(3), at(2, 1));
+        assert_eq!(
+            index.pos(7),
+            at(2, 4),
+            "columns count characters, not bytes"
+        );
+        assert_eq!(index.pos(9), at(4, 1));
+        assert_eq!(index.pos(99), at(4, 2), "clamped to the end");
+    }
 
     #[test]
     fn toml_positions_are_key_positions() {

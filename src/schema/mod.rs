@@ -37,7 +37,7 @@ impl SchemaSource {
         if !diags.is_empty() {
             return Err(diags.into());
         }
-        let figment = docs.iter().fold(Figment::new(), |f, d| f.merge(d.clone()));
+        let figment = docs.iter().fold(Figment::new(), Figment::merge);
         let raw: RawSchema = figment
             .extract()
             .map_err(|e| figment_error(&e, &docs, &figment, None))?;
@@ -62,23 +62,25 @@ impl SchemaSource {
         profile: Option<&str>,
     ) -> Result<Schema, ConfigError> {
         let profile = profile.filter(|p| self.raw.profiles.contains_key(*p));
-        let (figment, raw) = match profile {
-            Some(p) => {
-                let layered = self
-                    .figment
-                    .clone()
-                    .merge(self.figment.focus(&format!("profiles.{p}")));
-                let raw: RawSchema = layered
-                    .extract()
-                    .map_err(|e| figment_error(&e, &self.docs, &layered, Some(p)))?;
-                (layered, raw)
-            }
-            None => (self.figment.clone(), self.raw.clone()),
+        let Some(p) = profile else {
+            let ctx = Locator {
+                docs: &self.docs,
+                figment: &self.figment,
+                profile: None,
+            };
+            return validate(&self.raw, &ctx, &self.path, service_name);
         };
+        let layered = self
+            .figment
+            .clone()
+            .merge(self.figment.focus(&format!("profiles.{p}")));
+        let raw: RawSchema = layered
+            .extract()
+            .map_err(|e| figment_error(&e, &self.docs, &layered, Some(p)))?;
         let ctx = Locator {
             docs: &self.docs,
-            figment: &figment,
-            profile,
+            figment: &layered,
+            profile: Some(p),
         };
         validate(&raw, &ctx, &self.path, service_name)
     }
@@ -636,30 +638,27 @@ fn text_rules(
     diags: &mut Vec<Diagnostic>,
 ) -> TextRules {
     let to_usize = |v: Option<u64>| v.and_then(|n| usize::try_from(n).ok());
-    let pattern =
-        rv.pattern
-            .as_ref()
-            .and_then(|p| match regex::Regex::new(&format!("^(?:{p})$")) {
-                Ok(regex) => Some(Pattern {
-                    source: p.clone(),
-                    regex,
-                }),
-                Err(e) => {
-                    let reason = e.to_string();
-                    let reason = reason
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .trim()
-                        .trim_start_matches("error: ")
-                        .to_string();
-                    diags.push(ctx.diag(
+    let pattern = rv.pattern.as_ref().and_then(|p| match compile_pattern(p) {
+        Ok(regex) => Some(Pattern {
+            source: p.clone(),
+            regex,
+        }),
+        Err(e) => {
+            let reason = e.to_string();
+            let reason = reason
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .trim_start_matches("error: ")
+                .to_string();
+            diags.push(ctx.diag(
                 &["vars", name, "pattern"],
                 format!("variable {name}: `pattern` is not a valid regular expression: {reason}"),
             ));
-                    None
-                }
-            });
+            None
+        }
+    });
     let encoding = rv.encoding.as_deref().and_then(|e| {
         let enc = Encoding::parse(e);
         if enc.is_none() {
@@ -685,4 +684,20 @@ fn text_rules(
         bytes: to_usize(rv.bytes),
         min_bytes: to_usize(rv.min_bytes),
     }
+}
+
+/// Compiles a `pattern` for a full match. Stacks share fragments, so each distinct pattern
+/// is compiled once per run (a `Regex` clone shares the compiled program).
+fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, regex::Error> {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Arc<regex::Regex>>> = RefCell::new(HashMap::new());
+    }
+    if let Some(re) = COMPILED.with(|c| c.borrow().get(source).cloned()) {
+        return Ok(re);
+    }
+    let re = Arc::new(regex::Regex::new(&format!("^(?:{source})$"))?);
+    COMPILED.with(|c| c.borrow_mut().insert(source.to_string(), re.clone()));
+    Ok(re)
 }

@@ -142,7 +142,8 @@ pub struct TextRules {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub source: String,
-    pub regex: Regex,
+    /// Shared, so that services with the same pattern share one compiled program and cache.
+    pub regex: std::sync::Arc<Regex>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
