@@ -18,7 +18,14 @@ pub struct ServiceResult {
     pub vars: Vec<VarReport>,
 }
 
-pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>) -> ServiceResult {
+/// `stack_names`: every variable (and alias) declared by any selected service, so that a
+/// shared env file's keys are not `undeclared` for the services that do not use them.
+pub fn check_service(
+    schema: &Schema,
+    gathered: &Gathered,
+    profile: Option<&str>,
+    stack_names: &HashSet<String, impl std::hash::BuildHasher>,
+) -> ServiceResult {
     let mut findings: Vec<Finding> = gathered.findings.clone();
     let resolved: Vec<(&VarSpec, presence::Resolution)> = schema
         .vars
@@ -184,7 +191,7 @@ pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>
         });
     }
 
-    findings.extend(undeclared(schema, gathered));
+    findings.extend(undeclared(schema, gathered, stack_names));
     out.findings = finalize(findings, schema, profile);
     // A var's status reflects its findings after `allow` and `[severity]`.
     for var in &mut out.vars {
@@ -207,8 +214,12 @@ pub fn check_service(schema: &Schema, gathered: &Gathered, profile: Option<&str>
 }
 
 /// Keys in env files that the schema does not declare (nor claims as an alias or `_FILE`).
-fn undeclared(schema: &Schema, gathered: &Gathered) -> Vec<Finding> {
-    let mut known: HashSet<&str> = HashSet::new();
+fn undeclared(
+    schema: &Schema,
+    gathered: &Gathered,
+    stack_names: &HashSet<String, impl std::hash::BuildHasher>,
+) -> Vec<Finding> {
+    let mut known: HashSet<&str> = stack_names.iter().map(String::as_str).collect();
     for v in &schema.vars {
         known.insert(&v.name);
         known.extend(v.aliases.iter().map(String::as_str));
@@ -219,6 +230,16 @@ fn undeclared(schema: &Schema, gathered: &Gathered) -> Vec<Finding> {
     let mut out = Vec::new();
     for (key, source) in gathered.file_keys.iter().rev() {
         if is_known(key) || !reported.insert(key.as_str()) {
+            continue;
+        }
+        if !crate::source::env_file::is_env_name(key) {
+            // Not a variable name: most likely a line of an unquoted multi-line value
+            // (base64, PEM) that may be part of a secret. Say where, never what.
+            out.push(
+                Finding::new(Code::Undeclared, "a line is read as a key that is not declared (the key is not shown: it looks like part of a value)")
+                    .hint("is a multi-line value (a wrapped base64 or PEM key) unquoted on the line above? Put it on one line, or in double quotes")
+                    .source(Some(SourceRef { name: None, ..source.clone() })),
+            );
             continue;
         }
         let suggestion = crate::suggest::closest(key, schema.vars.iter().map(|v| v.name.as_str()))

@@ -190,6 +190,18 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
         }
         Command::Explain(args) => {
             let plan = envgate::plan(&selection(&args.selection, None, false))?;
+            let declared: Vec<&str> = plan
+                .services
+                .iter()
+                .flat_map(|s| s.schema.vars.iter().map(|v| v.name.as_str()))
+                .collect();
+            if let Some(unknown) = args.vars.iter().find(|v| !declared.contains(&v.as_str())) {
+                let mut msg = format!("`{unknown}` is not declared by any selected service");
+                if let Some(best) = envgate::suggest::closest(unknown, declared.iter().copied()) {
+                    msg.push_str(&format!("; did you mean `{best}`?"));
+                }
+                return Err(ConfigError::usage(msg));
+            }
             let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
             let stdout = io::stdout();
             let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
@@ -253,7 +265,8 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
 
 /// Prints an exit-2 error: every diagnostic on its own line, with file, line and column.
 pub fn print_error(err: &ConfigError) {
+    let mut stderr = io::stderr().lock();
     for d in &err.diagnostics {
-        eprintln!("envgate: error: {d}");
+        let _ = writeln!(stderr, "envgate: error: {d}");
     }
 }

@@ -86,7 +86,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             if !default.exists() {
                 return Err(ConfigError::usage(
                     "no envgate.toml in this directory. Check one service with `envgate check --schema FILE`, \
-                     point at a stack with `--config FILE`, or create envgate.toml (see `envgate init` and docs/schema.md)",
+                     point at a stack with `--config FILE`, or create envgate.toml (docs/schema.md shows one)",
                 ));
             }
             Some(Stack::load(default)?)
@@ -263,9 +263,20 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut findings = Vec::new();
     let mut vars = Vec::new();
     let mut infos = Vec::new();
+    let stack_names: std::collections::HashSet<String> = plan
+        .services
+        .iter()
+        .flat_map(|s| s.schema.vars.iter())
+        .flat_map(|v| std::iter::once(v.name.clone()).chain(v.aliases.iter().cloned()))
+        .collect();
     for svc in &plan.services {
         let gathered = source::gather(&svc.sources, env, cwd);
-        let result = check::check_service(&svc.schema, &gathered, plan.profile.as_deref());
+        let result = check::check_service(
+            &svc.schema,
+            &gathered,
+            plan.profile.as_deref(),
+            &stack_names,
+        );
         findings.extend(result.findings);
         vars.extend(result.vars);
         infos.push(ServiceInfo {

@@ -75,6 +75,15 @@ pub fn mask_url(text: &str) -> Option<String> {
     if tail.contains('@') {
         return None;
     }
+    // Query strings and fragments often carry tokens (`?token=`, `#access_token=`).
+    let tail = match tail.find(['?', '#']) {
+        Some(i) => format!("{}{}***", &tail[..i], &tail[i..=i]),
+        None => tail.to_string(),
+    };
+    let tail = tail.as_str();
+    if !authority.contains('@') {
+        return Some(format!("{scheme}://{authority}{tail}"));
+    }
     let Some(at) = authority.rfind('@') else {
         return Some(text.to_string());
     };
@@ -85,7 +94,8 @@ pub fn mask_url(text: &str) -> Option<String> {
             &userinfo[..colon],
             &authority[at..]
         )),
-        None => Some(text.to_string()),
+        // A lone user-info is often a token (`https://ghp_...@github.com`, Sentry DSNs).
+        None => Some(format!("{scheme}://***{}{tail}", &authority[at..])),
     }
 }
 
@@ -198,6 +208,14 @@ mod tests {
         // A password with `/` cannot be located safely: nothing is shown.
         assert_eq!(mask_url("postgresql://app:p/ss@db/app"), None);
         assert_eq!(mask_url("user:pw@host"), None);
+        assert_eq!(
+            mask_url("https://api.example.com/hook?token=abc#frag").as_deref(),
+            Some("https://api.example.com/hook?***")
+        );
+        assert_eq!(
+            mask_url("https://ghp_token@github.com/x").as_deref(),
+            Some("https://***@github.com/x")
+        );
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl Stack {
         self.raw.profiles.keys().cloned().collect()
     }
 
-    /// `[envgate]` settings, the profile's `[profiles.P.envgate]` applied if given.
+    /// The `[envgate]` settings table.
     pub fn settings_figment(&self) -> Figment {
         self.figment.focus("envgate")
     }

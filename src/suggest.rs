@@ -8,6 +8,9 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|c| *c != name)
         .filter_map(|c| {
             let cn = normalize(c);
+            if cn.len().abs_diff(norm.len()) > 3 && !cn.starts_with(&norm) {
+                return None;
+            }
             let dist = if cn == norm {
                 0
             } else {

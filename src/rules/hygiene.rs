@@ -15,7 +15,7 @@ pub fn check(text: &str, sensitive: bool) -> Vec<Problem> {
     if let Some(p) = surrounding_quotes(text) {
         out.push(p);
     }
-    if let Some(p) = unexpanded_reference(text) {
+    if let Some(p) = unexpanded_reference(text, sensitive) {
         out.push(p);
     }
     if !pem && text.trim_end_matches(['\n', '\r']).contains('\n') && !is_json(text) {
@@ -100,7 +100,7 @@ fn surrounding_whitespace(text: &str, pem: bool) -> Option<Problem> {
 fn surrounding_quotes(text: &str) -> Option<Problem> {
     let first = text.chars().next()?;
     let last = text.chars().last()?;
-    if text.chars().count() >= 2 && first == last && matches!(first, '"' | '\'' | '`') {
+    if text.chars().count() >= 2 && first == last && matches!(first, '"' | '\'') {
         let name = match first {
             '"' => "double quotes",
             '\'' => "single quotes",
@@ -128,10 +128,13 @@ fn find_references(text: &str) -> Vec<Reference> {
     let bytes = text.as_bytes();
     let mut refs = Vec::new();
     let mut i = 0;
+    // Once a closer is known to be absent from the rest, never search for it again: keeps
+    // `${${${...` linear.
+    let (mut no_brace, mut no_paren, mut no_tick) = (false, false, false);
     while i < bytes.len() {
         match bytes[i] {
             b'$' if bytes.get(i + 1) == Some(&b'$') => i += 2,
-            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+            b'$' if bytes.get(i + 1) == Some(&b'{') && !no_brace => {
                 if let Some(close) = text[i + 2..].find('}') {
                     let inner = &text[i + 2..i + 2 + close];
                     let name: String = inner
@@ -148,10 +151,11 @@ fn find_references(text: &str) -> Vec<Reference> {
                     }
                     i += 3 + close;
                 } else {
+                    no_brace = true;
                     i += 2;
                 }
             }
-            b'$' if bytes.get(i + 1) == Some(&b'(') => {
+            b'$' if bytes.get(i + 1) == Some(&b'(') && !no_paren => {
                 if let Some(close) = text[i + 2..].find(')') {
                     refs.push(Reference {
                         start: i,
@@ -161,9 +165,11 @@ fn find_references(text: &str) -> Vec<Reference> {
                     });
                     i += 3 + close;
                 } else {
+                    no_paren = true;
                     i += 2;
                 }
             }
+            b'$' if matches!(bytes.get(i + 1), Some(b'{' | b'(')) => i += 2,
             b'$' => {
                 let name: String = text[i + 1..]
                     .chars()
@@ -184,7 +190,7 @@ fn find_references(text: &str) -> Vec<Reference> {
                     i += 1;
                 }
             }
-            b'`' => {
+            b'`' if !no_tick => {
                 if let Some(close) = text[i + 1..].find('`') {
                     if close > 0 {
                         refs.push(Reference {
@@ -196,6 +202,7 @@ fn find_references(text: &str) -> Vec<Reference> {
                     }
                     i += 2 + close;
                 } else {
+                    no_tick = true;
                     i += 1;
                 }
             }
@@ -212,7 +219,7 @@ fn is_ref_name(name: &str) -> bool {
         && name.chars().any(|c| c.is_ascii_uppercase())
 }
 
-fn unexpanded_reference(text: &str) -> Option<Problem> {
+fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
     let refs = find_references(text);
     let first = refs.first()?;
     let trimmed = text.trim();
@@ -220,7 +227,12 @@ fn unexpanded_reference(text: &str) -> Option<Problem> {
     let whole = refs.len() == 1 && first.start == offset && first.end == offset + trimmed.len();
     let what = match (&first.name, first.command) {
         (_, true) => String::from("a command substitution that was never run"),
-        (Some(name), false) => format!("a reference to ${name} that was never expanded"),
+        // Inside a secret, `$NAME` may be part of the secret itself: name it only when it is
+        // the whole value or the value is not sensitive.
+        (Some(name), false) if whole || !sensitive => {
+            format!("a reference to ${name} that was never expanded")
+        }
+        (Some(_), false) => String::from("a `$` reference that was never expanded"),
         (None, false) => String::from("an unexpanded reference"),
     };
     let message = if whole {
@@ -240,7 +252,7 @@ fn unexpanded_reference(text: &str) -> Option<Problem> {
 
 /// True when the whole value is a reference (its checks beyond hygiene are meaningless).
 pub fn is_whole_reference(text: &str) -> bool {
-    unexpanded_reference(text).is_some_and(|p| !p.warning)
+    unexpanded_reference(text, false).is_some_and(|p| !p.warning)
 }
 
 /// Lower case without `-`, `_`, `.` and blanks, so spellings compare equal.
@@ -403,7 +415,7 @@ fn weak_secret(text: &str) -> Option<Problem> {
     }
     let why = if chars.iter().all(|c| *c == chars[0]) {
         Some("is one character repeated")
-    } else if let Some(p) = (1..=n / 2)
+    } else if let Some(p) = (1..=(n / 2).min(8))
         .find(|p| chars.iter().enumerate().all(|(i, c)| *c == chars[i % p]))
         .filter(|p| *p <= 8)
     {
@@ -477,12 +489,10 @@ mod tests {
             codes("$(openssl rand -hex 32)", false),
             vec![(Code::UnexpandedReference, false)]
         );
+        // One cause, one finding: backticks are a command, not quotes.
         assert_eq!(
             codes("`cat key`", false),
-            vec![
-                (Code::SurroundingQuotes, false),
-                (Code::UnexpandedReference, false)
-            ]
+            vec![(Code::UnexpandedReference, false)]
         );
         assert_eq!(
             codes("Bearer ${TOKEN}", false),

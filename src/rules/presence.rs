@@ -7,6 +7,7 @@ use crate::finding::{SourceKind, SourceRef};
 use crate::schema::model::{Schema, VarSpec};
 use crate::secret::Secret;
 use crate::source::{secret_file, Gathered, RawValue};
+use std::path::Path;
 
 /// Where a variable's value was found, if anywhere.
 #[derive(Debug)]
@@ -86,10 +87,12 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
                     problems,
                 };
             };
-            let path = crate::paths::clean(&entry.base_dir.join(path_text.expose()));
-            let source = SourceRef {
+            // Read the path as joined (the OS resolves `..` after symlinks); show it cleaned.
+            let path = entry.base_dir.join(path_text.expose());
+            let shown_path = crate::paths::clean(&path);
+            let mut source = SourceRef {
                 kind: SourceKind::File,
-                path: Some(path.clone()),
+                path: Some(shown_path.clone()),
                 line: entry.source.line,
                 name: Some(file_var.clone()),
             };
@@ -102,20 +105,39 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
                     problems,
                 },
                 Err(reason) => {
-                    problems.push((
+                    // `DB_PASSWORD_FILE=hunter2`: a secret where a path belongs. A path
+                    // that leads nowhere is shown only if it looks like one.
+                    let plausible = std::fs::symlink_metadata(&path).is_ok()
+                        || (path_text.expose().contains('/')
+                            && path.parent().is_some_and(Path::is_dir));
+                    let problem = if plausible {
                         Problem::new(
                             Code::UnreadableFile,
                             format!(
                                 "cannot be read: {file_var} points at {}, which {reason}",
-                                path.display()
+                                shown_path.display()
                             ),
                         )
                         .hint(format!(
                             "{file_var} is set in {}; mount or create the file, or fix the path",
                             entry.source
-                        )),
-                        Some(source.clone()),
-                    ));
+                        ))
+                    } else {
+                        source.path = None;
+                        Problem::new(
+                            Code::UnreadableFile,
+                            format!(
+                                "cannot be read: {file_var} does not name an existing file ({}, {})",
+                                crate::secret::describe(path_text.expose()),
+                                path_text.fingerprint()
+                            ),
+                        )
+                        .hint(format!(
+                            "{file_var} is set in {}: did you put the secret itself there? {file_var} must hold a file path",
+                            entry.source
+                        ))
+                    };
+                    problems.push((problem, Some(source.clone())));
                     Resolution {
                         resolved: Resolved::BadFile { source },
                         problems,
@@ -155,6 +177,9 @@ pub fn near_misses(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Opti
         .filter(|(n, _)| !claimed(n))
         .filter_map(|(n, e)| {
             let base = n.strip_suffix("_FILE").unwrap_or(n);
+            if base.len() < 3 || base.len().abs_diff(spec.name.len()) > 24 {
+                return None;
+            }
             let norm = crate::suggest::normalize(base);
             let score = if norm == target {
                 Some(0)

@@ -35,11 +35,18 @@ impl Problem {
 }
 
 /// How a value may be quoted in a message: never for a sensitive variable.
-fn shown(spec: &VarSpec, value: &str) -> Option<String> {
+/// Control characters are escaped so a value cannot drive the terminal.
+pub fn shown(spec: &VarSpec, value: &str) -> Option<String> {
     if spec.sensitive {
         return None;
     }
-    mask_url(value)
+    mask_url(value).map(|v| {
+        if v.chars().any(char::is_control) {
+            v.escape_debug().to_string()
+        } else {
+            v
+        }
+    })
 }
 
 fn quoted(spec: &VarSpec, value: &str) -> String {
@@ -63,8 +70,18 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
         VarKind::Port { min, max } => match text.parse::<i64>() {
             Ok(n) if (1..=65535).contains(&n) => check_range(spec, n, *min, *max, &mut out),
             Ok(n) => out.push(
-                Problem::new(Code::OutOfRange, format!("port {n} is outside 1..=65535"))
-                    .hint("a TCP port is a whole number from 1 to 65535"),
+                Problem::new(
+                    Code::OutOfRange,
+                    format!(
+                        "{} is outside 1..=65535",
+                        if spec.sensitive {
+                            "the port".to_string()
+                        } else {
+                            format!("port {n}")
+                        }
+                    ),
+                )
+                .hint("a TCP port is a whole number from 1 to 65535"),
             ),
             Err(_) => out.push(Problem::new(
                 Code::InvalidValue,
@@ -98,14 +115,14 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
                     Code::InvalidValue,
                     format!("{} is not one of {}", quoted(spec, text), values.join(", ")),
                 );
-                if let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(text)) {
+                if spec.sensitive {
+                    // Any suggestion would reveal the value.
+                } else if let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(text)) {
                     p = p.hint(format!("values are case-sensitive: did you mean {v}?"));
-                } else if !spec.sensitive {
-                    if let Some(best) =
-                        crate::suggest::closest(text, values.iter().map(String::as_str))
-                    {
-                        p = p.hint(format!("did you mean {best}?"));
-                    }
+                } else if let Some(best) =
+                    crate::suggest::closest(text, values.iter().map(String::as_str))
+                {
+                    p = p.hint(format!("did you mean {best}?"));
                 }
                 out.push(p);
             }

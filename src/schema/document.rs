@@ -123,6 +123,12 @@ impl Provider for &Document {
 pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
     use std::io::Read as _;
     let fail = |what: String| ConfigError::single(Diagnostic::file(path, what));
+    // Checked before opening: opening a FIFO would block.
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(fail("is a directory, not a file".into())),
+        Ok(m) if !m.is_file() => return Err(fail("is not a regular file".into())),
+        _ => {}
+    }
     let file =
         std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {}", io_reason(&e))))?;
     let meta = file
@@ -300,11 +306,39 @@ fn parse_yaml(
     }
 }
 
+/// Deeper YAML than this is refused before it is built (the tree is walked recursively).
+const MAX_YAML_DEPTH: usize = 256;
+
+/// An upper bound of block nesting: indentation plus `- ` sequence markers on a line. Flow
+/// collections are capped by the parser itself.
+fn yaml_depth_exceeded(text: &str) -> Option<usize> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let mut rest = &line[indent..];
+        let mut dashes = 0;
+        while let Some(r) = rest.strip_prefix('-') {
+            if !(r.is_empty() || r.starts_with([' ', '\t'])) {
+                break;
+            }
+            dashes += 1;
+            rest = r.trim_start_matches([' ', '\t']);
+        }
+        (indent + dashes > MAX_YAML_DEPTH).then_some(i + 1)
+    })
+}
+
 fn load_marked_yaml<'a>(
     text: &'a str,
     path: &Path,
 ) -> Result<Option<saphyr::MarkedYaml<'a>>, ConfigError> {
     use saphyr::LoadableYamlNode as _;
+    if let Some(line) = yaml_depth_exceeded(text) {
+        return Err(ConfigError::single(Diagnostic::at(
+            path,
+            Pos { line, column: 1 },
+            format!("nests deeper than {MAX_YAML_DEPTH} levels"),
+        )));
+    }
     let docs = saphyr::MarkedYaml::load_from_str(text).map_err(|e| {
         let m = e.marker();
         ConfigError::single(Diagnostic::at(

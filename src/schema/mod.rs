@@ -99,6 +99,14 @@ fn collect_includes(
         None => Diagnostic::file(path, message),
     };
     let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // A fragment included twice (a diamond) is loaded once: its entries are already merged.
+    if !stack.contains(&key)
+        && docs
+            .iter()
+            .any(|d| std::fs::canonicalize(&d.path).is_ok_and(|p| p == key))
+    {
+        return;
+    }
     if let Some(start) = stack.iter().position(|p| *p == key) {
         let mut chain: Vec<String> = stack[start..].iter().map(|p| display_name(p)).collect();
         chain.push(display_name(&key));
@@ -616,11 +624,8 @@ fn validate_var(
         let problems =
             crate::rules::types::check(&spec, &crate::secret::Secret::new(default.clone()));
         if let Some(p) = problems.first() {
-            let shown = if spec.sensitive {
-                String::from("the default")
-            } else {
-                format!("default `{default}`")
-            };
+            let shown = crate::rules::types::shown(&spec, default)
+                .map_or_else(|| String::from("the default"), |v| format!("default `{v}`"));
             diags.push(ctx.diag(
                 &at("default"),
                 format!("variable {name}: {shown} fails its own type: {}", p.message),

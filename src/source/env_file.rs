@@ -32,43 +32,68 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         Err(reason) => {
             out.findings.push(
                 Finding::new(Code::UnreadableFile, format!("env file {} {reason}", path.display()))
-                    .hint("check the path in --env-file or env_files (relative paths are relative to the stack file)")
+                    .hint("check the path: --env-file paths are relative to the working directory, env_files in a stack to the stack file")
                     .source(Some(file_source)),
             );
             return out;
         }
     };
     let parsed = dotenv::parse(&bytes, lookup);
-    for issue in parsed.issues {
+    // The key whose value a line belongs to (the last key starting at or before it).
+    let key_at = |line: usize| -> Option<&str> {
+        parsed
+            .entries
+            .iter()
+            .filter(|e| e.line <= line)
+            .max_by_key(|e| e.line)
+            .map(|e| e.key.as_str())
+    };
+    for issue in &parsed.issues {
         let at = SourceRef {
             line: Some(issue.line),
             ..file_source.clone()
         };
-        let finding = match issue.kind {
+        let finding = match &issue.kind {
             DotenvIssueKind::Syntax { reason } => Finding::new(
                 Code::DotenvSyntax,
                 format!("line {}, column {}: {reason}", issue.line, issue.column),
             )
             .hint("the rest of the file was still read; the line is not shown because it may hold a secret"),
-            DotenvIssueKind::UndefinedVariable { name } if is_env_name(&name) => Finding::new(
-                Code::UndefinedVariable,
-                format!("${name} is not defined; it expanded to nothing"),
-            )
-            .var(name.clone())
-            .hint(format!("define {name} earlier in the file or in the environment, or write ${{{name}:-default}}")),
-            // `pa$sw0rd`: Compose reads `$sw0rd` as a variable. The "name" is then part of a
-            // value, perhaps a secret, so it is not repeated.
-            DotenvIssueKind::UndefinedVariable { .. } => Finding::new(
-                Code::UndefinedVariable,
-                "a `$` in an unquoted or double-quoted value starts a variable reference that is not defined; it expanded to nothing",
-            )
-            .hint("if the `$` is part of the value (a password?), write it as `$$` or put the value in single quotes"),
-            DotenvIssueKind::DuplicateKey { key, first_line } => Finding::new(
+            DotenvIssueKind::UndefinedVariable { name } => {
+                let key = key_at(issue.line).filter(|k| is_env_name(k));
+                // `pa$WORD`: Compose reads `$WORD` as a variable. Inside a secret the "name"
+                // is part of the secret, so it is repeated only for non-sensitive keys.
+                let secret_key = key.is_none_or(crate::schema::model::sensitive_by_name);
+                let mut f = if is_env_name(name) && !secret_key {
+                    Finding::new(
+                        Code::UndefinedVariable,
+                        format!("${name} is not defined; it expanded to nothing"),
+                    )
+                    .hint(format!("define {name} earlier in the file or in the environment, or write ${{{name}:-default}}"))
+                } else {
+                    Finding::new(
+                        Code::UndefinedVariable,
+                        "a `$` in an unquoted or double-quoted value starts a variable reference that is not defined; it expanded to nothing",
+                    )
+                    .hint("if the `$` is part of the value (a password?), write it as `$$` or put the value in single quotes")
+                };
+                if let Some(k) = key {
+                    f.message = format!("{k}: {}", f.message);
+                    f = f.var(k);
+                }
+                f
+            }
+            DotenvIssueKind::DuplicateKey { key, first_line } if is_env_name(key) => Finding::new(
                 Code::DuplicateKey,
                 format!("{key} is defined again (first on line {first_line}); the last one wins"),
             )
             .var(key.clone())
             .hint(format!("remove one of the two definitions of {key}")),
+            DotenvIssueKind::DuplicateKey { first_line, .. } => Finding::new(
+                Code::DuplicateKey,
+                format!("a key is defined again (first on line {first_line}); the last one wins"),
+            )
+            .hint("the key is not shown: it does not look like a variable name and may be part of a value (an unquoted multi-line key?)"),
             DotenvIssueKind::CrlfLineEndings => Finding::new(Code::CrlfLineEndings, "the file has Windows (CRLF) line endings")
                 .hint("convert it to LF line endings (dos2unix)"),
         };
@@ -110,10 +135,14 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// A conventional environment variable name (capitals, digits, `_`): safe to show.
-fn is_env_name(name: &str) -> bool {
+/// A conventional variable name (capitals, digits, `_`, or all lower case), safe to show.
+/// Mixed-case runs such as `83oTTUyL8dEtdsd9N9AtMQ` are what an unquoted multi-line base64
+/// or PEM value leaves behind as "keys": never echoed.
+pub fn is_env_name(name: &str) -> bool {
+    let word = |c: char| c.is_ascii_digit() || c == '_';
     !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 128
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && (name.chars().all(|c| c.is_ascii_uppercase() || word(c))
+            || name.chars().all(|c| c.is_ascii_lowercase() || word(c)))
 }

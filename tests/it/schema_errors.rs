@@ -241,3 +241,49 @@ fn stack_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown format `xml`"), "{err}");
 }
+
+#[test]
+fn a_fifo_as_schema_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("p.toml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let start = std::time::Instant::now();
+    let (code, err) = check_schema(&fifo);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a regular file"), "{err}");
+    assert!(start.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn repeated_includes_load_once() {
+    // 30 levels of `include = [next, next]` would be 2^30 loads without de-duplication.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        let next = format!("f{}.toml", i + 1);
+        write(
+            &dir,
+            &format!("f{i}.toml"),
+            &format!("include = [\"{next}\", \"{next}\"]\n[vars.V{i}]\n"),
+        );
+    }
+    write(&dir, "f30.toml", "[vars.LAST]\nrequired = false\n");
+    let start = std::time::Instant::now();
+    let (code, _, _) = run(envgate()
+        .args(["check", "--no-process-env", "--schema"])
+        .arg(dir.path().join("f0.toml")));
+    assert_eq!(code, 1, "V0..V29 are missing");
+    assert!(start.elapsed().as_secs() < 10, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn deeply_nested_yaml_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(&dir, "s.yaml", &format!("{}x\n", "- ".repeat(100_000)));
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(err.contains("nests deeper than 256 levels"), "{err}");
+}

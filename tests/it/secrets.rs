@@ -133,3 +133,76 @@ fn exit_2_paths_do_not_leak() {
     assert!(stderr.contains("must be"), "{stderr}");
     assert_no_leak("exit 2", &(stdout + &stderr));
 }
+
+/// Mistakes that put a secret where envgate would otherwise print text: a secret pasted as
+/// a `NAME_FILE` path, a wrapped base64 key whose second line reads as a key, a token as a
+/// URL's user, a `$WORD` inside a password.
+#[test]
+fn secrets_in_odd_places_do_not_leak() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.API_SECRET]\ntype = \"secret\"\n\n[vars.SIGNING_KEY]\ntype = \"secret\"\n\n\
+         [vars.WEBHOOK_URL]\ntype = \"url\"\n\n[vars.DB_PASSWORD]\ntype = \"secret\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.env"),
+        "API_SECRET_FILE=k9Qz7LmP2xVb8RtY4nWc6JhF3sDg5AeU\n\
+         SIGNING_KEY=YI7kYGmXlyr8/5rlrwzucGrNvtQpMm9xtM31kd9bod4ZnZ5da/shuy+yb3jcd/2h\n\
+         83oTTUyL8dEtdsd9N9AtMQ==\n\
+         WEBHOOK_URL=https://ghpTokenAsUser77x@hooks.example.com/x?token=Qu3ryS3cretT0ken99\n\
+         DB_PASSWORD=Summer$WORDWORDWORD9\n",
+    )
+    .unwrap();
+    let planted = [
+        "k9Qz7LmP2xVb8RtY4nWc6JhF3sDg5AeU",
+        "83oTTUyL8dEtdsd9N9AtMQ",
+        "ghpTokenAsUser77x",
+        "Qu3ryS3cretT0ken99",
+        "WORDWORDWORD9",
+    ];
+    for args in [&["check"][..], &["check", "--format", "json"], &["explain"]] {
+        let (code, stdout, stderr) = run(envgate_in(dir.path()).args(args).args([
+            "--schema",
+            "s.toml",
+            "--env-file",
+            "a.env",
+            "--color",
+            "never",
+        ]));
+        assert_eq!(code, 1, "{args:?} {stdout}{stderr}");
+        let all = stdout + &stderr;
+        for secret in planted {
+            let chars: Vec<char> = secret.chars().collect();
+            for w in chars.windows(8) {
+                let piece: String = w.iter().collect();
+                assert!(!all.contains(&piece), "{args:?} leaks `{piece}`:\n{all}");
+            }
+        }
+    }
+    // ... while still reporting each problem.
+    let (_, report) = json_report(envgate_in(dir.path()).args([
+        "check",
+        "--schema",
+        "s.toml",
+        "--env-file",
+        "a.env",
+    ]));
+    let f = finding(&report, "unreadable-file", "API_SECRET");
+    assert!(
+        f["hint"]
+            .as_str()
+            .unwrap()
+            .contains("did you put the secret itself there?"),
+        "{f}"
+    );
+    assert!(
+        codes(&report)
+            .iter()
+            .any(|(c, v)| c == "undeclared" && v.is_empty()),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(has(&report, "undefined-variable", "DB_PASSWORD"));
+}

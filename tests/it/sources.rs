@@ -190,9 +190,15 @@ fn crlf_duplicates_and_undefined_variables() {
     assert_eq!(code, 0, "all warnings: {:?}", codes(&report));
     assert!(codes(&report).iter().any(|(c, _)| c == "crlf-line-endings"));
     assert_eq!(finding(&report, "duplicate-key", "A")["source"]["line"], 2);
-    assert_eq!(
-        finding(&report, "undefined-variable", "UNDEFINED_THING")["source"]["line"],
-        3
+    // Reported on the key being assigned, naming the reference (B is not sensitive).
+    let f = finding(&report, "undefined-variable", "B");
+    assert_eq!(f["source"]["line"], 3);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("$UNDEFINED_THING is not defined"),
+        "{f}"
     );
     let (code, _) = json_report(case.check(&[&env]).arg("--strict"));
     assert_eq!(code, 1);
@@ -249,7 +255,7 @@ fn name_file_problems() {
     for (target, expect) in [
         ("dir", "is a directory"),
         ("/dev/zero", "is not a regular file"),
-        ("missing-file", "does not exist"),
+        ("dir/missing-file", "does not exist"),
         ("dangling", "dangling symlink"),
     ] {
         let (code, report) = json_report(case.check(&[]).env("A_FILE", target));
