@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStack {
     /// Read through figment (`settings_figment`); declared so unknown keys are caught.
@@ -24,7 +24,7 @@ struct RawStack {
     link: Option<figment::value::Value>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStackProfile {
     /// Merged over `services` through figment; declared so unknown keys are caught.
@@ -32,7 +32,7 @@ struct RawStackProfile {
     _services: BTreeMap<String, RawService>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawService {
     schema: Option<String>,
@@ -58,7 +58,7 @@ pub struct StackService {
 }
 
 /// A loaded stack file before a profile is chosen.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Stack {
     pub path: PathBuf,
     doc: Document,

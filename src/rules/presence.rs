@@ -150,7 +150,7 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
         let source = SourceRef::default_value(&schema.path);
         return Resolution {
             resolved: Resolved::Value {
-                value: Secret::new(default.clone()),
+                value: default.clone(),
                 source,
             },
             problems,

@@ -22,8 +22,9 @@ pub struct Pos {
     pub column: usize,
 }
 
-/// One parsed configuration file.
-#[derive(Debug, Clone)]
+/// One parsed configuration file. No `Debug`: it holds schema values, and a `default` may
+/// be a secret.
+#[derive(Clone)]
 pub struct Document {
     pub path: PathBuf,
     pub root: Dict,
@@ -43,6 +44,15 @@ fn join_path<S: AsRef<str>>(path: &[S]) -> String {
         out.push_str(seg.as_ref());
     }
     out
+}
+
+impl std::fmt::Debug for Document {
+    /// Only the path: the values may hold secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Document {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 const MAX_INCLUDE_DEPTH: usize = 32;
 
 /// A schema file with its includes, layered by figment, before a profile is chosen.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SchemaSource {
     pub path: PathBuf,
     /// Includes first (depth-first), this file last: figment merge order, local wins.
@@ -608,7 +608,10 @@ fn validate_var(
         description: rv.description.clone(),
         kind,
         required: rv.required.unwrap_or(true),
-        default: rv.default.as_ref().map(raw::Scalar::to_text),
+        default: rv
+            .default
+            .as_ref()
+            .map(|d| crate::secret::Secret::new(d.to_text())),
         example: rv.example.as_ref().map(raw::Scalar::to_text),
         hint: rv.hint.clone(),
         sensitive,
@@ -621,10 +624,9 @@ fn validate_var(
     }
     // A default must pass its own type's checks; the message never repeats a sensitive default.
     if let Some(default) = &spec.default {
-        let problems =
-            crate::rules::types::check(&spec, &crate::secret::Secret::new(default.clone()));
+        let problems = crate::rules::types::check(&spec, default);
         if let Some(p) = problems.first() {
-            let shown = crate::rules::types::shown(&spec, default)
+            let shown = crate::rules::types::shown(&spec, default.expose())
                 .map_or_else(|| String::from("the default"), |v| format!("default `{v}`"));
             diags.push(ctx.diag(
                 &at("default"),

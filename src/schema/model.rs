@@ -41,7 +41,8 @@ pub struct VarSpec {
     pub description: Option<String>,
     pub kind: VarKind,
     pub required: bool,
-    pub default: Option<String>,
+    /// Held as a [`Secret`](crate::secret::Secret): `Debug` of a schema must not show it.
+    pub default: Option<crate::secret::Secret>,
     pub example: Option<String>,
     pub hint: Option<String>,
     pub sensitive: bool,
@@ -223,5 +224,29 @@ mod tests {
         for n in ["AUTH_SERVICE_URL", "KEYCLOAK_URL", "PORT", "KEYS_DIR"] {
             assert!(!sensitive_by_name(n), "{n}");
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn debug_of_a_var_spec_hides_its_default() {
+        let spec = VarSpec {
+            name: "API_SECRET".into(),
+            description: None,
+            kind: VarKind::Secret(TextRules::default()),
+            required: true,
+            default: Some(Secret::new("Ev9Px2Lk7Mq4Zr8Tw3Yn")),
+            example: None,
+            hint: None,
+            sensitive: true,
+            aliases: vec![],
+            required_when: vec![],
+            allow: vec![],
+        };
+        assert!(!format!("{spec:?}").contains("Ev9Px2Lk"));
     }
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// A scalar as written in TOML/YAML/JSON: defaults, examples and `values` may be numbers.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Clone, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum Scalar {
     Bool(bool),
@@ -26,7 +26,7 @@ impl Scalar {
 }
 
 /// A value or a list of values (`required_when = { ALG = "RS256" }` or `= ["RS256", "ES256"]`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(Scalar),
@@ -42,7 +42,7 @@ impl OneOrMany {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSchema {
     pub service: Option<String>,
@@ -57,7 +57,7 @@ pub struct RawSchema {
     pub profiles: BTreeMap<String, RawProfile>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     #[serde(default)]
@@ -68,7 +68,7 @@ pub struct RawProfile {
 
 /// Every attribute of every type; which ones a type accepts is checked in validation, so
 /// that the message can say "`schemes` is not an attribute of type `int`".
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawVar {
     #[serde(rename = "type")]
