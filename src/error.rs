@@ -52,6 +52,13 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Diagnostics in file order (by file, line, column), each once.
+pub fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags.sort_by(|a, b| (&a.path, a.pos).cmp(&(&b.path, b.pos)));
+    diags.dedup();
+    diags
+}
+
 /// Every problem that makes the run impossible; reported together, exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {

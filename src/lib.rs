@@ -93,7 +93,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
         }
     };
     let settings = resolve_settings(stack.as_ref(), &selection.flags)?;
-    let profile = settings.profile.clone().filter(|p| !p.is_empty());
+    let profile = settings.profile.clone();
 
     let mut services = Vec::new();
     let mut known_profiles: Vec<String> = stack.as_ref().map(Stack::profiles).unwrap_or_default();
@@ -122,6 +122,12 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
         }
         Some(stack) => {
             let all = stack.services(profile.as_deref())?;
+            if all.is_empty() {
+                return Err(ConfigError::single(stack.diagnostic(
+                    &[],
+                    "the stack defines no services: add a [services.NAME] table with a `schema`",
+                )));
+            }
             for wanted in &selection.services {
                 if !all.iter().any(|s| &s.name == wanted) {
                     let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
@@ -149,17 +155,36 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                         Ok(s) => {
                             sources.insert(svc.schema.clone(), s);
                         }
+                        // A schema file that cannot be read at all: point at the stack line
+                        // that names it.
+                        Err(e)
+                            if e.diagnostics.iter().all(|d| {
+                                d.pos.is_none() && d.path.as_deref() == Some(&svc.schema)
+                            }) =>
+                        {
+                            for d in e.diagnostics {
+                                diags.push(stack.diagnostic(
+                                    &["services", &svc.name, "schema"],
+                                    format!(
+                                        "service {}: schema {}: {}",
+                                        svc.name,
+                                        svc.schema.display(),
+                                        d.message
+                                    ),
+                                ));
+                            }
+                        }
                         Err(e) => diags.extend(e.diagnostics),
                     }
                 }
             }
-            if !diags.is_empty() {
-                return Err(diags.into());
-            }
             for s in sources.values() {
                 known_profiles.extend(s.profiles());
             }
-            check_profile(profile.as_deref(), &known_profiles)?;
+            // Every schema's problems at once: the ones that loaded are validated too.
+            if diags.is_empty() {
+                check_profile(profile.as_deref(), &known_profiles)?;
+            }
             for svc in selected {
                 let Some(source) = sources.get(&svc.schema) else {
                     continue;
@@ -181,37 +206,17 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                 }
             }
             if !diags.is_empty() {
-                diags.dedup();
-                return Err(diags.into());
+                return Err(error::sorted(diags).into());
             }
         }
     }
 
-    let format = match settings.format.as_deref() {
-        None | Some("human") => Format::Human,
-        Some("json") => Format::Json,
-        Some(other) => {
-            return Err(ConfigError::usage(format!(
-                "unknown format `{other}` (formats: human, json)"
-            )));
-        }
-    };
-    let color = match settings.color.as_deref() {
-        None | Some("auto") => ColorChoice::Auto,
-        Some("always") => ColorChoice::Always,
-        Some("never") => ColorChoice::Never,
-        Some(other) => {
-            return Err(ConfigError::usage(format!(
-                "unknown color choice `{other}` (auto, always, never)"
-            )))
-        }
-    };
     Ok(Plan {
         services,
         profile,
-        format,
-        color,
-        strict: settings.strict.unwrap_or(false),
+        format: settings.format,
+        color: settings.color,
+        strict: settings.strict,
     })
 }
 
@@ -237,9 +242,21 @@ fn check_profile(profile: Option<&str>, known: &[String]) -> Result<(), ConfigEr
     Err(ConfigError::usage(msg))
 }
 
+/// Tool settings after layering and validation.
+struct ResolvedSettings {
+    format: Format,
+    color: ColorChoice,
+    strict: bool,
+    profile: Option<String>,
+}
+
 /// `[envgate]` in the stack file, then `ENVGATE_*` variables, then flags: figment layers
-/// them and remembers which one supplied a bad value.
-fn resolve_settings(stack: Option<&Stack>, flags: &Settings) -> Result<Settings, ConfigError> {
+/// them and remembers which one supplied each value, so a bad one is reported where it is
+/// written (file, line and column, or the variable's name).
+fn resolve_settings(
+    stack: Option<&Stack>,
+    flags: &Settings,
+) -> Result<ResolvedSettings, ConfigError> {
     use figment::providers::{Env, Serialized};
     let mut fig = figment::Figment::new();
     if let Some(stack) = stack {
@@ -248,13 +265,63 @@ fn resolve_settings(stack: Option<&Stack>, flags: &Settings) -> Result<Settings,
     fig = fig
         .merge(Env::prefixed("ENVGATE_").only(&["format", "profile", "strict", "color"]))
         .merge(Serialized::defaults(flags));
-    fig.extract::<Settings>().map_err(|e| {
-        let from = e
-            .metadata
-            .as_ref()
-            .map_or_else(String::new, |m| format!(" (from {})", m.name));
-        let key = e.path.join(".");
-        ConfigError::usage(format!("invalid tool setting `{key}`{from}: {}", e.kind))
+    let at = |key: &str, message: String| -> ConfigError {
+        let meta = fig.find_metadata(key);
+        match (stack, meta.and_then(|m| m.source.as_ref())) {
+            (Some(stack), Some(figment::Source::File(_))) => ConfigError::single(
+                stack.diagnostic(&["envgate", key], format!("[envgate] {message}")),
+            ),
+            _ if meta.is_some_and(|m| m.name.contains("environment")) => {
+                ConfigError::usage(format!("ENVGATE_{}: {message}", key.to_ascii_uppercase()))
+            }
+            _ => ConfigError::usage(message),
+        }
+    };
+    let settings: Settings = fig.extract().map_err(|e| {
+        use figment::error::Kind;
+        let key = e.path.last().cloned().unwrap_or_default();
+        match &e.kind {
+            Kind::UnknownField(field, _) => {
+                let mut msg = format!("unknown setting `{field}`");
+                if let Some(best) =
+                    suggest::closest(field, ["format", "profile", "strict", "color"])
+                {
+                    msg.push_str(&format!("; did you mean `{best}`?"));
+                }
+                msg.push_str(" (settings: format, profile, strict, color)");
+                at(field, msg)
+            }
+            Kind::Message(m) => at(&key, format!("`{key}` {m}")),
+            Kind::InvalidType(_, expected) => at(&key, format!("`{key}` must be {expected}")),
+            _ => at(&key, format!("`{key}` has an invalid value")),
+        }
+    })?;
+    let format = match settings.format.as_deref() {
+        None | Some("human") => Format::Human,
+        Some("json") => Format::Json,
+        Some(other) => {
+            return Err(at(
+                "format",
+                format!("unknown format `{other}` (formats: human, json)"),
+            ))
+        }
+    };
+    let color = match settings.color.as_deref() {
+        None | Some("auto") => ColorChoice::Auto,
+        Some("always") => ColorChoice::Always,
+        Some("never") => ColorChoice::Never,
+        Some(other) => {
+            return Err(at(
+                "color",
+                format!("unknown color choice `{other}` (auto, always, never)"),
+            ))
+        }
+    };
+    Ok(ResolvedSettings {
+        format,
+        color,
+        strict: settings.strict.unwrap_or(false),
+        profile: settings.profile.filter(|p| !p.is_empty()),
     })
 }
 

@@ -74,7 +74,11 @@ pub struct Settings {
     pub format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "bool_ish"
+    )]
     pub strict: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
@@ -188,4 +192,25 @@ impl Stack {
     pub fn diagnostic(&self, path: &[&str], message: impl Into<String>) -> Diagnostic {
         self.doc.diagnostic(path, message)
     }
+}
+
+/// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case), as schema bools accept:
+/// `ENVGATE_STRICT=1` should work.
+fn bool_ish<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolIsh {
+        Bool(bool),
+        Int(i64),
+        Text(String),
+    }
+    let parsed = match Option::<BoolIsh>::deserialize(d)? {
+        None => return Ok(None),
+        Some(BoolIsh::Bool(b)) => Some(b),
+        Some(BoolIsh::Int(i)) => crate::rules::types::parse_bool(&i.to_string()),
+        Some(BoolIsh::Text(s)) => crate::rules::types::parse_bool(s.trim()),
+    };
+    parsed
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("must be true or false (or 1/0, yes/no, on/off)"))
 }

@@ -367,15 +367,33 @@ fn encoding_hint(encoding: Encoding, text: &str) -> String {
     }
 }
 
+const PERCENT_ENCODE_HINT: &str = "the password seems to contain @, /, #, ? or %: percent-encode it (@ as %40, / as %2F, # as %23, ? as %3F, % as %25)";
+
 fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem>) {
+    // `auth:8081` and `http:/auth` parse (as an opaque or normalised URL) but are not what
+    // the writer meant.
+    if !text.contains("://") {
+        out.push(
+            Problem::new(Code::InvalidUrl, "is not a full URL (no `scheme://`)")
+                .hint("write a full URL with a scheme, e.g. http://auth:8081"),
+        );
+        return;
+    }
+    // A password holding `/`, `#` or `?` ends the host early: `postgres://app:p#ss@db/app`
+    // parses with host `p`. An `@` after the host is the tell-tale.
+    if password_needs_encoding(text) {
+        out.push(
+            Problem::new(Code::InvalidUrl, "has characters in its user or password that end the host early or are not valid percent-encoding")
+                .hint(PERCENT_ENCODE_HINT),
+        );
+        return;
+    }
     let url = match url::Url::parse(text) {
         Ok(u) => u,
         Err(e) => {
             let mut p = Problem::new(Code::InvalidUrl, format!("is not a valid URL ({e})"));
-            if password_needs_encoding(text) {
-                p = p.hint("the password seems to contain @, /, # or %: percent-encode it (@ as %40, / as %2F, # as %23, % as %25)");
-            } else if !text.contains("://") {
-                p = p.hint("write a full URL with a scheme, e.g. http://auth:8081");
+            if text.contains('@') {
+                p = p.hint(PERCENT_ENCODE_HINT);
             }
             out.push(p);
             return;
@@ -411,13 +429,7 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
             format!("{} has no host", quoted(spec, text)),
         ));
     }
-    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
-    if rules.forbid_hosts.iter().any(|h| {
-        h.trim_start_matches('[')
-            .trim_end_matches(']')
-            .eq_ignore_ascii_case(bare_host)
-    }) && !host.is_empty()
-    {
+    if !host.is_empty() && rules.forbid_hosts.iter().any(|h| host_matches(host, h)) {
         out.push(
             Problem::new(Code::UrlHostForbidden, format!("points at `{host}`, which is not allowed here"))
                 .hint("inside a container, localhost is the container itself: use the address the service has in the stack (its service name, e.g. http://auth:8081)"),
@@ -443,20 +455,51 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
     }
 }
 
-/// True when the would-be user-info of a URL holds characters that must be percent-encoded.
+/// True when the user-info of a URL holds characters that must be percent-encoded: an `@`
+/// after the end of the host (a `/`, `#` or `?` in the password ended it early), or a `%`
+/// that does not start a percent-escape.
 fn password_needs_encoding(text: &str) -> bool {
-    let Some(rest) = text.split_once("://").map(|(_, r)| r) else {
+    let Some((_, rest)) = text.split_once("://") else {
         return false;
     };
-    let Some(at) = rest.rfind('@') else {
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if tail.contains('@') {
+        return true;
+    }
+    let Some(at) = authority.rfind('@') else {
         return false;
     };
-    let userinfo = &rest[..at];
-    let bad_percent = userinfo.match_indices('%').any(|(i, _)| {
+    let userinfo = &authority[..at];
+    userinfo.match_indices('%').any(|(i, _)| {
         let hex = userinfo.get(i + 1..i + 3).unwrap_or("");
         hex.len() != 2 || !hex.chars().all(|c| c.is_ascii_hexdigit())
-    });
-    userinfo.contains(['@', '/', '#', '?']) || bad_percent
+    })
+}
+
+/// A host against a `forbid_hosts` entry: case and a trailing dot ignored; `localhost`
+/// also forbids `*.localhost` (RFC 6761), and a 127.x address the whole loopback range.
+fn host_matches(host: &str, forbidden: &str) -> bool {
+    let norm = |h: &str| {
+        h.trim_start_matches('[')
+            .trim_end_matches(']')
+            .trim_end_matches('.')
+            .to_ascii_lowercase()
+    };
+    let (host, forbidden) = (norm(host), norm(forbidden));
+    if host == forbidden {
+        return true;
+    }
+    if forbidden == "localhost" && host.ends_with(".localhost") {
+        return true;
+    }
+    match (
+        host.parse::<std::net::IpAddr>(),
+        forbidden.parse::<std::net::IpAddr>(),
+    ) {
+        (Ok(h), Ok(f)) => h.is_loopback() && f.is_loopback() && h.is_ipv4() == f.is_ipv4(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -585,15 +628,39 @@ mod tests {
             codes(&u, "postgresql+asyncpg://[::1]/app"),
             vec![Code::UrlHostForbidden]
         );
-        let problems = check(&u, &Secret::new("postgresql+asyncpg://app:p/ss@db/app"));
-        assert_eq!(problems[0].code, Code::InvalidUrl);
-        assert!(problems[0]
-            .hint
-            .as_deref()
-            .unwrap()
-            .contains("percent-encode"));
-        // The message never shows the password.
-        assert!(!problems[0].message.contains("p/ss"));
+        for bad in [
+            "postgresql+asyncpg://app:p/ss@db/app",
+            "postgresql+asyncpg://app:p#ss@db/app",
+            "postgresql+asyncpg://app:p?ss@db/app",
+            "postgresql+asyncpg://app:p%zz@db/app",
+        ] {
+            let problems = check(&u, &Secret::new(bad));
+            assert_eq!(problems.len(), 1, "{bad}");
+            assert_eq!(problems[0].code, Code::InvalidUrl, "{bad}");
+            assert!(problems[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("percent-encode"));
+            // The message never shows the password.
+            let password = &bad[bad.find("app:").unwrap() + 4..bad.rfind('@').unwrap()];
+            assert!(!problems[0].message.contains(password), "{bad}");
+        }
+        assert_eq!(codes(&u, "postgresql+asyncpg://app:p%40ss@db/app"), vec![]);
+        for local in [
+            "localhost.",
+            "app.localhost",
+            "LOCALHOST",
+            "[0:0:0:0:0:0:0:1]",
+        ] {
+            let url = format!("postgresql+asyncpg://{local}/app");
+            assert_eq!(codes(&u, &url), vec![Code::UrlHostForbidden], "{local}");
+        }
+        // 127.0.0.2 is loopback, but only an IPv4 loopback entry forbids it.
+        assert_eq!(codes(&u, "postgresql+asyncpg://127.0.0.2/app"), vec![]);
+        assert!(host_matches("127.0.0.2", "127.0.0.1"));
+        assert_eq!(codes(&u, "auth:8081"), vec![Code::InvalidUrl]);
+        assert_eq!(codes(&u, "http:/auth:8081"), vec![Code::InvalidUrl]);
     }
 
     #[test]

@@ -25,7 +25,64 @@ pub struct SchemaSource {
     /// Includes first (depth-first), this file last: figment merge order, local wins.
     docs: Vec<Document>,
     figment: Figment,
-    raw: RawSchema,
+    raw: RawLayer,
+}
+
+/// A layered schema as written: the top level, and every variable extracted on its own.
+#[derive(Clone)]
+struct RawLayer {
+    top: RawSchema,
+    vars: BTreeMap<String, RawVar>,
+    /// Variables that could not be extracted: reported with the semantic problems of the
+    /// others, all at once.
+    problems: Vec<Diagnostic>,
+}
+
+/// Extracts the top level, then each variable (and each profile's variables) separately,
+/// collecting every structural problem instead of stopping at the first.
+fn extract_layer(
+    figment: &Figment,
+    docs: &[Document],
+    profile: Option<&str>,
+) -> Result<RawLayer, ConfigError> {
+    let top: RawSchema = figment
+        .extract()
+        .map_err(|e| figment_error(&e, docs, figment, profile))?;
+    let mut diags = Vec::new();
+    let mut extract_var = |prefix: &[&str], name: &str| -> Option<RawVar> {
+        let key: Vec<String> = prefix
+            .iter()
+            .map(|s| (*s).to_string())
+            .chain([name.to_string()])
+            .collect();
+        figment
+            .extract_inner::<RawVar>(&key.join("."))
+            .map_err(|mut e| {
+                // figment appends the inner key to the error's path; put it in front.
+                if e.path.ends_with(&key) {
+                    e.path.truncate(e.path.len() - key.len());
+                }
+                e.path.splice(0..0, key.iter().cloned());
+                diags.extend(figment_error(&e, docs, figment, profile).diagnostics);
+            })
+            .ok()
+    };
+    let mut vars = BTreeMap::new();
+    for name in top.vars.keys() {
+        if let Some(v) = extract_var(&["vars"], name) {
+            vars.insert(name.clone(), v);
+        }
+    }
+    for (p, overlay) in &top.profiles {
+        for name in overlay.vars.keys() {
+            let _ = extract_var(&["profiles", p, "vars"], name);
+        }
+    }
+    Ok(RawLayer {
+        top,
+        vars,
+        problems: crate::error::sorted(diags),
+    })
 }
 
 impl SchemaSource {
@@ -38,9 +95,7 @@ impl SchemaSource {
             return Err(diags.into());
         }
         let figment = docs.iter().fold(Figment::new(), Figment::merge);
-        let raw: RawSchema = figment
-            .extract()
-            .map_err(|e| figment_error(&e, &docs, &figment, None))?;
+        let raw = extract_layer(&figment, &docs, None)?;
         Ok(Self {
             path: path.to_path_buf(),
             docs,
@@ -51,7 +106,7 @@ impl SchemaSource {
 
     /// Profiles this schema defines.
     pub fn profiles(&self) -> Vec<String> {
-        self.raw.profiles.keys().cloned().collect()
+        self.raw.top.profiles.keys().cloned().collect()
     }
 
     /// The checked schema, with `profile`'s overlay applied when this schema defines it.
@@ -61,7 +116,7 @@ impl SchemaSource {
         service_name: Option<&str>,
         profile: Option<&str>,
     ) -> Result<Schema, ConfigError> {
-        let profile = profile.filter(|p| self.raw.profiles.contains_key(*p));
+        let profile = profile.filter(|p| self.raw.top.profiles.contains_key(*p));
         let Some(p) = profile else {
             let ctx = Locator {
                 docs: &self.docs,
@@ -74,9 +129,7 @@ impl SchemaSource {
             .figment
             .clone()
             .merge(self.figment.focus(&format!("profiles.{p}")));
-        let raw: RawSchema = layered
-            .extract()
-            .map_err(|e| figment_error(&e, &self.docs, &layered, Some(p)))?;
+        let raw = extract_layer(&layered, &self.docs, Some(p))?;
         let ctx = Locator {
             docs: &self.docs,
             figment: &layered,
@@ -261,7 +314,11 @@ pub fn figment_error(
             }
             Kind::MissingField(field) => format!("{where_}is missing `{field}`"),
             Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
-                format!("{where_}must be {expected}, but is {}", actual_kind(actual))
+                format!(
+                    "{where_}must be {}, but is {}",
+                    humanize_expected(expected),
+                    actual_kind(actual)
+                )
             }
             Kind::InvalidLength(n, expected) => {
                 format!("{where_}has {n} items, expected {expected}")
@@ -355,12 +412,13 @@ fn actual_kind(actual: &figment::error::Actual) -> &'static str {
 
 /// Validation of the layered raw schema into the checked model; every problem is collected.
 fn validate(
-    raw: &RawSchema,
+    layer: &RawLayer,
     ctx: &Locator<'_>,
     path: &Path,
     service_name: Option<&str>,
 ) -> Result<Schema, ConfigError> {
-    let mut diags = Vec::new();
+    let raw = &layer.top;
+    let mut diags = layer.problems.clone();
     let service = service_name
         .map(str::to_string)
         .or_else(|| raw.service.clone())
@@ -372,9 +430,9 @@ fn validate(
 
     let severity = parse_severity_table(&raw.severity, ctx, &mut diags);
 
-    let mut vars = Vec::with_capacity(raw.vars.len());
-    for (name, rv) in &raw.vars {
-        if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
+    let mut vars = Vec::with_capacity(layer.vars.len());
+    for (name, rv) in &layer.vars {
+        if let Some(spec) = validate_var(name, rv, ctx, &layer.vars, &mut diags) {
             vars.push(spec);
         }
     }
@@ -409,7 +467,7 @@ fn validate(
             profiles: raw.profiles.keys().cloned().collect(),
         })
     } else {
-        Err(diags.into())
+        Err(crate::error::sorted(diags).into())
     }
 }
 
@@ -577,6 +635,9 @@ fn validate_var(
         },
         _ => VarKind::Json,
     };
+    for (attr, problem) in contradictions(&kind) {
+        diags.push(ctx.diag(&at(attr), format!("variable {name}: {problem}")));
+    }
     let mut allow = Vec::new();
     for (i, code) in rv.allow.iter().flatten().enumerate() {
         if let Ok(c) = code.parse::<Code>() {
@@ -650,15 +711,7 @@ fn text_rules(
             source: p.clone(),
             regex,
         }),
-        Err(e) => {
-            let reason = e.to_string();
-            let reason = reason
-                .lines()
-                .last()
-                .unwrap_or("")
-                .trim()
-                .trim_start_matches("error: ")
-                .to_string();
+        Err(reason) => {
             diags.push(ctx.diag(
                 &["vars", name, "pattern"],
                 format!("variable {name}: `pattern` is not a valid regular expression: {reason}"),
@@ -695,7 +748,7 @@ fn text_rules(
 
 /// Compiles a `pattern` for a full match. Stacks share fragments, so each distinct pattern
 /// is compiled once per run (a `Regex` clone shares the compiled program).
-fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, regex::Error> {
+fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, String> {
     use std::cell::RefCell;
     use std::sync::Arc;
     thread_local! {
@@ -704,7 +757,89 @@ fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, regex::
     if let Some(re) = COMPILED.with(|c| c.borrow().get(source).cloned()) {
         return Ok(re);
     }
-    let re = Arc::new(regex::Regex::new(&format!("^(?:{source})$"))?);
+    // Parsed on its own first: wrapped as `^(?:...)$`, a pattern like `a)|(b` would
+    // compile into something else, and errors would point at the wrapper.
+    if let Err(e) = regex_syntax::Parser::new().parse(source) {
+        return Err(regex_error_reason(&e.to_string()));
+    }
+    let re = Arc::new(
+        regex::Regex::new(&format!("^(?:{source})$"))
+            .map_err(|e| regex_error_reason(&e.to_string()))?,
+    );
     COMPILED.with(|c| c.borrow_mut().insert(source.to_string(), re.clone()));
     Ok(re)
+}
+
+/// The last line of a regex error (the rest repeats the pattern with a caret).
+fn regex_error_reason(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+/// serde's names for what it expected, in the words of a configuration file.
+fn humanize_expected(expected: &str) -> String {
+    if expected.starts_with("struct ") || expected.starts_with("a map") {
+        return String::from("a table");
+    }
+    match expected {
+        "u64" | "u32" | "usize" | "i64" | "i32" => String::from("a whole number"),
+        "u16" => String::from("a whole number from 0 to 65535"),
+        "a sequence" => String::from("a list"),
+        "data did not match any variant of untagged enum Scalar" => {
+            String::from("a string, number or boolean")
+        }
+        "data did not match any variant of untagged enum OneOrMany" => {
+            String::from("a value or a list of values")
+        }
+        _ => expected.to_string(),
+    }
+}
+
+/// Attribute combinations no value could satisfy (or that do nothing).
+fn contradictions(kind: &VarKind) -> Vec<(&'static str, String)> {
+    fn order<T: PartialOrd + std::fmt::Debug>(
+        out: &mut Vec<(&'static str, String)>,
+        (lo_name, lo): (&'static str, Option<T>),
+        (hi_name, hi): (&'static str, Option<T>),
+    ) {
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            if lo > hi {
+                out.push((lo_name, format!("`{lo_name}` ({lo:?}) is greater than `{hi_name}` ({hi:?}): no value can pass")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    match kind {
+        VarKind::Int { min, max } | VarKind::Port { min, max } => {
+            order(&mut out, ("min", *min), ("max", *max));
+        }
+        VarKind::Duration { min, max } => order(&mut out, ("min", *min), ("max", *max)),
+        VarKind::String(t) | VarKind::Secret(t) => {
+            order(
+                &mut out,
+                ("min_length", t.min_length),
+                ("max_length", t.max_length),
+            );
+            order(&mut out, ("min_length", t.min_length), ("length", t.length));
+            order(&mut out, ("length", t.length), ("max_length", t.max_length));
+            order(&mut out, ("min_bytes", t.min_bytes), ("bytes", t.bytes));
+            if t.encoding.is_none() {
+                for (attr, set) in [
+                    ("bytes", t.bytes.is_some()),
+                    ("min_bytes", t.min_bytes.is_some()),
+                ] {
+                    if set {
+                        out.push((attr, format!("`{attr}` counts decoded bytes and needs `encoding` (base64, base64url or hex)")));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
 }

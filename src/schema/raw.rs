@@ -49,8 +49,10 @@ pub struct RawSchema {
     pub description: Option<String>,
     #[serde(default)]
     pub include: Vec<String>,
+    /// Each variable is extracted on its own (see `schema::extract_layer`), so that one
+    /// variable's mistake does not hide the others'.
     #[serde(default)]
-    pub vars: BTreeMap<String, RawVar>,
+    pub vars: BTreeMap<String, figment::value::Value>,
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
     #[serde(default)]
@@ -61,7 +63,7 @@ pub struct RawSchema {
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     #[serde(default)]
-    pub vars: BTreeMap<String, RawVar>,
+    pub vars: BTreeMap<String, figment::value::Value>,
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
 }

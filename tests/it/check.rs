@@ -282,3 +282,26 @@ fn explain_shows_facts_not_secrets() {
         "{line}"
     );
 }
+
+#[test]
+fn url_passwords_that_break_the_host_are_caught() {
+    // `#` ends the host early: the URL parses with host `p`, and used to pass.
+    let (code, report) = json_report(good_env(&mut app()).env(
+        "DATABASE_URL",
+        "postgresql+asyncpg://app:p#Zq81xLmW@db:5432/app",
+    ));
+    assert_eq!(code, 1);
+    let f = finding(&report, "invalid-url", "DATABASE_URL");
+    assert!(
+        f["hint"].as_str().unwrap().contains("percent-encode"),
+        "{f}"
+    );
+    assert!(!f.to_string().contains("Zq81xLmW"));
+    let (code, report) = json_report(
+        good_env(&mut app())
+            .env("AUTH_SERVICE_URL", "http://localhost.:8081")
+            .args(["--profile", "production"]),
+    );
+    assert_eq!(code, 1);
+    assert!(has(&report, "url-host-forbidden", "AUTH_SERVICE_URL"));
+}

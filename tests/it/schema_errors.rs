@@ -287,3 +287,99 @@ fn deeply_nested_yaml_is_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("nests deeper than 256 levels"), "{err}");
 }
+
+#[test]
+fn every_schema_problem_at_once_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "good.toml", "[vars.A]\nrequired = false\n");
+    write(
+        &dir,
+        "bad.toml",
+        "[vars.X]\ntype = \"intt\"\n[vars.Y]\nmin_lenght = 3\n[vars.Z]\ntype = \"int\"\nmin = 5\nmax = 1\n\
+         [vars.P]\npattern = \"abc)|(def\"\n[vars.B]\nmin_bytes = 4\n",
+    );
+    write(
+        &dir,
+        "envgate.toml",
+        "[services.a]\nschema = \"good.toml\"\n\n[services.b]\nschema = \"bad.toml\"\n\n[services.c]\nschema = \"missing.toml\"\n",
+    );
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = err.lines().collect();
+    let expected = [
+        "bad.toml:2:1: variable X: unknown type `intt`; did you mean `int`?",
+        "bad.toml:4:1: variable Y: unknown attribute `min_lenght`; did you mean `min_length`?",
+        "bad.toml:7:1: variable Z: `min` (5) is greater than `max` (1): no value can pass",
+        "bad.toml:10:1: variable P: `pattern` is not a valid regular expression: unopened group",
+        "bad.toml:12:1: variable B: `min_bytes` counts decoded bytes and needs `encoding`",
+        "envgate.toml:8:1: service c: schema missing.toml: cannot open: no such file",
+    ];
+    assert_eq!(lines.len(), expected.len(), "{err}");
+    for (line, want) in lines.iter().zip(expected) {
+        assert!(
+            line.contains(want),
+            "`{line}` should contain `{want}`\n{err}"
+        );
+    }
+}
+
+#[test]
+fn settings_errors_say_where_and_bools_are_lenient() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "s.toml", "[vars.A]\nrequired = false\n");
+    write(
+        &dir,
+        "envgate.toml",
+        "[envgate]\ncolour = \"never\"\n\n[services.a]\nschema = \"s.toml\"\n",
+    );
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("envgate.toml:2:1: [envgate] unknown setting `colour`; did you mean `color`?"),
+        "{err}"
+    );
+    write(
+        &dir,
+        "envgate.toml",
+        "[envgate]\n\nformat = \"yaml\"\n\n[services.a]\nschema = \"s.toml\"\n",
+    );
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("envgate.toml:3:1: [envgate] unknown format `yaml` (formats: human, json)"),
+        "{err}"
+    );
+    let (code, _, err) = run(envgate_in(dir.path())
+        .arg("check")
+        .env("ENVGATE_FORMAT", "xml"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("ENVGATE_FORMAT: unknown format `xml`"),
+        "{err}"
+    );
+    write(&dir, "envgate.toml", "[services.a]\nschema = \"s.toml\"\n");
+    for on in ["1", "yes", "TRUE"] {
+        let (code, stdout, err) = run(envgate_in(dir.path())
+            .args(["check", "--color", "never"])
+            .env("ENVGATE_STRICT", on));
+        assert_eq!(code, 0, "{on}: {err}");
+        assert!(stdout.contains("· strict"), "{stdout}");
+    }
+    let (code, _, err) = run(envgate_in(dir.path())
+        .arg("check")
+        .env("ENVGATE_STRICT", "maybe"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("ENVGATE_STRICT: `strict` must be true or false"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_stack_without_services_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "envgate.toml", "[envgate]\nformat = \"json\"\n");
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(err.contains("defines no services"), "{err}");
+}
