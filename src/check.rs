@@ -73,7 +73,11 @@ pub fn check_service(
                 Finding::new(problem.code, format!("{} {}", spec.name, problem.message))
                     .severity(severity)
                     .var(spec.name.clone())
-                    .maybe_hint(problem.hint.or_else(|| spec.hint.clone()))
+                    .maybe_hint(if schema_hint_first(problem.code) {
+                        spec.hint.clone().or(problem.hint)
+                    } else {
+                        problem.hint.or_else(|| spec.hint.clone())
+                    })
                     .source(source),
             );
         };
@@ -305,4 +309,22 @@ fn explain_detail(spec: &VarSpec, value: &Secret, fingerprint: &str) -> String {
         None
     };
     shown.unwrap_or_else(|| format!("{}, {fingerprint}", crate::secret::describe(text)))
+}
+
+/// Whether the schema author's `hint` (what the value should be) serves better than the
+/// check's generic one. For problems of how a value was written (whitespace, quotes,
+/// encoding, URL syntax) the check's own hint is the specific one.
+fn schema_hint_first(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Empty
+            | Code::TooShort
+            | Code::TooLong
+            | Code::PatternMismatch
+            | Code::OutOfRange
+            | Code::UrlHostForbidden
+            | Code::UrlCredentials
+            | Code::Placeholder
+            | Code::WeakSecret
+    )
 }

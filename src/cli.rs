@@ -162,7 +162,8 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
             let written = if let Some(path) = &args.output {
                 std::fs::File::create(path).and_then(|f| {
                     let mut w = io::BufWriter::new(f);
-                    write(&mut w, false)?;
+                    // A file is no terminal: colour only when asked for explicitly.
+                    write(&mut w, plan.color == ColorChoice::Always)?;
                     w.flush()
                 })
             } else {

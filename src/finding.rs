@@ -18,8 +18,6 @@ pub enum SourceKind {
     File,
     /// A schema `default`.
     Default,
-    /// A schema or stack file itself (for findings about configuration).
-    Schema,
 }
 
 /// Where a value came from: kind, file, line, and the name it was set under (which may be an
@@ -47,15 +45,6 @@ impl SourceRef {
             kind: SourceKind::Dotenv,
             path: Some(path.into()),
             line: Some(line),
-            name: Some(name.into()),
-        }
-    }
-
-    pub fn file(path: impl Into<PathBuf>, name: impl Into<String>) -> Self {
-        Self {
-            kind: SourceKind::File,
-            path: Some(path.into()),
-            line: None,
             name: Some(name.into()),
         }
     }
@@ -90,7 +79,7 @@ impl fmt::Display for SourceRef {
                     None => f.write_str(&path),
                 }
             }
-            SourceKind::Dotenv | SourceKind::Schema => {
+            SourceKind::Dotenv => {
                 if let Some(path) = &self.path {
                     write!(f, "{}", path.display())?;
                 }

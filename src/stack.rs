@@ -105,18 +105,16 @@ impl Stack {
     /// silently would report a stack as checked when it was not.
     fn reject_unsupported(&self) -> Result<(), ConfigError> {
         let mut diags = Vec::new();
-        for key in ["jwt", "shared", "link"] {
-            let present = match key {
-                "jwt" => self.raw.jwt.is_some(),
-                "shared" => self.raw.shared.is_some(),
-                _ => self.raw.link.is_some(),
-            };
-            if present {
-                diags.push(self.doc.diagnostic(
-                    &[key],
-                    format!("cross-service rules ([[{key}]]) are not supported by this version of envgate yet; remove them to check the services one by one"),
-                ));
-            }
+        let rules = [
+            ("jwt", &self.raw.jwt),
+            ("shared", &self.raw.shared),
+            ("link", &self.raw.link),
+        ];
+        for (key, _) in rules.iter().filter(|(_, value)| value.is_some()) {
+            diags.push(self.doc.diagnostic(
+                &[*key],
+                format!("cross-service rules ([[{key}]]) are not supported by this version of envgate yet; remove them to check the services one by one"),
+            ));
         }
         for (name, svc) in &self.raw.services {
             if svc.compose.is_some() {
@@ -181,7 +179,7 @@ impl Stack {
         if !diags.is_empty() {
             return Err(diags.into());
         }
-        services.sort_by_key(|s| {
+        services.sort_by_cached_key(|s| {
             self.doc
                 .exact_position(&["services", s.name.as_str()])
                 .unwrap_or_default()

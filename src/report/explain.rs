@@ -3,7 +3,7 @@
 //! whitespace facts and fingerprint).
 
 use super::human::Palette;
-use super::Report;
+use super::{printable, Report};
 use crate::rules::Severity;
 use owo_colors::Style;
 use std::io::{self, Write};
@@ -28,12 +28,16 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
             out,
             "{}  {}",
             p.paint(&service.name, p.bold()),
-            p.paint(&format!("({})", service.schema.display()), p.dim())
+            p.paint(
+                &printable(&format!("({})", service.schema.display())),
+                p.dim()
+            )
         )?;
         let source_text = |v: &super::VarReport| {
-            v.source
-                .as_ref()
-                .map_or_else(|| "-".to_string(), ToString::to_string)
+            v.source.as_ref().map_or_else(
+                || "-".to_string(),
+                |s| printable(&s.to_string()).into_owned(),
+            )
         };
         let w_name = rows.iter().map(|v| v.name.len()).max().unwrap_or(0).max(8);
         let w_status = 7;
@@ -61,7 +65,7 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
                 "unset" => p.dim(),
                 _ => p.severity(Severity::Error),
             };
-            let detail = v.detail.clone().unwrap_or_else(|| "-".into());
+            let detail = v.detail.as_deref().map_or_else(|| "-".into(), printable);
             writeln!(
                 out,
                 "  {:<w_name$}  {}  {:<w_source$}  {detail}",
@@ -87,10 +91,15 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
                     "  {} {}  {}",
                     p.paint(f.severity.as_str(), p.severity(f.severity)),
                     p.paint(f.code.as_str(), p.bold()),
-                    f.message
+                    printable(&f.message)
                 )?;
                 if let Some(h) = &f.hint {
-                    writeln!(out, "      {} {h}", p.paint("hint:", Style::new().cyan()))?;
+                    writeln!(
+                        out,
+                        "      {} {}",
+                        p.paint("hint:", Style::new().cyan()),
+                        printable(h)
+                    )?;
                 }
             }
         }

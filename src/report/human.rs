@@ -1,7 +1,7 @@
 //! The human report: grouped by service, one aligned line per finding with its source, the
 //! hint under it, a summary line per service and a verdict.
 
-use super::Report;
+use super::{printable, Report};
 use crate::rules::Severity;
 use owo_colors::{OwoColorize as _, Style};
 use std::io::{self, Write};
@@ -64,7 +64,10 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
             out,
             "{}  {}",
             p.paint(&service.name, p.bold()),
-            p.paint(&format!("({})", service.schema.display()), p.dim())
+            p.paint(
+                &printable(&format!("({})", service.schema.display())),
+                p.dim()
+            )
         )?;
         if findings.is_empty() {
             writeln!(
@@ -89,25 +92,30 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
                 "  {}  {}  {}",
                 p.paint(&sev, p.severity(f.severity)),
                 p.paint(&code, p.bold()),
-                f.message
+                printable(&f.message)
             )?;
             if let Some(source) = &f.source {
-                write!(out, "  {}", p.paint(&format!("at {source}"), p.dim()))?;
+                write!(
+                    out,
+                    "  {}",
+                    p.paint(&printable(&format!("at {source}")), p.dim())
+                )?;
             }
             writeln!(out)?;
             if let Some(hint) = &f.hint {
                 writeln!(
                     out,
-                    "{:indent$}{} {hint}",
+                    "{:indent$}{} {}",
                     "",
-                    p.paint("hint:", Style::new().cyan())
+                    p.paint("hint:", Style::new().cyan()),
+                    printable(hint)
                 )?;
             }
             for r in &f.related {
                 let at = r
                     .source
                     .as_ref()
-                    .map(|s| format!(" at {s}"))
+                    .map(|s| printable(&format!(" at {s}")).into_owned())
                     .unwrap_or_default();
                 writeln!(
                     out,

@@ -9,6 +9,25 @@ use crate::finding::{Finding, SourceRef};
 use crate::rules::Severity;
 use serde::Serialize;
 
+/// Text for a terminal: control characters (a `\x1b[2J` in a file name from an untrusted
+/// repository, a tab in a value) are shown escaped, never sent to the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// JSON report format version (SPEC section 6).
 pub const REPORT_VERSION: u32 = 1;
 

@@ -139,9 +139,10 @@ fn find_references(text: &str) -> Vec<Reference> {
                     let inner = &text[i + 2..i + 2 + close];
                     let name: String = inner
                         .chars()
-                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
-                    if is_ref_name(&name) {
+                    // Inside braces any identifier is a reference (`${hook_url}`); bare `$NAME` needs capitals.
+                    if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
                         refs.push(Reference {
                             start: i,
                             end: i + 3 + close,
@@ -229,7 +230,12 @@ fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
         (_, true) => String::from("a command substitution that was never run"),
         // Inside a secret, `$NAME` may be part of the secret itself: name it only when it is
         // the whole value or the value is not sensitive.
-        (Some(name), false) if whole || !sensitive => {
+        (Some(name), false)
+            if !sensitive
+                || (whole
+                    && is_ref_name(name)
+                    && !name.chars().any(|c| c.is_ascii_lowercase())) =>
+        {
             format!("a reference to ${name} that was never expanded")
         }
         (Some(_), false) => String::from("a `$` reference that was never expanded"),
@@ -415,11 +421,9 @@ fn weak_secret(text: &str) -> Option<Problem> {
     }
     let why = if chars.iter().all(|c| *c == chars[0]) {
         Some("is one character repeated")
-    } else if let Some(p) = (1..=(n / 2).min(8))
-        .find(|p| chars.iter().enumerate().all(|(i, c)| *c == chars[i % p]))
-        .filter(|p| *p <= 8)
+    } else if (1..=(n / 2).min(8))
+        .any(|p| chars.iter().enumerate().all(|(i, c)| *c == chars[i % p]))
     {
-        let _ = p;
         Some("is a short pattern repeated")
     } else if n >= 6 && {
         let steps = chars
@@ -502,6 +506,13 @@ mod tests {
         assert_eq!(codes("$2b$12$abcdef", false), vec![]);
         assert_eq!(codes("cost$$100", false), vec![]);
         assert!(is_whole_reference("${TOKEN}"));
+        assert!(is_whole_reference("${hook_url}"));
+        // Inside a secret, a mixed-case "name" may be the secret itself: not repeated.
+        let p = check("${Secr3tWholeValue99}", true);
+        assert!(!p[0].message.contains("Secr3t"), "{}", p[0].message);
+        assert!(check("${API_TOKEN}", true)[0]
+            .message
+            .contains("$API_TOKEN"));
         assert!(!is_whole_reference("x${TOKEN}"));
     }
 

@@ -87,13 +87,33 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
                     problems,
                 };
             };
+            if path_text.is_empty() {
+                problems.push((
+                    Problem::new(
+                        Code::UnreadableFile,
+                        format!("cannot be read: {file_var} is set but empty"),
+                    )
+                    .hint(format!(
+                        "{file_var} must name the file holding {name}; it is set in {}",
+                        entry.source
+                    )),
+                    Some(entry.source.clone()),
+                ));
+                return Resolution {
+                    resolved: Resolved::BadFile {
+                        source: entry.source.clone(),
+                    },
+                    problems,
+                };
+            }
             // Read the path as joined (the OS resolves `..` after symlinks); show it cleaned.
             let path = entry.base_dir.join(path_text.expose());
             let shown_path = crate::paths::clean(&path);
+            // The line of `NAME_FILE` belongs to another file: it is in the hint, not here.
             let mut source = SourceRef {
                 kind: SourceKind::File,
                 path: Some(shown_path.clone()),
-                line: entry.source.line,
+                line: None,
                 name: Some(file_var.clone()),
             };
             return match secret_file::read(&path) {
@@ -172,6 +192,7 @@ pub fn near_misses(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Opti
         })
     };
     let target = crate::suggest::normalize(&spec.name);
+    let upper_name = spec.name.to_ascii_uppercase();
     let mut hits: Vec<(usize, &str, &SourceRef)> = gathered
         .names()
         .filter(|(n, _)| !claimed(n))
@@ -183,7 +204,7 @@ pub fn near_misses(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Opti
             let norm = crate::suggest::normalize(base);
             let score = if norm == target {
                 Some(0)
-            } else if affix_match(&spec.name.to_ascii_uppercase(), &base.to_ascii_uppercase()) {
+            } else if affix_match(&upper_name, &base.to_ascii_uppercase()) {
                 Some(2)
             } else {
                 let d = strsim::damerau_levenshtein(&norm, &target);

@@ -106,14 +106,6 @@ impl Document {
         let pos = self.position(path).unwrap_or(Pos { line: 1, column: 1 });
         Diagnostic::at(&self.path, pos, message)
     }
-
-    /// The string value at a top-level key, if any.
-    pub fn top_str(&self, key: &str) -> Option<&str> {
-        match self.root.get(key) {
-            Some(Value::String(_, s)) => Some(s),
-            _ => None,
-        }
-    }
 }
 
 impl Provider for &Document {

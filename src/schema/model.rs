@@ -21,19 +21,7 @@ pub struct Schema {
     pub profiles: Vec<String>,
 }
 
-impl Schema {
-    pub fn var(&self, name: &str) -> Option<&VarSpec> {
-        self.vars.iter().find(|v| v.name == name)
-    }
-
-    /// Severity of `code` for this service.
-    pub fn severity_of(&self, code: Code) -> Severity {
-        self.severity
-            .get(&code)
-            .copied()
-            .unwrap_or_else(|| code.default_severity())
-    }
-}
+impl Schema {}
 
 #[derive(Debug, Clone)]
 pub struct VarSpec {
@@ -189,7 +177,9 @@ pub struct UrlRules {
 }
 
 /// SPEC section 3: a variable is sensitive by type, by `sensitive = true`, or by its name,
-/// unless `sensitive = false`.
+/// unless `sensitive = false`. The SPEC's words (SECRET, PASSWORD, PASSWD, TOKEN, PRIVATE,
+/// CREDENTIAL, ending in KEY) plus common spellings of the same things: `_PASS`, `_PWD`,
+/// `SALT`, ending in `KEYS` or `DSN` (Sentry-style URLs carry a key).
 pub fn sensitive_by_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     [
@@ -199,10 +189,13 @@ pub fn sensitive_by_name(name: &str) -> bool {
         "TOKEN",
         "PRIVATE",
         "CREDENTIAL",
+        "SALT",
     ]
     .iter()
     .any(|w| upper.contains(w))
-        || upper.ends_with("KEY")
+        || ["KEY", "KEYS", "_PASS", "_PWD", "DSN"]
+            .iter()
+            .any(|s| upper.ends_with(s))
 }
 
 #[cfg(test)]
@@ -221,7 +214,23 @@ mod tests {
         ] {
             assert!(sensitive_by_name(n), "{n}");
         }
-        for n in ["AUTH_SERVICE_URL", "KEYCLOAK_URL", "PORT", "KEYS_DIR"] {
+        for n in [
+            "DB_PASS",
+            "MYSQL_PWD",
+            "SESSION_SALT",
+            "API_KEYS",
+            "SENTRY_DSN",
+        ] {
+            assert!(sensitive_by_name(n), "{n}");
+        }
+        for n in [
+            "AUTH_SERVICE_URL",
+            "KEYCLOAK_URL",
+            "PORT",
+            "KEYS_DIR",
+            "PASSPORT_URL",
+            "BYPASS_CACHE",
+        ] {
             assert!(!sensitive_by_name(n), "{n}");
         }
     }

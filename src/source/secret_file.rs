@@ -15,6 +15,10 @@ pub fn read(path: &Path) -> Result<String, String> {
         Ok(m) => m,
         Err(e) => {
             if std::fs::symlink_metadata(path).is_ok() {
+                // ELOOP: a chain of links that never ends.
+                if e.raw_os_error() == Some(40) {
+                    return Err("is a symlink loop".into());
+                }
                 return Err("is a dangling symlink (its target does not exist)".into());
             }
             return Err(match e.kind() {

@@ -6,18 +6,15 @@ use crate::*;
 fn rules_lists_every_code() {
     let (code, stdout, _) = run(envgate().arg("rules"));
     assert_eq!(code, 0);
-    for c in [
-        "missing",
-        "surrounding-whitespace",
-        "unexpanded-reference",
-        "placeholder",
-        "secret-reuse",
-        "undeclared",
-        "not-utf8",
-    ] {
+    for code in envgate::rules::Code::ALL {
+        let info = code.info();
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", info.code)));
+        let line = line.unwrap_or_else(|| panic!("{} missing from:\n{stdout}", info.code));
         assert!(
-            stdout.lines().any(|l| l.starts_with(&format!("{c} "))),
-            "{c} missing from:\n{stdout}"
+            line.contains(info.severity.as_str()) && line.contains(info.summary),
+            "{line}"
         );
     }
 }
