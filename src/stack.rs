@@ -86,8 +86,8 @@ pub struct Settings {
 
 impl Stack {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let doc = Document::load(path)?;
-        let figment = Figment::from(&doc);
+        let mut doc = Document::load(path)?;
+        let figment = Figment::from(doc.take_provider());
         let raw: RawStack = figment
             .extract()
             .map_err(|e| figment_error(&e, std::slice::from_ref(&doc), &figment, None))?;

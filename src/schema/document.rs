@@ -108,16 +108,34 @@ impl Document {
     }
 }
 
-impl Provider for &Document {
+impl Document {
+    /// A figment provider that hands over this document's values without copying them
+    /// (the positions stay here for error messages; the values live on in the figment).
+    pub fn take_provider(&mut self) -> DocumentProvider {
+        DocumentProvider {
+            metadata: Metadata::from(
+                format!("{} file", self.format),
+                Source::File(self.path.clone()),
+            ),
+            root: std::cell::RefCell::new(Some(std::mem::take(&mut self.root))),
+        }
+    }
+}
+
+/// One document's values, given to figment once.
+pub struct DocumentProvider {
+    metadata: Metadata,
+    root: std::cell::RefCell<Option<Dict>>,
+}
+
+impl Provider for DocumentProvider {
     fn metadata(&self) -> Metadata {
-        Metadata::from(
-            format!("{} file", self.format),
-            Source::File(self.path.clone()),
-        )
+        self.metadata.clone()
     }
 
+    /// figment asks once, when the provider is merged; a second ask gets nothing.
     fn data(&self) -> Result<Map<Profile, Dict>, FigmentError> {
-        Ok(Profile::Default.collect(self.root.clone()))
+        Ok(Profile::Default.collect(self.root.borrow_mut().take().unwrap_or_default()))
     }
 }
 

@@ -49,33 +49,32 @@ fn extract_layer(
         .extract()
         .map_err(|e| figment_error(&e, docs, figment, profile))?;
     let mut diags = Vec::new();
-    let mut extract_var = |prefix: &[&str], name: &str| -> Option<RawVar> {
-        let key: Vec<String> = prefix
-            .iter()
-            .map(|s| (*s).to_string())
-            .chain([name.to_string()])
-            .collect();
-        figment
-            .extract_inner::<RawVar>(&key.join("."))
-            .map_err(|mut e| {
-                // figment appends the inner key to the error's path; put it in front.
-                if e.path.ends_with(&key) {
-                    e.path.truncate(e.path.len() - key.len());
-                }
-                e.path.splice(0..0, key.iter().cloned());
-                diags.extend(figment_error(&e, docs, figment, profile).diagnostics);
-            })
-            .ok()
-    };
+    // Each variable's value is deserialized on its own (figment's `extract_inner` would
+    // re-merge the whole document per call: quadratic in the number of variables).
+    let mut extract_var =
+        |prefix: &[&str], name: &str, value: &figment::value::Value| -> Option<RawVar> {
+            value
+                .deserialize::<RawVar>()
+                .map_err(|mut e| {
+                    let key: Vec<String> = prefix
+                        .iter()
+                        .map(|s| (*s).to_string())
+                        .chain([name.to_string()])
+                        .collect();
+                    e.path.splice(0..0, key);
+                    diags.extend(figment_error(&e, docs, figment, profile).diagnostics);
+                })
+                .ok()
+        };
     let mut vars = BTreeMap::new();
-    for name in top.vars.keys() {
-        if let Some(v) = extract_var(&["vars"], name) {
+    for (name, value) in &top.vars {
+        if let Some(v) = extract_var(&["vars"], name, value) {
             vars.insert(name.clone(), v);
         }
     }
     for (p, overlay) in &top.profiles {
-        for name in overlay.vars.keys() {
-            let _ = extract_var(&["profiles", p, "vars"], name);
+        for (name, value) in &overlay.vars {
+            let _ = extract_var(&["profiles", p, "vars"], name, value);
         }
     }
     Ok(RawLayer {
@@ -94,7 +93,9 @@ impl SchemaSource {
         if !diags.is_empty() {
             return Err(diags.into());
         }
-        let figment = docs.iter().fold(Figment::new(), Figment::merge);
+        let figment = docs
+            .iter_mut()
+            .fold(Figment::new(), |f, d| f.merge(d.take_provider()));
         let raw = extract_layer(&figment, &docs, None)?;
         Ok(Self {
             path: path.to_path_buf(),

@@ -383,3 +383,32 @@ fn a_stack_without_services_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(err.contains("defines no services"), "{err}");
 }
+
+/// Regression: per-variable extraction through figment's `extract_inner` re-merged the whole
+/// document for every variable (quadratic); 3,000 variables took seconds.
+#[test]
+fn a_3000_variable_schema_loads_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut schema = String::new();
+    let mut env = String::new();
+    for i in 0..3000 {
+        schema.push_str(&format!("[vars.VAR_{i}]\ntype = \"int\"\nmin = 0\n\n"));
+        env.push_str(&format!("VAR_{i}={i}\n"));
+    }
+    write(&dir, "s.toml", &schema);
+    write(&dir, "a.env", &env);
+    let start = std::time::Instant::now();
+    let (code, stdout, stderr) = run(envgate_in(dir.path()).args([
+        "check",
+        "--no-process-env",
+        "--schema",
+        "s.toml",
+        "--env-file",
+        "a.env",
+        "--color",
+        "never",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("3000 variables"), "{stdout}");
+    assert!(start.elapsed().as_secs() < 8, "took {:?}", start.elapsed());
+}
