@@ -130,15 +130,20 @@ pub fn check_service(
                 } else {
                     let mut problems = hygiene::check(text, spec.sensitive);
                     if !hygiene::is_whole_reference(text) {
-                        // One cause, one finding: surrounding whitespace is reported once,
-                        // and the type checks look at the value without it.
-                        let checked = if problems
-                            .iter()
-                            .any(|p| p.code == Code::SurroundingWhitespace)
-                        {
-                            Secret::new(text.trim_matches([' ', '\t', '\r', '\n']))
-                        } else {
+                        // One cause, one finding: surrounding whitespace or quotes are
+                        // reported once, and the type checks look at the value without them.
+                        let reported = |code| problems.iter().any(|p: &Problem| p.code == code);
+                        let mut inner = text;
+                        if reported(Code::SurroundingWhitespace) {
+                            inner = inner.trim_matches([' ', '\t', '\r', '\n']);
+                        }
+                        if reported(Code::SurroundingQuotes) && inner.len() >= 2 {
+                            inner = &inner[1..inner.len() - 1];
+                        }
+                        let checked = if inner.len() == text.len() {
                             value.clone()
+                        } else {
+                            Secret::new(inner)
                         };
                         problems.extend(types::check(spec, &checked));
                     }
@@ -198,15 +203,16 @@ pub fn check_service(
     findings.extend(undeclared(schema, gathered, stack_names));
     out.findings = finalize(findings, schema, profile);
     // A var's status reflects its findings after `allow` and `[severity]`.
+    let mut worst: HashMap<&str, Severity> = HashMap::new();
+    for f in &out.findings {
+        if let Some(v) = f.var.as_deref() {
+            let w = worst.entry(v).or_insert(f.severity);
+            *w = (*w).max(f.severity);
+        }
+    }
     for var in &mut out.vars {
         if var.status == "ok" {
-            let worst = out
-                .findings
-                .iter()
-                .filter(|f| f.var.as_deref() == Some(&var.name))
-                .map(|f| f.severity)
-                .max();
-            var.status = match worst {
+            var.status = match worst.get(var.name.as_str()).copied() {
                 Some(Severity::Error) => "error",
                 Some(Severity::Warning) => "warning",
                 _ => "ok",
@@ -275,15 +281,21 @@ fn undeclared(
 
 /// Fills in service and profile, applies `[severity]` overrides and `allow`.
 fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> Vec<Finding> {
+    // Variables (and their aliases) that silence some codes, by name.
+    let allowing: HashMap<&str, &VarSpec> = schema
+        .vars
+        .iter()
+        .filter(|s| !s.allow.is_empty())
+        .flat_map(|s| {
+            std::iter::once(s.name.as_str())
+                .chain(s.aliases.iter().map(String::as_str))
+                .map(move |n| (n, s))
+        })
+        .collect();
     findings
         .into_iter()
         .filter(|f| {
-            let spec = f.var.as_deref().and_then(|v| {
-                schema
-                    .vars
-                    .iter()
-                    .find(|s| s.name == v || s.aliases.iter().any(|a| a == v))
-            });
+            let spec = f.var.as_deref().and_then(|v| allowing.get(v));
             !spec.is_some_and(|s| s.allows(f.code))
         })
         .map(|mut f| {

@@ -296,6 +296,16 @@ fn check_text(spec: &VarSpec, rules: &TextRules, text: &str, out: &mut Vec<Probl
                 .hint(encoding_hint(encoding, text)),
             ),
             Some(n) => {
+                // 64 hex digits are valid base64 too, decoding to 48 bytes instead of 32.
+                let hex_hint = (encoding != Encoding::Hex
+                    && text.len() % 2 == 0
+                    && text.chars().all(|c| c.is_ascii_hexdigit()))
+                .then(|| {
+                    format!(
+                        "it looks like hex: if it is, declare encoding = \"hex\" (as hex it is {})",
+                        plural(text.len() / 2, "byte")
+                    )
+                });
                 if let Some(exact) = rules.bytes {
                     if n != exact {
                         let code = if n < exact {
@@ -303,14 +313,16 @@ fn check_text(spec: &VarSpec, rules: &TextRules, text: &str, out: &mut Vec<Probl
                         } else {
                             Code::TooLong
                         };
-                        out.push(Problem::new(
+                        let mut p = Problem::new(
                             code,
                             format!(
                                 "decodes to {}; must be exactly {}",
                                 plural(n, "byte"),
                                 plural(exact, "byte")
                             ),
-                        ));
+                        );
+                        p.hint.clone_from(&hex_hint);
+                        out.push(p);
                     }
                 }
                 if let Some(min) = rules.min_bytes {
@@ -324,13 +336,17 @@ fn check_text(spec: &VarSpec, rules: &TextRules, text: &str, out: &mut Vec<Probl
                                     plural(min, "byte")
                                 ),
                             )
-                            .hint(format!(
-                                "generate one with: openssl rand -{} {min}",
-                                if encoding == Encoding::Hex {
-                                    "hex"
-                                } else {
-                                    "base64"
-                                }
+                            .hint(hex_hint.clone().unwrap_or_else(
+                                || {
+                                    format!(
+                                        "generate one with: openssl rand -{} {min}",
+                                        if encoding == Encoding::Hex {
+                                            "hex"
+                                        } else {
+                                            "base64"
+                                        }
+                                    )
+                                },
                             )),
                         );
                     }
@@ -594,6 +610,11 @@ mod tests {
             "padding optional"
         );
         assert_eq!(codes(&s, "not*base64"), vec![Code::InvalidEncoding]);
+        let p = check(&s, &Secret::new("00112233445566778899aabbccddeeff"));
+        assert!(
+            p[0].hint.as_deref().unwrap().contains("looks like hex"),
+            "{p:?}"
+        );
         let hex = spec(VarKind::String(TextRules {
             encoding: Some(Encoding::Hex),
             bytes: Some(2),
