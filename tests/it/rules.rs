@@ -41,3 +41,43 @@ fn docs_rules_md_is_generated_from_the_registry() {
         "docs/rules.md is stale: regenerate it with `cargo run -- rules --markdown > docs/rules.md`"
     );
 }
+
+/// CONTRIBUTING.md names files; every one of them exists (a guide that drifts misleads).
+#[test]
+fn contributing_guide_names_only_existing_files() {
+    let guide = std::fs::read_to_string(root().join("CONTRIBUTING.md")).unwrap();
+    let mut named = 0;
+    for piece in guide.split('`').skip(1).step_by(2) {
+        let looks_like_path = piece.contains('/') && !piece.contains(' ') && !piece.contains("://");
+        if looks_like_path
+            && (piece.ends_with(".rs")
+                || piece.ends_with(".md")
+                || piece.ends_with(".sh")
+                || piece.ends_with('/'))
+        {
+            assert!(
+                root().join(piece).exists(),
+                "CONTRIBUTING.md names {piece}, which does not exist"
+            );
+            named += 1;
+        }
+    }
+    assert!(
+        named >= 10,
+        "only {named} paths found: has the guide's format changed?"
+    );
+}
+
+#[test]
+fn help_texts() {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["explain", "--help"],
+        &["rules", "--help"],
+    ] {
+        let (code, stdout, _) = run(envgate().args(args));
+        assert_eq!(code, 0);
+        insta::assert_snapshot!(format!("help_{}", args.join("_").replace("--", "")), stdout);
+    }
+}
