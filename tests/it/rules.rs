@@ -49,11 +49,11 @@ fn contributing_guide_names_only_existing_files() {
     let mut named = 0;
     for piece in guide.split('`').skip(1).step_by(2) {
         let looks_like_path = piece.contains('/') && !piece.contains(' ') && !piece.contains("://");
+        let extension = std::path::Path::new(piece)
+            .extension()
+            .and_then(|e| e.to_str());
         if looks_like_path
-            && (piece.ends_with(".rs")
-                || piece.ends_with(".md")
-                || piece.ends_with(".sh")
-                || piece.ends_with('/'))
+            && (matches!(extension, Some("rs" | "md" | "sh")) || piece.ends_with('/'))
         {
             assert!(
                 root().join(piece).exists(),
