@@ -58,6 +58,11 @@ pub fn check_service(
         })
         .collect();
 
+    let claimed: HashSet<&str> = schema
+        .vars
+        .iter()
+        .flat_map(|v| std::iter::once(v.name.as_str()).chain(v.aliases.iter().map(String::as_str)))
+        .collect();
     let mut out = ServiceResult::default();
     let mut seen_secrets: HashMap<String, (&VarSpec, SourceRef)> = HashMap::new();
     for ((spec, resolution), because) in resolved.iter().zip(required_because) {
@@ -73,11 +78,13 @@ pub fn check_service(
                 Finding::new(problem.code, format!("{} {}", spec.name, problem.message))
                     .severity(severity)
                     .var(spec.name.clone())
-                    .maybe_hint(if schema_hint_first(problem.code) {
-                        spec.hint.clone().or(problem.hint)
-                    } else {
-                        problem.hint.or_else(|| spec.hint.clone())
-                    })
+                    .maybe_hint(
+                        if schema_hint_first(problem.code) && !problem.specific_hint {
+                            spec.hint.clone().or(problem.hint)
+                        } else {
+                            problem.hint.or_else(|| spec.hint.clone())
+                        },
+                    )
                     .source(source),
             );
         };
@@ -88,7 +95,7 @@ pub fn check_service(
         let (status_source, fingerprint) = match &resolution.resolved {
             Resolved::Absent => {
                 if required {
-                    let hint = presence::near_misses(spec, gathered, schema)
+                    let hint = presence::near_misses(spec, gathered, &claimed)
                         .or_else(|| spec.hint.clone())
                         .unwrap_or_else(|| {
                             format!("set {} in the service's env file or environment", spec.name)
@@ -129,17 +136,18 @@ pub fn check_service(
                     }
                 } else {
                     let mut problems = hygiene::check(text, spec.sensitive);
-                    if !hygiene::is_whole_reference(text) {
-                        // One cause, one finding: surrounding whitespace or quotes are
-                        // reported once, and the type checks look at the value without them.
-                        let reported = |code| problems.iter().any(|p: &Problem| p.code == code);
-                        let mut inner = text;
-                        if reported(Code::SurroundingWhitespace) {
-                            inner = inner.trim_matches([' ', '\t', '\r', '\n']);
-                        }
-                        if reported(Code::SurroundingQuotes) && inner.len() >= 2 {
-                            inner = &inner[1..inner.len() - 1];
-                        }
+                    // One cause, one finding: surrounding whitespace or quotes are reported
+                    // once, and the later checks look at the value without them.
+                    let reported = |code| problems.iter().any(|p: &Problem| p.code == code);
+                    let mut inner = text;
+                    if reported(Code::SurroundingWhitespace) {
+                        inner = inner.trim_matches([' ', '\t', '\r', '\n']);
+                    }
+                    if reported(Code::SurroundingQuotes) && inner.len() >= 2 {
+                        inner = &inner[1..inner.len() - 1];
+                    }
+                    // A value that is only a reference (`'${TOKEN}'`) has no type to check.
+                    if !hygiene::is_whole_reference(inner) {
                         let checked = if inner.len() == text.len() {
                             value.clone()
                         } else {
@@ -299,6 +307,21 @@ fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> V
             !spec.is_some_and(|s| s.allows(f.code))
         })
         .map(|mut f| {
+            // A declared secret's undefined-variable finding never names the reference.
+            if f.code == Code::UndefinedVariable {
+                if let Some(spec) = f
+                    .var
+                    .as_deref()
+                    .and_then(|v| schema.vars.iter().find(|s| s.name == v))
+                {
+                    if spec.sensitive {
+                        let unnamed =
+                            crate::source::env_file::undefined_variable_unnamed(Some(&spec.name));
+                        f.message = unnamed.message;
+                        f.hint = unnamed.hint;
+                    }
+                }
+            }
             f.service.clone_from(&schema.service);
             f.profile = profile.map(str::to_string);
             if let Some(sev) = schema.severity.get(&f.code) {

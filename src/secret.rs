@@ -63,29 +63,64 @@ pub fn fingerprint(value: &str) -> String {
     out
 }
 
-/// A URL for display, as written but with its password (if any) replaced by `***`.
-/// Returns `None` when the password cannot be located with certainty (for example a
-/// password holding `/` or `#` that breaks the URL): the caller then shows nothing of it.
+/// A URL split as written, without normalising it: `scheme://authority` then the rest
+/// (path, query, fragment). `None` when there is no `://`.
+pub struct UrlParts<'a> {
+    pub scheme: &'a str,
+    /// Byte offset of the authority in the whole text.
+    pub authority_start: usize,
+    pub authority: &'a str,
+    pub tail: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    pub fn split(text: &'a str) -> Option<Self> {
+        let (scheme, rest) = text.split_once("://")?;
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        Some(Self {
+            scheme,
+            authority_start: scheme.len() + 3,
+            authority,
+            tail,
+        })
+    }
+
+    /// The user-info (`user:password`) as a byte range of the whole text.
+    pub fn userinfo(&self) -> Option<std::ops::Range<usize>> {
+        let at = self.authority.rfind('@')?;
+        Some(self.authority_start..self.authority_start + at)
+    }
+
+    /// A password holding `/`, `?` or `#` ends the authority early: `app:p#ss@db` leaves
+    /// `app:p` as host and port (a port that is not a number) with an `@` further on.
+    pub fn credentials_cut_short(&self) -> bool {
+        !self.authority.contains('@')
+            && self.tail.contains('@')
+            && self.authority.rsplit_once(':').is_some_and(|(_, port)| {
+                !port.is_empty() && !port.chars().all(|c| c.is_ascii_digit())
+            })
+    }
+}
+
+/// A URL for display, as written but with its password (if any) replaced by `***`, and its
+/// query string and fragment (which often carry tokens) too. Returns `None` when the
+/// password cannot be located with certainty (a password holding `/` or `#` that breaks
+/// the URL): the caller then shows nothing of it.
 pub fn mask_url(text: &str) -> Option<String> {
-    let Some((scheme, rest)) = text.split_once("://") else {
+    let Some(url) = UrlParts::split(text) else {
         return (!text.contains('@')).then(|| text.to_string());
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    if tail.contains('@') {
+    if url.credentials_cut_short() {
         return None;
     }
-    // Query strings and fragments often carry tokens (`?token=`, `#access_token=`).
-    let tail = match tail.find(['?', '#']) {
-        Some(i) => format!("{}{}***", &tail[..i], &tail[i..=i]),
-        None => tail.to_string(),
+    let (scheme, authority) = (url.scheme, url.authority);
+    let tail = match url.tail.find(['?', '#']) {
+        Some(i) => format!("{}{}***", &url.tail[..i], &url.tail[i..=i]),
+        None => url.tail.to_string(),
     };
-    let tail = tail.as_str();
-    if !authority.contains('@') {
-        return Some(format!("{scheme}://{authority}{tail}"));
-    }
     let Some(at) = authority.rfind('@') else {
-        return Some(text.to_string());
+        return Some(format!("{scheme}://{authority}{tail}"));
     };
     let userinfo = &authority[..at];
     match userinfo.find(':') {
@@ -206,6 +241,10 @@ mod tests {
             Some("redis://:***@cache:6379/0")
         );
         // A password with `/` cannot be located safely: nothing is shown.
+        assert_eq!(
+            mask_url("https://registry.npmjs.org/@types/node").as_deref(),
+            Some("https://registry.npmjs.org/@types/node")
+        );
         assert_eq!(mask_url("postgresql://app:p/ss@db/app"), None);
         assert_eq!(mask_url("user:pw@host"), None);
         assert_eq!(

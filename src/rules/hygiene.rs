@@ -98,13 +98,15 @@ fn surrounding_whitespace(text: &str, pem: bool) -> Option<Problem> {
 }
 
 fn surrounding_quotes(text: &str) -> Option<Problem> {
+    // ` "abc" `: the whitespace is its own finding; the quotes are still there inside it.
+    let text = text.trim_matches([' ', '\t', '\r', '\n']);
     let first = text.chars().next()?;
     let last = text.chars().last()?;
     if text.chars().count() >= 2 && first == last && matches!(first, '"' | '\'') {
-        let name = match first {
-            '"' => "double quotes",
-            '\'' => "single quotes",
-            _ => "backticks",
+        let name = if first == '"' {
+            "double quotes"
+        } else {
+            "single quotes"
         };
         return Some(
             Problem::new(Code::SurroundingQuotes, format!("is wrapped in {name}, which are part of the value"))
@@ -223,9 +225,22 @@ fn is_ref_name(name: &str) -> bool {
 fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
     let refs = find_references(text);
     let first = refs.first()?;
-    let trimmed = text.trim();
-    let offset = text.len() - text.trim_start().len();
-    let whole = refs.len() == 1 && first.start == offset && first.end == offset + trimmed.len();
+    // `$WORD` inside a URL's password is a piece of the password.
+    let sensitive = sensitive
+        || crate::secret::UrlParts::split(text)
+            .and_then(|u| u.userinfo())
+            .is_some_and(|r| r.contains(&first.start));
+    // The value without surrounding whitespace and quotes (each its own finding).
+    let mut offset = text.len() - text.trim_start().len();
+    let mut core = text.trim();
+    if core.len() >= 2
+        && (core.starts_with('"') || core.starts_with('\''))
+        && core.ends_with(&core[..1])
+    {
+        core = &core[1..core.len() - 1];
+        offset += 1;
+    }
+    let whole = refs.len() == 1 && first.start == offset && first.end == offset + core.len();
     let what = match (&first.name, first.command) {
         (_, true) => String::from("a command substitution that was never run"),
         // Inside a secret, `$NAME` may be part of the secret itself: name it only when it is
@@ -507,6 +522,10 @@ mod tests {
         assert_eq!(codes("cost$$100", false), vec![]);
         assert!(is_whole_reference("${TOKEN}"));
         assert!(is_whole_reference("${hook_url}"));
+        assert!(
+            is_whole_reference("'${TOKEN}'"),
+            "quotes are their own finding"
+        );
         // Inside a secret, a mixed-case "name" may be the secret itself: not repeated.
         let p = check("${Secr3tWholeValue99}", true);
         assert!(!p[0].message.contains("Secr3t"), "{}", p[0].message);

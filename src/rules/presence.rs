@@ -7,7 +7,7 @@ use crate::finding::{SourceKind, SourceRef};
 use crate::schema::model::{Schema, VarSpec};
 use crate::secret::Secret;
 use crate::source::{secret_file, Gathered, RawValue};
-use std::path::Path;
+use std::collections::HashSet;
 
 /// Where a variable's value was found, if anywhere.
 #[derive(Debug)]
@@ -128,8 +128,7 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
                     // `DB_PASSWORD_FILE=hunter2`: a secret where a path belongs. A path
                     // that leads nowhere is shown only if it looks like one.
                     let plausible = std::fs::symlink_metadata(&path).is_ok()
-                        || (path_text.expose().contains('/')
-                            && path.parent().is_some_and(Path::is_dir));
+                        || looks_like_path(path_text.expose());
                     let problem = if plausible {
                         Problem::new(
                             Code::UnreadableFile,
@@ -184,12 +183,14 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
 
 /// `did you mean JWT_SECRET (set in .env line 4)?` for a missing variable, from the names
 /// the sources do set that the schema does not claim.
-pub fn near_misses(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Option<String> {
+/// `claimed`: names (and aliases) the schema declares; they are never suggested for another.
+pub fn near_misses<S: std::hash::BuildHasher>(
+    spec: &VarSpec,
+    gathered: &Gathered,
+    claimed: &HashSet<&str, S>,
+) -> Option<String> {
     let claimed = |n: &str| {
-        schema.vars.iter().any(|v| {
-            let base = n.strip_suffix("_FILE").unwrap_or(n);
-            v.name == n || v.name == base || v.aliases.iter().any(|a| a == n || a == base)
-        })
+        claimed.contains(n) || n.strip_suffix("_FILE").is_some_and(|b| claimed.contains(b))
     };
     let target = crate::suggest::normalize(&spec.name);
     let upper_name = spec.name.to_ascii_uppercase();
@@ -243,9 +244,49 @@ fn set_where(src: &SourceRef) -> String {
     }
 }
 
+/// A `NAME_FILE` value shaped like a path (`/run/secrets/jwt`, `../secrets/JWT_KEY.pem`):
+/// components of letters, digits, `.`, `_` and `-` whose letters rarely switch case.
+/// Random secrets switch case all the time, so one pasted where the path belongs is not
+/// taken for a path (and never shown).
+fn looks_like_path(text: &str) -> bool {
+    let wordy = |c: &str| {
+        let case_switches = c
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .map(|ch| ch.is_ascii_uppercase())
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|w| w[0] != w[1])
+            .count();
+        c.len() <= 64
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
+            && case_switches <= 3
+    };
+    text.contains('/') && text.len() <= 4096 && text.split('/').all(|c| c.is_empty() || wordy(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_and_pasted_secrets() {
+        for p in [
+            "/run/secrets/jwt",
+            "../secrets/db_password",
+            "secrets/JWT_KEY.pem",
+        ] {
+            assert!(looks_like_path(p), "{p}");
+        }
+        for s in [
+            "k9Qz7LmP2xVb8RtY4nWc6JhF3sDg5AeU",
+            "/Zq8rT2vLm9XpK4wN7bY1cD5fH3jG6sA0=",
+            "9f86d081884c7d659a2f",
+        ] {
+            assert!(!looks_like_path(s), "{s}");
+        }
+    }
 
     #[test]
     fn affixes() {

@@ -15,6 +15,8 @@ pub struct Problem {
     pub hint: Option<String>,
     /// Reported as a warning whatever the code's default (a partial `unexpanded-reference`).
     pub warning: bool,
+    /// The hint is about how the value was written and beats the schema's `hint`.
+    pub specific_hint: bool,
 }
 
 impl Problem {
@@ -24,6 +26,7 @@ impl Problem {
             message: message.into(),
             hint: None,
             warning: false,
+            specific_hint: false,
         }
     }
 
@@ -321,34 +324,32 @@ fn check_text(spec: &VarSpec, rules: &TextRules, text: &str, out: &mut Vec<Probl
                                 plural(exact, "byte")
                             ),
                         );
+                        p.specific_hint = hex_hint.is_some();
                         p.hint.clone_from(&hex_hint);
                         out.push(p);
                     }
                 }
                 if let Some(min) = rules.min_bytes {
                     if n < min {
-                        out.push(
-                            Problem::new(
-                                Code::TooShort,
-                                format!(
-                                    "decodes to {}; must be at least {}",
-                                    plural(n, "byte"),
-                                    plural(min, "byte")
-                                ),
-                            )
-                            .hint(hex_hint.clone().unwrap_or_else(
-                                || {
-                                    format!(
-                                        "generate one with: openssl rand -{} {min}",
-                                        if encoding == Encoding::Hex {
-                                            "hex"
-                                        } else {
-                                            "base64"
-                                        }
-                                    )
-                                },
-                            )),
-                        );
+                        let generate = || {
+                            let tool = if encoding == Encoding::Hex {
+                                "hex"
+                            } else {
+                                "base64"
+                            };
+                            format!("generate one with: openssl rand -{tool} {min}")
+                        };
+                        let mut p = Problem::new(
+                            Code::TooShort,
+                            format!(
+                                "decodes to {}; must be at least {}",
+                                plural(n, "byte"),
+                                plural(min, "byte")
+                            ),
+                        )
+                        .hint(hex_hint.clone().unwrap_or_else(generate));
+                        p.specific_hint = hex_hint.is_some();
+                        out.push(p);
                     }
                 }
             }
@@ -471,22 +472,19 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
     }
 }
 
-/// True when the user-info of a URL holds characters that must be percent-encoded: an `@`
-/// after the end of the host (a `/`, `#` or `?` in the password ended it early), or a `%`
-/// that does not start a percent-escape.
+/// True when the user-info of a URL holds characters that must be percent-encoded: a `/`,
+/// `#` or `?` that ended the host early, or a `%` that does not start a percent-escape.
 fn password_needs_encoding(text: &str) -> bool {
-    let Some((_, rest)) = text.split_once("://") else {
+    let Some(url) = crate::secret::UrlParts::split(text) else {
         return false;
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    if tail.contains('@') {
+    if url.credentials_cut_short() {
         return true;
     }
-    let Some(at) = authority.rfind('@') else {
+    let Some(range) = url.userinfo() else {
         return false;
     };
-    let userinfo = &authority[..at];
+    let userinfo = &text[range];
     userinfo.match_indices('%').any(|(i, _)| {
         let hex = userinfo.get(i + 1..i + 3).unwrap_or("");
         hex.len() != 2 || !hex.chars().all(|c| c.is_ascii_hexdigit())
@@ -681,6 +679,20 @@ mod tests {
         assert_eq!(codes(&u, "postgresql+asyncpg://127.0.0.2/app"), vec![]);
         assert!(host_matches("127.0.0.2", "127.0.0.1"));
         assert_eq!(codes(&u, "auth:8081"), vec![Code::InvalidUrl]);
+        // `@` in a path or query is no password.
+        let any = spec(VarKind::Url(UrlRules {
+            schemes: None,
+            require_host: true,
+            forbid_hosts: vec![],
+            credentials: Credentials::Allow,
+        }));
+        for ok in [
+            "https://registry.npmjs.org/@types/node",
+            "https://mastodon.social/@user",
+            "http://h:8080/x?email=a@b.c",
+        ] {
+            assert_eq!(codes(&any, ok), vec![], "{ok}");
+        }
         assert_eq!(codes(&u, "http:/auth:8081"), vec![Code::InvalidUrl]);
     }
 

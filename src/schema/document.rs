@@ -329,14 +329,14 @@ fn parse_yaml(
 /// Deeper YAML than this is refused before it is built (the tree is walked recursively).
 const MAX_YAML_DEPTH: usize = 256;
 
-/// An upper bound of block nesting: indentation plus `- ` sequence markers on a line. Flow
-/// collections are capped by the parser itself.
+/// An upper bound of block nesting: indentation plus `- `, `? ` and `: ` markers on a line
+/// (compact nesting needs no indentation). Flow collections are capped by the parser itself.
 fn yaml_depth_exceeded(text: &str) -> Option<usize> {
     text.lines().enumerate().find_map(|(i, line)| {
         let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
         let mut rest = &line[indent..];
         let mut dashes = 0;
-        while let Some(r) = rest.strip_prefix('-') {
+        while let Some(r) = rest.strip_prefix(['-', '?', ':']) {
             if !(r.is_empty() || r.starts_with([' ', '\t'])) {
                 break;
             }
@@ -356,7 +356,7 @@ fn load_marked_yaml<'a>(
         return Err(ConfigError::single(Diagnostic::at(
             path,
             Pos { line, column: 1 },
-            format!("nests deeper than {MAX_YAML_DEPTH} levels"),
+            format!("nests (or is indented) deeper than {MAX_YAML_DEPTH} levels"),
         )));
     }
     let docs = saphyr::MarkedYaml::load_from_str(text).map_err(|e| {

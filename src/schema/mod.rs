@@ -62,7 +62,14 @@ fn extract_layer(
                         .chain([name.to_string()])
                         .collect();
                     e.path.splice(0..0, key);
-                    diags.extend(figment_error(&e, docs, figment, profile).diagnostics);
+                    let var_type = value
+                        .find_ref("type")
+                        .and_then(figment::value::Value::as_str)
+                        .unwrap_or("string");
+                    diags.extend(
+                        figment_error_in_var(&e, docs, figment, profile, Some(var_type))
+                            .diagnostics,
+                    );
                 })
                 .ok()
         };
@@ -72,7 +79,9 @@ fn extract_layer(
             vars.insert(name.clone(), v);
         }
     }
-    for (p, overlay) in &top.profiles {
+    // Overlays are checked when the file is loaded; with a profile applied they are merged
+    // into `vars` above, so checking them again would report each mistake twice.
+    for (p, overlay) in top.profiles.iter().filter(|_| profile.is_none()) {
         for (name, value) in &overlay.vars {
             let _ = extract_var(&["profiles", p, "vars"], name, value);
         }
@@ -89,7 +98,14 @@ impl SchemaSource {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let mut docs = Vec::new();
         let mut diags = Vec::new();
-        collect_includes(path, None, &mut Vec::new(), &mut docs, &mut diags);
+        collect_includes(
+            path,
+            None,
+            &mut Vec::new(),
+            &mut std::collections::HashSet::default(),
+            &mut docs,
+            &mut diags,
+        );
         if !diags.is_empty() {
             return Err(diags.into());
         }
@@ -145,6 +161,7 @@ fn collect_includes(
     path: &Path,
     from: Option<(&Document, usize)>,
     stack: &mut Vec<PathBuf>,
+    loaded: &mut std::collections::HashSet<PathBuf>,
     docs: &mut Vec<Document>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -153,12 +170,9 @@ fn collect_includes(
         None => Diagnostic::file(path, message),
     };
     let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    // A fragment included twice (a diamond) is loaded once: its entries are already merged.
-    if !stack.contains(&key)
-        && docs
-            .iter()
-            .any(|d| std::fs::canonicalize(&d.path).is_ok_and(|p| p == key))
-    {
+    // A fragment included twice (a diamond) is loaded and merged once, at its first
+    // inclusion; without this, repeated includes would load exponentially many files.
+    if !stack.contains(&key) && loaded.contains(&key) {
         return;
     }
     if let Some(start) = stack.iter().position(|p| *p == key) {
@@ -189,6 +203,7 @@ fn collect_includes(
             return;
         }
     };
+    loaded.insert(key.clone());
     stack.push(key);
     let includes: Vec<(usize, Option<String>)> = match doc.root.get("include") {
         None => Vec::new(),
@@ -209,6 +224,7 @@ fn collect_includes(
                 &crate::paths::clean(&base.join(rel)),
                 Some((&doc, i)),
                 stack,
+                loaded,
                 docs,
                 diags,
             ),
@@ -294,6 +310,18 @@ pub fn figment_error(
     figment: &Figment,
     profile: Option<&str>,
 ) -> ConfigError {
+    figment_error_in_var(err, docs, figment, profile, None)
+}
+
+/// As [`figment_error`], for an error inside one variable whose `type` is known (so that
+/// the allowed attributes are those of its type, without another lookup).
+fn figment_error_in_var(
+    err: &figment::Error,
+    docs: &[Document],
+    figment: &Figment,
+    profile: Option<&str>,
+    var_type: Option<&str>,
+) -> ConfigError {
     use figment::error::Kind;
     let mut diags = Vec::new();
     for e in err.clone() {
@@ -311,7 +339,7 @@ pub fn figment_error(
                 if path.last() != Some(field) {
                     path.push(field.clone());
                 }
-                unknown_key_message(field, expected, &where_, figment, &parent)
+                unknown_key_message(field, expected, &where_, figment, &parent, var_type)
             }
             Kind::MissingField(field) => format!("{where_}is missing `{field}`"),
             Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
@@ -328,6 +356,13 @@ pub fn figment_error(
                 format!("{where_}`{v}` is not one of {}", expected.join(", "))
             }
             Kind::DuplicateField(f) => format!("{where_}`{f}` is given twice"),
+            // serde's message for an untagged enum names our type; say what is accepted.
+            Kind::Message(m) if m.contains("untagged enum Scalar") => {
+                format!("{where_}must be a string, number or boolean")
+            }
+            Kind::Message(m) if m.contains("untagged enum OneOrMany") => {
+                format!("{where_}must be a value or a list of values")
+            }
             _ => format!("{where_}has an invalid value"),
         };
         // The metadata names the file that supplied the value; prefer it.
@@ -364,13 +399,19 @@ fn unknown_key_message(
     where_: &str,
     figment: &Figment,
     path: &[String],
+    var_type: Option<&str>,
 ) -> String {
     // Inside a variable, list the attributes its type accepts rather than serde's union.
     let allowed: Vec<&str> = match path {
         [vars, name] if vars == "vars" => {
-            let kind = figment
-                .extract_inner::<String>(&format!("vars.{name}.type"))
-                .unwrap_or_else(|_| "string".into());
+            let kind = var_type.map_or_else(
+                || {
+                    figment
+                        .extract_inner::<String>(&format!("vars.{name}.type"))
+                        .unwrap_or_else(|_| "string".into())
+                },
+                str::to_string,
+            );
             let specific = model::TYPES
                 .iter()
                 .find(|(t, _)| *t == kind)
@@ -791,12 +832,6 @@ fn humanize_expected(expected: &str) -> String {
         "u64" | "u32" | "usize" | "i64" | "i32" => String::from("a whole number"),
         "u16" => String::from("a whole number from 0 to 65535"),
         "a sequence" => String::from("a list"),
-        "data did not match any variant of untagged enum Scalar" => {
-            String::from("a string, number or boolean")
-        }
-        "data did not match any variant of untagged enum OneOrMany" => {
-            String::from("a value or a list of values")
-        }
         _ => expected.to_string(),
     }
 }

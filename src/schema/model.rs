@@ -21,8 +21,6 @@ pub struct Schema {
     pub profiles: Vec<String>,
 }
 
-impl Schema {}
-
 #[derive(Debug, Clone)]
 pub struct VarSpec {
     pub name: String,

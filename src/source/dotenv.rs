@@ -34,20 +34,46 @@ pub struct DotenvEntry {
     pub not_utf8: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DotenvIssueKind {
     /// A line that cannot be parsed. `reason` is fixed wording written by us; it never holds
     /// any text of the line (it may be the tail of a secret).
     Syntax { reason: String },
     /// `$NAME` / `${NAME}` referenced a variable that is neither in the lookup nor earlier in
     /// the file; it expanded to nothing (Compose does the same).
-    UndefinedVariable { name: String },
+    UndefinedVariable {
+        /// The key whose value holds the reference (empty when the key itself was bad).
+        key: String,
+        name: String,
+    },
     /// A key defined again; last wins. `first_line` is where it was defined before (its first
     /// definition).
     DuplicateKey { key: String, first_line: usize },
     /// The file uses CRLF line endings (reported once per file, line = first CRLF line).
     /// The CRs are stripped from values.
     CrlfLineEndings,
+}
+
+/// Names and keys here may be pieces of a value (`pa$sword` reads as a reference to
+/// `$sword`), so `Debug` shows their lengths only.
+impl std::fmt::Debug for DotenvIssueKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Syntax { reason } => f.debug_struct("Syntax").field("reason", reason).finish(),
+            Self::UndefinedVariable { key, name } => write!(
+                f,
+                "UndefinedVariable {{ key: <{} chars>, name: <{} chars> }}",
+                key.chars().count(),
+                name.chars().count()
+            ),
+            Self::DuplicateKey { key, first_line } => write!(
+                f,
+                "DuplicateKey {{ key: <{} chars>, first_line: {first_line} }}",
+                key.chars().count()
+            ),
+            Self::CrlfLineEndings => f.write_str("CrlfLineEndings"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,7 +489,12 @@ impl Parser<'_> {
         let mut seen = HashSet::new();
         for name in piece.undefined {
             if seen.insert(name.clone()) {
-                self.push(at_value, DotenvIssueKind::UndefinedVariable { name });
+                let key = if pending.keep {
+                    pending.key.clone()
+                } else {
+                    String::new()
+                };
+                self.push(at_value, DotenvIssueKind::UndefinedVariable { key, name });
             }
         }
         if trouble.overflow {
@@ -983,7 +1014,7 @@ mod tests {
             .issues
             .iter()
             .filter_map(|i| match &i.kind {
-                DotenvIssueKind::UndefinedVariable { name } => Some(name.clone()),
+                DotenvIssueKind::UndefinedVariable { name, .. } => Some(name.clone()),
                 _ => None,
             })
             .collect()
@@ -2348,7 +2379,7 @@ mod tests {
             .issues
             .iter()
             .filter_map(|i| match &i.kind {
-                DotenvIssueKind::UndefinedVariable { name } => {
+                DotenvIssueKind::UndefinedVariable { name, .. } => {
                     Some((name.clone(), i.line, i.column))
                 }
                 _ => None,

@@ -39,15 +39,11 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         }
     };
     let parsed = dotenv::parse(&bytes, lookup);
-    // The key whose value a line belongs to (the last key starting at or before it).
-    let key_at = |line: usize| -> Option<&str> {
-        parsed
-            .entries
-            .iter()
-            .filter(|e| e.line <= line)
-            .max_by_key(|e| e.line)
-            .map(|e| e.key.as_str())
-    };
+    let values: std::collections::HashMap<&str, &str> = parsed
+        .entries
+        .iter()
+        .map(|e| (e.key.as_str(), e.value.as_str()))
+        .collect();
     for issue in &parsed.issues {
         let at = SourceRef {
             line: Some(issue.line),
@@ -59,29 +55,26 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
                 format!("line {}, column {}: {reason}", issue.line, issue.column),
             )
             .hint("the rest of the file was still read; the line is not shown because it may hold a secret"),
-            DotenvIssueKind::UndefinedVariable { name } => {
-                let key = key_at(issue.line).filter(|k| is_env_name(k));
-                // `pa$WORD`: Compose reads `$WORD` as a variable. Inside a secret the "name"
-                // is part of the secret, so it is repeated only for non-sensitive keys.
-                let secret_key = key.is_none_or(crate::schema::model::sensitive_by_name);
-                let mut f = if is_env_name(name) && !secret_key {
-                    Finding::new(
-                        Code::UndefinedVariable,
-                        format!("${name} is not defined; it expanded to nothing"),
-                    )
-                    .hint(format!("define {name} earlier in the file or in the environment, or write ${{{name}:-default}}"))
+            DotenvIssueKind::UndefinedVariable { key, name } => {
+                let key = Some(key.as_str()).filter(|k| is_env_name(k));
+                // `pa$WORD`: Compose reads `$WORD` as a variable, and the "name" is then a
+                // piece of the value. It is repeated only where that cannot be a secret: a
+                // capitals name, in a key that is not sensitive, outside URL credentials.
+                // (`check` hides it again for keys the schema declares sensitive.)
+                let in_credentials = key
+                    .and_then(|k| values.get(k))
+                    .is_some_and(|v| v.contains("://") && v.contains('@'));
+                let nameable = key.is_some_and(|k| !crate::schema::model::sensitive_by_name(k))
+                    && !in_credentials
+                    && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                if nameable {
+                    let k = key.unwrap_or_default();
+                    Finding::new(Code::UndefinedVariable, format!("{k}: ${name} is not defined; it expanded to nothing"))
+                        .var(k)
+                        .hint(format!("define {name} earlier in the file or in the environment, or write ${{{name}:-default}}"))
                 } else {
-                    Finding::new(
-                        Code::UndefinedVariable,
-                        "a `$` in an unquoted or double-quoted value starts a variable reference that is not defined; it expanded to nothing",
-                    )
-                    .hint("if the `$` is part of the value (a password?), write it as `$$` or put the value in single quotes")
-                };
-                if let Some(k) = key {
-                    f.message = format!("{k}: {}", f.message);
-                    f = f.var(k);
+                    undefined_variable_unnamed(key)
                 }
-                f
             }
             DotenvIssueKind::DuplicateKey { key, first_line } if is_env_name(key) => Finding::new(
                 Code::DuplicateKey,
@@ -133,6 +126,21 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// An `undefined-variable` finding that does not repeat the reference (it may be a piece of
+/// a secret).
+pub fn undefined_variable_unnamed(key: Option<&str>) -> Finding {
+    let message = "a `$` in an unquoted or double-quoted value starts a variable reference that is not defined; it expanded to nothing";
+    let f = Finding::new(
+        Code::UndefinedVariable,
+        key.map_or_else(|| message.to_string(), |k| format!("{k}: {message}")),
+    )
+    .hint("if the `$` is part of the value (a password?), write it as `$$` or put the value in single quotes");
+    match key {
+        Some(k) => f.var(k),
+        None => f,
+    }
 }
 
 /// A conventional variable name (capitals, digits, `_`, or all lower case), safe to show.

@@ -15,7 +15,7 @@ pub fn read(path: &Path) -> Result<String, String> {
         Ok(m) => m,
         Err(e) => {
             if std::fs::symlink_metadata(path).is_ok() {
-                // ELOOP: a chain of links that never ends.
+                // ELOOP (40 on Linux, the platform envgate targets): links that never end.
                 if e.raw_os_error() == Some(40) {
                     return Err("is a symlink loop".into());
                 }

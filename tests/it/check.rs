@@ -305,3 +305,56 @@ fn url_passwords_that_break_the_host_are_caught() {
     assert_eq!(code, 1);
     assert!(has(&report, "url-host-forbidden", "AUTH_SERVICE_URL"));
 }
+
+#[test]
+fn quoted_values_are_type_checked_without_their_quotes() {
+    let (_, report) = json_report(
+        good_env(&mut app()).env("CI_API_TOKEN", "'3438b4579f425cf5051f4bea01a2c274977d772b'"),
+    );
+    assert!(has(&report, "surrounding-quotes", "CI_API_TOKEN"));
+    assert!(
+        !has(&report, "pattern-mismatch", "CI_API_TOKEN"),
+        "one cause, one finding: {:?}",
+        codes(&report)
+    );
+}
+
+#[test]
+fn shared_env_file_keys_declared_by_a_sibling_are_not_undeclared() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[vars.A_ONLY]\nrequired = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "[vars.B_ONLY]\nrequired = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("common.env"),
+        "A_ONLY=1\nB_ONLY=2\nNOBODY=3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("envgate.toml"),
+        "[services.a]\nschema = \"a.toml\"\nenv_files = [\"common.env\"]\n\n\
+         [services.b]\nschema = \"b.toml\"\nenv_files = [\"common.env\"]\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 0);
+    let undeclared: Vec<_> = codes(&report)
+        .into_iter()
+        .filter(|(c, _)| c == "undeclared")
+        .collect();
+    // NOBODY is undeclared for both services; A_ONLY and B_ONLY for neither.
+    assert_eq!(
+        undeclared,
+        vec![
+            ("undeclared".into(), "NOBODY".into()),
+            ("undeclared".into(), "NOBODY".into())
+        ]
+    );
+}

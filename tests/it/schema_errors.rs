@@ -285,7 +285,10 @@ fn deeply_nested_yaml_is_refused() {
     let s = write(&dir, "s.yaml", &format!("{}x\n", "- ".repeat(100_000)));
     let (code, err) = check_schema(&s);
     assert_eq!(code, 2);
-    assert!(err.contains("nests deeper than 256 levels"), "{err}");
+    assert!(
+        err.contains("nests (or is indented) deeper than 256 levels"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -411,4 +414,23 @@ fn a_3000_variable_schema_loads_in_linear_time() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("3000 variables"), "{stdout}");
     assert!(start.elapsed().as_secs() < 8, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn a_mistake_in_a_profile_is_reported_once_with_or_without_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        &dir,
+        "s.toml",
+        "[vars.A]\nrequired = false\n\n[profiles.prod.vars.A]\nmin_lenght = 3\n",
+    );
+    for extra in [&[][..], &["--profile", "prod"]] {
+        let (code, _, err) = run(envgate().args(["check", "--schema"]).arg(&s).args(extra));
+        assert_eq!(code, 2, "{extra:?}");
+        assert_eq!(err.lines().count(), 1, "{extra:?}: {err}");
+        assert!(
+            err.contains("s.toml:5:1:") && err.contains("`min_lenght`"),
+            "{extra:?}: {err}"
+        );
+    }
 }

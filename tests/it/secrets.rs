@@ -206,3 +206,84 @@ fn secrets_in_odd_places_do_not_leak() {
     );
     assert!(has(&report, "undefined-variable", "DB_PASSWORD"));
 }
+
+/// Second review: `$WORD` pieces of secrets through a superseded duplicate key, a secret
+/// declared by type under a plain name, URL passwords, and a pasted secret starting with `/`.
+#[test]
+fn secret_pieces_behind_dollar_signs_and_slashes_do_not_leak() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.DEBUG]\ntype = \"bool\"\n\n[vars.DB_PASSWORD]\ntype = \"secret\"\n\n\
+         [vars.ADMIN_CREDS]\ntype = \"secret\"\n\n[vars.DATABASE_URL]\ntype = \"url\"\n\n\
+         [vars.CACHE_URL]\ntype = \"url\"\n\n[vars.API_SECRET]\ntype = \"secret\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.env"),
+        "DEBUG=1\nDB_PASSWORD=x$ABCDEFGHIJKL\nDB_PASSWORD=Real9vR3alVa1ue7\n\
+         ADMIN_CREDS=pw$QWERTYUIOPAS\n\
+         DATABASE_URL=postgresql+asyncpg://app:Pa$SWORDXYZ19@db/app\n\
+         API_SECRET_FILE=/Zq8rT2vLm9XpK4wN7bY1cD5fH3\n",
+    )
+    .unwrap();
+    let planted = [
+        "ABCDEFGHIJKL",
+        "QWERTYUIOPAS",
+        "SWORDXYZ19",
+        "ZXCVBNMASDFG",
+        "Zq8rT2vLm9XpK4wN7bY1cD5fH3",
+    ];
+    for args in [&["check"][..], &["check", "--format", "json"], &["explain"]] {
+        let (_, stdout, stderr) = run(envgate_in(dir.path())
+            .args(args)
+            .args([
+                "--schema",
+                "s.toml",
+                "--env-file",
+                "a.env",
+                "--color",
+                "never",
+            ])
+            .env("CACHE_URL", "redis://cache:Pw$ZXCVBNMASDFG@cache:6379/0"));
+        let all = stdout + &stderr;
+        for secret in planted {
+            let chars: Vec<char> = secret.chars().collect();
+            for w in chars.windows(8) {
+                let piece: String = w.iter().collect();
+                assert!(!all.contains(&piece), "{args:?} leaks `{piece}`:\n{all}");
+            }
+        }
+    }
+    let (_, report) = json_report(
+        envgate_in(dir.path())
+            .args(["check", "--schema", "s.toml", "--env-file", "a.env"])
+            .env("CACHE_URL", "redis://cache:Pw$ZXCVBNMASDFG@cache:6379/0"),
+    );
+    // Each problem is still reported, on the right variable.
+    assert!(
+        has(&report, "undefined-variable", "ADMIN_CREDS"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        has(&report, "undefined-variable", "DATABASE_URL"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        has(&report, "unexpanded-reference", "CACHE_URL"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        has(&report, "unreadable-file", "API_SECRET"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        !has(&report, "undefined-variable", "DEBUG"),
+        "blamed on the wrong key: {:?}",
+        codes(&report)
+    );
+}

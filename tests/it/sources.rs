@@ -298,14 +298,17 @@ fn a_dollar_inside_a_password_is_reported_without_the_password() {
 #[test]
 fn control_characters_never_reach_the_terminal() {
     let case = Case::new(&["A"]);
-    std::fs::create_dir(case.path("dir")).unwrap();
-    let (code, stdout, _) = run(case
-        .check(&[])
-        .args(["--color", "never"])
-        .env("A_FILE", "dir/\u{1b}[2J\u{1b}[31mFAKE"));
-    assert_eq!(code, 1);
+    // A value (shown by explain, it is not sensitive) and a path (in a finding's source).
+    let mut cmd = envgate_in(case.dir.path());
+    cmd.args(["explain", "--color", "never", "--schema", "s.toml"])
+        .env("A", "x\u{1b}[2J\u{1b}[31mFAKE");
+    let (_, stdout, _) = run(&mut cmd);
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
-    assert!(stdout.contains("\\u{1b}[2J"), "{stdout}");
+    assert!(stdout.contains("x\\u{1b}[2J"), "{stdout}");
+    let env = case.file("odd\u{1b}[2J.env", "A=1\nA=2\n");
+    let (_, stdout, _) = run(case.check(&[&env]).args(["--color", "never"]));
+    assert!(stdout.contains("duplicate-key"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
 }
 
 #[test]
