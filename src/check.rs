@@ -260,6 +260,19 @@ fn undeclared(
             );
             continue;
         }
+        // Suggestions cost a scan of the schema each: enough for any real file, bounded for
+        // a hostile one.
+        if out.len() >= 500 {
+            out.push(
+                Finding::new(
+                    Code::Undeclared,
+                    format!("{key} is set but not declared in the schema"),
+                )
+                .var(key.clone())
+                .source(Some(source.clone())),
+            );
+            continue;
+        }
         let suggestion = crate::suggest::closest(key, schema.vars.iter().map(|v| v.name.as_str()))
             .or_else(|| {
                 schema.vars.iter().map(|v| v.name.as_str()).find(|n| {

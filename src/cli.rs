@@ -268,6 +268,10 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
 pub fn print_error(err: &ConfigError) {
     let mut stderr = io::stderr().lock();
     for d in &err.diagnostics {
-        let _ = writeln!(stderr, "envgate: error: {d}");
+        let _ = writeln!(
+            stderr,
+            "envgate: error: {}",
+            envgate::report::printable(&d.to_string())
+        );
     }
 }

@@ -27,7 +27,7 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
         writeln!(
             out,
             "{}  {}",
-            p.paint(&service.name, p.bold()),
+            p.paint(&printable(&service.name), p.bold()),
             p.paint(
                 &printable(&format!("({})", service.schema.display())),
                 p.dim()
@@ -74,14 +74,11 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
                 source_text(v)
             )?;
         }
+        let shown: std::collections::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         let findings: Vec<_> = view
             .findings
             .into_iter()
-            .filter(|f| {
-                f.var
-                    .as_ref()
-                    .is_some_and(|n| rows.iter().any(|r| &r.name == n))
-            })
+            .filter(|f| f.var.as_ref().is_some_and(|n| shown.contains(n.as_str())))
             .collect();
         if !findings.is_empty() {
             writeln!(out)?;

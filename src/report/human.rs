@@ -63,7 +63,7 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
         writeln!(
             out,
             "{}  {}",
-            p.paint(&service.name, p.bold()),
+            p.paint(&printable(&service.name), p.bold()),
             p.paint(
                 &printable(&format!("({})", service.schema.display())),
                 p.dim()

@@ -913,9 +913,15 @@ impl<'a> Expander<'a> {
             // `?`: the message is never copied (it is text of the file); it expands to nothing.
             _ => {
                 let state = if value.is_set() { "empty" } else { "not set" };
-                trouble
-                    .required
-                    .push(format!("required variable {name} is {state}"));
+                // A name that is not in capitals may be a piece of a value: not repeated.
+                let shown = name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                trouble.required.push(if shown {
+                    format!("required variable {name} is {state}")
+                } else {
+                    format!("a required variable is {state}")
+                });
             }
         }
         Some(close + 1)
