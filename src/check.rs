@@ -349,10 +349,9 @@ fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> V
 /// passwords masked), otherwise facts about it.
 fn explain_detail(spec: &VarSpec, value: &Secret, fingerprint: &str) -> String {
     let text = value.expose();
-    let plain =
-        !spec.sensitive && !text.is_empty() && !text.contains(['\n', '\r']) && text.trim() == text;
+    let plain = !text.is_empty() && !text.contains(['\n', '\r']) && text.trim() == text;
     let shown = if plain {
-        crate::secret::mask_url(text)
+        types::shown(spec, text)
     } else {
         None
     };

@@ -154,6 +154,12 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
     match cli.command {
         Command::Check(args) => {
             let plan = envgate::plan(&selection(&args.selection, args.format, args.strict))?;
+            if let Some(out) = args.output.as_deref().filter(|o| plan.reads(o)) {
+                return Err(ConfigError::usage(format!(
+                    "--output {} is one of the files being checked; choose another file for the report",
+                    out.display()
+                )));
+            }
             let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
             let write = |out: &mut dyn Write, color: bool| match plan.format {
                 Format::Human => human::render(&report, out, human::Palette { color }),

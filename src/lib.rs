@@ -51,6 +51,8 @@ pub struct PlannedService {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub services: Vec<PlannedService>,
+    /// The stack file, if any: with the schemas and env files, what a run reads.
+    pub stack: Option<PathBuf>,
     pub profile: Option<String>,
     pub format: Format,
     pub color: ColorChoice,
@@ -212,6 +214,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
     }
 
     Ok(Plan {
+        stack: stack.as_ref().map(|s| s.path.clone()),
         services,
         profile,
         format: settings.format,
@@ -323,6 +326,22 @@ fn resolve_settings(
         strict: settings.strict.unwrap_or(false),
         profile: settings.profile.filter(|p| !p.is_empty()),
     })
+}
+
+impl Plan {
+    /// Whether the run reads `path` (stack, schema, include or env file): a report must
+    /// never be written over one of them.
+    pub fn reads(&self, path: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return false; // does not exist yet: cannot be an input
+        };
+        let same = |p: &Path| std::fs::canonicalize(p).is_ok_and(|c| c == target);
+        self.stack.as_deref().is_some_and(same)
+            || self.services.iter().any(|s| {
+                s.schema.files.iter().any(|f| same(f))
+                    || s.sources.env_files.iter().any(|f| same(f))
+            })
+    }
 }
 
 /// Gathers every planned service's values and checks them.

@@ -108,30 +108,62 @@ impl<'a> UrlParts<'a> {
 /// password cannot be located with certainty (a password holding `/` or `#` that breaks
 /// the URL): the caller then shows nothing of it.
 pub fn mask_url(text: &str) -> Option<String> {
+    // Query strings and fragments often carry tokens (`?token=`, `#access_token=`).
+    let mask_tail = |tail: &str| match tail.find(['?', '#']) {
+        Some(i) => format!("{}{}***", &tail[..i], &tail[i..=i]),
+        None => tail.to_string(),
+    };
     let Some(url) = UrlParts::split(text) else {
-        return (!text.contains('@')).then(|| text.to_string());
+        return (!text.contains('@')).then(|| mask_tail(text));
     };
     if url.credentials_cut_short() {
         return None;
     }
-    let (scheme, authority) = (url.scheme, url.authority);
-    let tail = match url.tail.find(['?', '#']) {
-        Some(i) => format!("{}{}***", &url.tail[..i], &url.tail[i..=i]),
-        None => url.tail.to_string(),
-    };
+    let (scheme, authority, tail) = (url.scheme, url.authority, mask_tail(url.tail));
     let Some(at) = authority.rfind('@') else {
         return Some(format!("{scheme}://{authority}{tail}"));
     };
-    let userinfo = &authority[..at];
-    match userinfo.find(':') {
-        Some(colon) => Some(format!(
-            "{scheme}://{}:***{}{tail}",
-            &userinfo[..colon],
-            &authority[at..]
-        )),
-        // A lone user-info is often a token (`https://ghp_...@github.com`, Sentry DSNs).
-        None => Some(format!("{scheme}://***{}{tail}", &authority[at..])),
+    let host = &authority[at..];
+    match authority[..at].split_once(':') {
+        // A user name is shown when it reads like one (`app`, `postgres`), not a token.
+        Some((user, password)) if !password.is_empty() && user.len() < 16 => {
+            Some(format!("{scheme}://{user}:***{host}{tail}"))
+        }
+        // A lone user-info, or one with an empty password, is a token (`https://ghp_...@`,
+        // `https://sk_live_...:@`, Sentry DSNs).
+        _ => Some(format!("{scheme}://***{host}{tail}")),
     }
+}
+
+/// Values that are credentials whatever their variable is called: JWTs, PEM blocks and
+/// the prefixes of well-known token formats. Never shown.
+pub fn looks_like_credential(text: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "-----BEGIN",
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+        "glpat-",
+        "sk_live_",
+        "sk_test_",
+        "rk_live_",
+        "xoxb-",
+        "xoxp-",
+        "xoxa-",
+        "xapp-",
+        "AKIA",
+        "ASIA",
+        "AIza",
+        "npm_",
+        "pypi-",
+        "SG.",
+    ];
+    let t = text.trim();
+    PREFIXES.iter().any(|p| t.starts_with(p))
+        || (t.starts_with("eyJ") && t.matches('.').count() == 2)
 }
 
 /// Facts about a value that help diagnose it without revealing it: used by `explain` and
@@ -247,6 +279,19 @@ mod tests {
         );
         assert_eq!(mask_url("postgresql://app:p/ss@db/app"), None);
         assert_eq!(mask_url("user:pw@host"), None);
+        assert_eq!(
+            mask_url("https://sk_live_51HabcDEFghiJKL:@api.stripe.com/v1").as_deref(),
+            Some("https://***@api.stripe.com/v1")
+        );
+        assert_eq!(
+            mask_url("h/x?key=SecretQQ12345678").as_deref(),
+            Some("h/x?***")
+        );
+        assert!(looks_like_credential("ghp_abcdef"));
+        assert!(looks_like_credential(
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"
+        ));
+        assert!(!looks_like_credential("info"));
         assert_eq!(
             mask_url("https://api.example.com/hook?token=abc#frag").as_deref(),
             Some("https://api.example.com/hook?***")

@@ -243,13 +243,16 @@ fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
     let whole = refs.len() == 1 && first.start == offset && first.end == offset + core.len();
     let what = match (&first.name, first.command) {
         (_, true) => String::from("a command substitution that was never run"),
-        // Inside a secret, `$NAME` may be part of the secret itself: name it only when it is
-        // the whole value or the value is not sensitive.
+        // Inside a secret, `$NAME` may be part of the secret itself (even all of it, as in
+        // `$ZXCVBNM8877`): named there only when the whole value is a braced `${NAME}` in
+        // capitals, which no generated secret looks like.
         (Some(name), false)
             if !sensitive
                 || (whole
-                    && is_ref_name(name)
-                    && !name.chars().any(|c| c.is_ascii_lowercase())) =>
+                    && text[first.start..].starts_with("${")
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')) =>
         {
             format!("a reference to ${name} that was never expanded")
         }
@@ -529,7 +532,10 @@ mod tests {
         // Inside a secret, a mixed-case "name" may be the secret itself: not repeated.
         let p = check("${Secr3tWholeValue99}", true);
         assert!(!p[0].message.contains("Secr3t"), "{}", p[0].message);
-        assert!(check("${API_TOKEN}", true)[0]
+        assert!(!check("$ZXCVBNMLKJ8877", true)[0]
+            .message
+            .contains("ZXCVBNML"));
+        assert!(check("${API_TOKEN}", false)[0]
             .message
             .contains("$API_TOKEN"));
         assert!(!is_whole_reference("x${TOKEN}"));

@@ -40,7 +40,7 @@ impl Problem {
 /// How a value may be quoted in a message: never for a sensitive variable.
 /// Control characters are escaped so a value cannot drive the terminal.
 pub fn shown(spec: &VarSpec, value: &str) -> Option<String> {
-    if spec.sensitive {
+    if spec.sensitive || crate::secret::looks_like_credential(value) {
         return None;
     }
     mask_url(value).map(|v| {

@@ -504,6 +504,7 @@ fn validate(
             service,
             description: raw.description.clone(),
             path: path.to_path_buf(),
+            files: ctx.docs.iter().map(|d| d.path.clone()).collect(),
             vars,
             severity,
             profiles: raw.profiles.keys().cloned().collect(),

@@ -13,6 +13,8 @@ pub struct Schema {
     pub service: String,
     pub description: Option<String>,
     pub path: PathBuf,
+    /// Every file this schema was read from (its includes, then itself).
+    pub files: Vec<PathBuf>,
     /// In declaration order (includes first, then this file).
     pub vars: Vec<VarSpec>,
     /// `[severity]` overrides, the selected profile's applied.
@@ -176,11 +178,12 @@ pub struct UrlRules {
 
 /// SPEC section 3: a variable is sensitive by type, by `sensitive = true`, or by its name,
 /// unless `sensitive = false`. The SPEC's words (SECRET, PASSWORD, PASSWD, TOKEN, PRIVATE,
-/// CREDENTIAL, ending in KEY) plus common spellings of the same things: `_PASS`, `_PWD`,
-/// `SALT`, ending in `KEYS` or `DSN` (Sentry-style URLs carry a key).
+/// CREDENTIAL, ending in KEY) plus common spellings of the same things: PASSPHRASE, SALT,
+/// AUTHORIZATION, BEARER, a `KEY` word anywhere (`API_KEY_1`, `KEY_V2`), and endings
+/// `KEYS`, `PASS`, `_PW`, `_PWD`, `_AUTH`, `DSN` (Sentry-style URLs carry a key).
 pub fn sensitive_by_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    [
+    let words = [
         "SECRET",
         "PASSWORD",
         "PASSWD",
@@ -188,10 +191,14 @@ pub fn sensitive_by_name(name: &str) -> bool {
         "PRIVATE",
         "CREDENTIAL",
         "SALT",
-    ]
-    .iter()
-    .any(|w| upper.contains(w))
-        || ["KEY", "KEYS", "_PASS", "_PWD", "DSN"]
+        "PASSPHRASE",
+        "AUTHORIZATION",
+        "BEARER",
+        "_KEY_",
+    ];
+    words.iter().any(|w| upper.contains(w))
+        || upper.starts_with("KEY_")
+        || ["KEY", "KEYS", "PASS", "_PW", "_PWD", "_AUTH", "DSN"]
             .iter()
             .any(|s| upper.ends_with(s))
 }
@@ -218,6 +225,13 @@ mod tests {
             "SESSION_SALT",
             "API_KEYS",
             "SENTRY_DSN",
+            "GPG_PASSPHRASE",
+            "API_KEY_1",
+            "SIGNING_KEY_BASE64",
+            "JKS_STOREPASS",
+            "REDIS_AUTH",
+            "DB_PW",
+            "AUTHORIZATION",
         ] {
             assert!(sensitive_by_name(n), "{n}");
         }
@@ -227,7 +241,7 @@ mod tests {
             "PORT",
             "KEYS_DIR",
             "PASSPORT_URL",
-            "BYPASS_CACHE",
+            "MONKEY_MODE",
         ] {
             assert!(!sensitive_by_name(n), "{n}");
         }

@@ -358,3 +358,60 @@ fn shared_env_file_keys_declared_by_a_sibling_are_not_undeclared() {
         ]
     );
 }
+
+#[test]
+fn output_never_overwrites_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.A_SECRET]\ntype = \"secret\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".env"), "A_SECRET=Kq7mXw9tRz2Lp4vNs8bYc3\n").unwrap();
+    for target in [".env", "s.toml", "./s.toml"] {
+        let (code, _, err) = run(envgate_in(dir.path()).args([
+            "check",
+            "--schema",
+            "s.toml",
+            "--env-file",
+            ".env",
+            "--output",
+            target,
+        ]));
+        assert_eq!(code, 2, "{target}");
+        assert!(err.contains("is one of the files being checked"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+        "A_SECRET=Kq7mXw9tRz2Lp4vNs8bYc3\n"
+    );
+}
+
+#[test]
+fn credentials_are_hidden_whatever_the_variable_is_called() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.GITHUB]\n\n[vars.SESSION]\n\n[vars.HOOK]\ntype = \"url\"\n",
+    )
+    .unwrap();
+    let mut cmd = envgate_in(dir.path());
+    cmd.args(["explain", "--color", "never", "--schema", "s.toml"])
+        .env("GITHUB", "ghp_R4nd0mT0k3nV4lu3F0rT3st1ngX")
+        .env(
+            "SESSION",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJlc2ln",
+        )
+        .env(
+            "HOOK",
+            "https://sk_live_51HabcDEFghiJKL:@api.stripe.com/v1?key=Qu3ryS3cretT0ken99",
+        );
+    let (_, stdout, _) = run(&mut cmd);
+    for piece in ["R4nd0mT0", "eyJzdWIi", "51HabcDE", "Qu3ryS3c"] {
+        assert!(!stdout.contains(piece), "{piece} in:\n{stdout}");
+    }
+    assert!(
+        stdout.contains("https://***@api.stripe.com/v1?***"),
+        "{stdout}"
+    );
+}
