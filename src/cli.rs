@@ -213,12 +213,13 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
             let stdout = io::stdout();
             let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
             let mut w = io::BufWriter::new(stdout.lock());
-            let _ = explain::render(&report, &args.vars, &mut w, human::Palette { color })
-                .and_then(|()| w.flush());
-            Ok(if report.ok {
-                Outcome::Passed
-            } else {
+            let failing = explain::render(&report, &args.vars, &mut w, human::Palette { color })
+                .and_then(|failing| w.flush().map(|()| failing))
+                .unwrap_or(!report.ok);
+            Ok(if failing {
                 Outcome::Failed
+            } else {
+                Outcome::Passed
             })
         }
         Command::Rules(args) => {

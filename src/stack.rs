@@ -87,6 +87,12 @@ pub struct Settings {
 impl Stack {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let mut doc = Document::load(path)?;
+        if doc.root.contains_key("vars") && !doc.root.contains_key("services") {
+            return Err(ConfigError::single(doc.diagnostic(
+                &["vars"],
+                "this looks like a schema (it has [vars]), not a stack file: check it with --schema FILE",
+            )));
+        }
         let figment = Figment::from(doc.take_provider());
         let raw: RawStack = figment
             .extract()
@@ -98,6 +104,10 @@ impl Stack {
             raw,
         };
         stack.reject_unsupported()?;
+        // Every profile is checked now, not only the selected one.
+        for p in stack.raw.profiles.keys() {
+            stack.services(Some(p))?;
+        }
         Ok(stack)
     }
 
@@ -156,6 +166,15 @@ impl Stack {
         let mut diags = Vec::new();
         let mut services = Vec::new();
         for (name, svc) in raw.services {
+            if let Some(p) = profile.filter(|_| !self.raw.services.contains_key(&name)) {
+                diags.push(self.doc.diagnostic(
+                    &["profiles", p, "services", &name],
+                    format!(
+                        "profile {p} configures service {name}, which the stack does not define"
+                    ),
+                ));
+                continue;
+            }
             let Some(schema) = svc.schema else {
                 diags.push(self.doc.diagnostic(
                     &["services", &name],

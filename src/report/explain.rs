@@ -8,13 +8,23 @@ use crate::rules::Severity;
 use owo_colors::Style;
 use std::io::{self, Write};
 
-pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette) -> io::Result<()> {
+/// Writes the tables and returns whether anything shown fails the run (an error, or a
+/// warning under `--strict`): `explain` exits on what it shows.
+pub fn render(
+    report: &Report,
+    only: &[String],
+    out: &mut dyn Write,
+    p: Palette,
+) -> io::Result<bool> {
     let mut first = true;
+    let mut failing = false;
     for view in report.by_service() {
         let service = view.info;
+        let all_names: Vec<&str> = view.vars.iter().map(|v| v.name.as_str()).collect();
         let rows: Vec<_> = view
             .vars
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|v| only.is_empty() || only.contains(&v.name))
             .collect();
         if rows.is_empty() {
@@ -75,11 +85,20 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
             )?;
         }
         let shown: std::collections::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let declared: std::collections::HashSet<&str> = all_names.iter().copied().collect();
         let findings: Vec<_> = view
             .findings
             .into_iter()
-            .filter(|f| f.var.as_ref().is_some_and(|n| shown.contains(n.as_str())))
+            // With no VAR given, also what belongs to no declared variable (a bad env-file
+            // line, an undeclared key).
+            .filter(|f| match f.var.as_deref() {
+                Some(n) if shown.contains(n) => true,
+                _ => only.is_empty() && !declared.contains(f.var.as_deref().unwrap_or("")),
+            })
             .collect();
+        failing |= findings.iter().any(|f| {
+            f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
+        });
         if !findings.is_empty() {
             writeln!(out)?;
             for f in findings {
@@ -104,5 +123,5 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
     if first {
         writeln!(out, "no declared variable matches {}", only.join(", "))?;
     }
-    Ok(())
+    Ok(failing)
 }

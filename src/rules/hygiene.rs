@@ -18,6 +18,9 @@ pub fn check(text: &str, sensitive: bool) -> Vec<Problem> {
     if let Some(p) = unexpanded_reference(text, sensitive) {
         out.push(p);
     }
+    if let Some(p) = invisible_character(text) {
+        out.push(p);
+    }
     if !pem && text.trim_end_matches(['\n', '\r']).contains('\n') && !is_json(text) {
         let lines = text.trim_end_matches(['\n', '\r']).lines().count();
         out.push(
@@ -36,6 +39,33 @@ pub fn check(text: &str, sensitive: bool) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// The first invisible or control character inside a value, by name and position.
+fn invisible_character(text: &str) -> Option<Problem> {
+    let (index, c) = text.chars().enumerate().find(|(_, c)| {
+        matches!(
+            c,
+            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
+        ) || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    })?;
+    let name = match c {
+        '\u{200b}' => "a zero-width space",
+        '\u{200c}' => "a zero-width non-joiner",
+        '\u{200d}' => "a zero-width joiner",
+        '\u{2060}' => "a word joiner",
+        '\u{feff}' => "a byte-order mark",
+        '\u{00ad}' => "a soft hyphen",
+        '\0' => "a NUL byte",
+        _ => "a control character",
+    };
+    Some(
+        Problem::new(
+            Code::InvisibleCharacter,
+            format!("contains {name} (U+{:04X}) at character {}", u32::from(c), index + 1),
+        )
+        .hint("it is invisible on screen but part of the value: retype the value or delete that character"),
+    )
 }
 
 /// A PEM block: its final newline after the `END` line is normal.
@@ -588,6 +618,21 @@ mod tests {
             );
         }
         assert_eq!(codes("q8Zr2LmX0vTn4bYw", true), vec![]);
+    }
+
+    #[test]
+    fn invisible_characters() {
+        let p = check("http://au\u{200b}th:8081", false);
+        assert_eq!(p[0].code, Code::InvisibleCharacter);
+        assert_eq!(
+            p[0].message,
+            "contains a zero-width space (U+200B) at character 10"
+        );
+        assert_eq!(
+            codes("abc\0def", true).first().map(|c| c.0),
+            Some(Code::InvisibleCharacter)
+        );
+        assert_eq!(codes("tab\tinside", false), vec![]);
     }
 
     #[test]

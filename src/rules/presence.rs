@@ -34,6 +34,50 @@ pub struct Resolution {
 }
 
 pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolution {
+    let mut resolution = resolve_first(spec, gathered, schema);
+    // Old names set beside the one in use are ignored: say so (two values for one setting
+    // is how one service ends up with last year's JWT key).
+    let winner = std::iter::once(&spec.name)
+        .chain(spec.aliases.iter())
+        .position(|n| gathered.get(n).is_some() || gathered.get(&format!("{n}_FILE")).is_some());
+    if let Some(w) = winner {
+        let used = std::iter::once(&spec.name)
+            .chain(spec.aliases.iter())
+            .nth(w)
+            .cloned()
+            .unwrap_or_default();
+        let used_value = match &resolution.resolved {
+            Resolved::Value { value, .. } => Some(value.fingerprint()),
+            _ => None,
+        };
+        for alias in spec.aliases.iter().skip(w) {
+            let Some(entry) = gathered.get(alias) else {
+                continue;
+            };
+            let differs = match (&entry.value, &used_value) {
+                (RawValue::Text(t), Some(fp)) => t.fingerprint() != *fp,
+                _ => false,
+            };
+            let how = if differs {
+                "with a different value"
+            } else {
+                "with the same value"
+            };
+            resolution.problems.push((
+                Problem::new(
+                    Code::DeprecatedName,
+                    format!("is also set under its old name {alias} ({how}), which is ignored"),
+                )
+                .hint(format!("remove {alias}: {used} is the one used")),
+                Some(entry.source.clone()),
+            ));
+        }
+    }
+    resolution
+}
+
+/// The first of the name and its aliases that is set (directly or through `_FILE`).
+fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolution {
     let mut problems = Vec::new();
     let names = std::iter::once(&spec.name).chain(spec.aliases.iter());
     for (i, name) in names.enumerate() {
@@ -59,7 +103,8 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
                     Code::ConflictingSources,
                     format!(
                         "is set both as {name} ({}) and through {file_var} ({}); {name} is used",
-                        d.source, f.source
+                        set_where(&d.source),
+                        set_where(&f.source)
                     ),
                 )
                 .hint(format!("keep only one of {name} and {file_var}")),

@@ -196,6 +196,12 @@ registry! {
         example: "JWT_SECRET_KEY=your-super-secret-jwt-token-with-at-least-32-characters-long",
         fix: "Generate a real secret, e.g. `openssl rand -hex 32`. Placeholders often have exactly the required length, so length checks alone miss them.",
     },
+    InvisibleCharacter => {
+        code: "invisible-character", severity: Error,
+        summary: "The value contains an invisible or control character (zero-width space, byte-order mark, soft hyphen, NUL or another control character) that the service will read as part of it.",
+        example: "AUTH_SERVICE_URL=http://au\u{200b}th:8081 pasted from a chat message",
+        fix: "Retype the value, or delete the character at the position the message gives. A NUL cannot be passed through the environment at all.",
+    },
     EmbeddedNewline => {
         code: "embedded-newline", severity: Warning,
         summary: "A value that is not PEM or JSON contains a line break (base64 tools wrap at 64 or 76 columns).",

@@ -75,14 +75,11 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
             Ok(n) => out.push(
                 Problem::new(
                     Code::OutOfRange,
-                    format!(
-                        "{} is outside 1..=65535",
-                        if spec.sensitive {
-                            "the port".to_string()
-                        } else {
-                            format!("port {n}")
-                        }
-                    ),
+                    if spec.sensitive {
+                        String::from("is not a valid port (1 to 65535)")
+                    } else {
+                        format!("is {n}, not a valid port (1 to 65535)")
+                    },
                 )
                 .hint("a TCP port is a whole number from 1 to 65535"),
             ),
@@ -132,15 +129,8 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
         }
         VarKind::Duration { min, max } => match parse_duration(text) {
             Some(d) => {
-                if min.is_some_and(|m| d < m) || max.is_some_and(|m| d > m) {
-                    out.push(Problem::new(
-                        Code::OutOfRange,
-                        format!(
-                            "{} is outside {}",
-                            quoted(spec, text),
-                            range_text(min.map(fmt_duration), max.map(fmt_duration))
-                        ),
-                    ));
+                if let Some(message) = range_message(shown(spec, text), d, *min, *max, fmt_duration) {
+                    out.push(Problem::new(Code::OutOfRange, message));
                 }
             }
             None => out.push(
@@ -148,7 +138,7 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
                     Code::InvalidValue,
                     format!("{} is not a duration", quoted(spec, text)),
                 )
-                .hint("write a number with a unit: 250ms, 30s, 5m, 1h30m"),
+                .hint("write numbers with units ns, us, ms, s, m or h, without spaces: 250ms, 30s, 5m, 1h30m"),
             ),
         },
         VarKind::Json => {
@@ -168,29 +158,31 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
 }
 
 fn check_range(spec: &VarSpec, n: i64, min: Option<i64>, max: Option<i64>, out: &mut Vec<Problem>) {
-    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-        let what = if spec.sensitive {
-            "the value".to_string()
-        } else {
-            n.to_string()
-        };
-        out.push(Problem::new(
-            Code::OutOfRange,
-            format!(
-                "{what} is outside {}",
-                range_text(min.map(|m| m.to_string()), max.map(|m| m.to_string()))
-            ),
-        ));
+    let shown = if spec.sensitive {
+        None
+    } else {
+        Some(n.to_string())
+    };
+    if let Some(message) = range_message(shown, n, min, max, |m| m.to_string()) {
+        out.push(Problem::new(Code::OutOfRange, message));
     }
 }
 
-fn range_text(min: Option<String>, max: Option<String>) -> String {
-    match (min, max) {
-        (Some(a), Some(b)) => format!("{a}..={b}"),
-        (Some(a), None) => format!("the minimum {a}"),
-        (None, Some(b)) => format!("the maximum {b}"),
-        (None, None) => String::from("its range"),
+/// "is 0, below the minimum 1" / "is above the maximum 1h" (the value only when it may be
+/// shown), or `None` within range.
+fn range_message<T: PartialOrd + Copy>(
+    shown: Option<String>,
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+    fmt: impl Fn(T) -> String,
+) -> Option<String> {
+    let is = shown.map_or_else(|| String::from("is"), |v| format!("is {v},"));
+    if let Some(m) = min.filter(|m| value < *m) {
+        return Some(format!("{is} below the minimum {}", fmt(m)));
     }
+    max.filter(|m| value > *m)
+        .map(|m| format!("{is} above the maximum {}", fmt(m)))
 }
 
 pub fn parse_bool(text: &str) -> Option<bool> {
@@ -201,12 +193,39 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// `30s`, `5m`, `1h30m`, `250ms` (humantime's grammar, which also accepts `1h 30m`).
+/// `30s`, `5m`, `1h30m`, `250ms`, `1.5h`: Go's `time.ParseDuration` grammar (units ns, us,
+/// µs, ms, s, m, h; no spaces, no days), which is what services in Go and most config
+/// loaders accept. `1d` or `1h 30m` would pass a laxer parser and fail at boot.
 pub fn parse_duration(text: &str) -> Option<Duration> {
-    if text.is_empty() || text.trim() != text {
+    const UNITS: &[(&str, f64)] = &[
+        ("ns", 1e-9),
+        ("us", 1e-6),
+        ("\u{b5}s", 1e-6),
+        ("\u{3bc}s", 1e-6),
+        ("ms", 1e-3),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+    ];
+    let mut rest = text;
+    let mut total = 0.0_f64;
+    if rest.is_empty() {
         return None;
     }
-    humantime::parse_duration(text).ok()
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let (unit, scale) = UNITS
+            .iter()
+            .filter(|(u, _)| rest.starts_with(u))
+            .max_by_key(|(u, _)| u.len())?;
+        rest = &rest[unit.len()..];
+        total += number * scale;
+    }
+    (total.is_finite() && total < 1e12).then(|| Duration::from_secs_f64(total))
 }
 
 fn fmt_duration(d: Duration) -> String {
@@ -219,11 +238,11 @@ fn plural(n: usize, word: &str) -> String {
 
 fn check_text(spec: &VarSpec, rules: &TextRules, text: &str, out: &mut Vec<Problem>) {
     let len = text.chars().count();
-    let generate = if spec.sensitive {
-        Some("generate one with: openssl rand -hex 32")
-    } else {
-        None
-    };
+    // Hex doubles the length: enough random bytes for the minimum, never fewer than 32.
+    let generate = spec.sensitive.then(|| {
+        let bytes = rules.min_length.map_or(32, |m| m.div_ceil(2).max(32));
+        format!("generate one with: openssl rand -hex {bytes}")
+    });
     if let Some(exact) = rules.length {
         if len != exact {
             let code = if len < exact {
@@ -251,8 +270,8 @@ fn check_text(spec: &VarSpec, rules: &TextRules, text: &str, out: &mut Vec<Probl
                     plural(min, "character")
                 ),
             );
-            if let Some(g) = generate {
-                p = p.hint(g);
+            if let Some(g) = &generate {
+                p = p.hint(g.clone());
             }
             out.push(p);
         }
@@ -426,10 +445,19 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
                     schemes.join(" or ")
                 ),
             );
-            if let Some(async_form) = schemes
-                .iter()
-                .find(|s| s.starts_with(scheme) && s.contains('+'))
+            let base = |s: &str| match s
+                .split('+')
+                .next()
+                .unwrap_or(s)
+                .to_ascii_lowercase()
+                .as_str()
             {
+                "postgres" => String::from("postgresql"),
+                other => other.to_string(),
+            };
+            if let Some(async_form) = schemes.iter().find(|s| {
+                s.contains('+') && base(s) == base(scheme) && !s.eq_ignore_ascii_case(scheme)
+            }) {
                 p = p.hint(format!(
                     "the app needs the `{async_form}` driver form: write {async_form}://... instead of {scheme}://..."
                 ));
@@ -578,6 +606,12 @@ mod tests {
         }
         assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
+        for bad in [
+            "1d", "1w", "1h 30m", "30 s", "30S", "", "s", "1.2.3s", "-5s",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
         assert_eq!(codes(&d, "250ms"), vec![Code::OutOfRange]);
         assert_eq!(codes(&d, "30"), vec![Code::InvalidValue]);
     }

@@ -109,16 +109,69 @@ impl SchemaSource {
         if !diags.is_empty() {
             return Err(diags.into());
         }
+        if let Some(own) = docs
+            .last()
+            .filter(|d| d.root.contains_key("services") && !d.root.contains_key("vars"))
+        {
+            return Err(ConfigError::single(own.diagnostic(
+                &["services"],
+                "this looks like a stack file (it has [services]), not a schema: check it with --config FILE",
+            )));
+        }
         let figment = docs
             .iter_mut()
             .fold(Figment::new(), |f, d| f.merge(d.take_provider()));
         let raw = extract_layer(&figment, &docs, None)?;
-        Ok(Self {
+        let source = Self {
             path: path.to_path_buf(),
             docs,
             figment,
             raw,
-        })
+        };
+        source.check_profiles()?;
+        Ok(source)
+    }
+
+    /// Every profile is validated when the file is loaded, not only when it is selected: a
+    /// mistake in the production overlay should fail in development CI too. An overlay of
+    /// a variable the schema does not declare, close to one it does, is a typo.
+    fn check_profiles(&self) -> Result<(), ConfigError> {
+        let mut diags = Vec::new();
+        let declared: Vec<&str> = self.raw.top.vars.keys().map(String::as_str).collect();
+        let ctx = Locator {
+            docs: &self.docs,
+            figment: &self.figment,
+            profile: None,
+        };
+        for (p, overlay) in &self.raw.top.profiles {
+            let mut typos = Vec::new();
+            for name in overlay
+                .vars
+                .keys()
+                .filter(|n| !declared.contains(&n.as_str()))
+            {
+                if let Some(best) = crate::suggest::closest(name, declared.iter().copied()) {
+                    typos.push(format!("variable {name}: "));
+                    diags.push(ctx.diag(
+                        &["profiles", p, "vars", name],
+                        format!("profile {p} overlays {name}, which the schema does not declare; did you mean {best}?"),
+                    ));
+                }
+            }
+            // A typo'd overlay declares a variable of its own; its other errors are noise.
+            if let Err(e) = self.resolve(None, Some(p)) {
+                diags.extend(
+                    e.diagnostics
+                        .into_iter()
+                        .filter(|d| !typos.iter().any(|t| d.message.starts_with(t.as_str()))),
+                );
+            }
+        }
+        if diags.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::sorted(diags).into())
+        }
     }
 
     /// Profiles this schema defines.
@@ -563,6 +616,17 @@ fn validate_var(
         }
     }
     let at = |attr: &'static str| key_path(name, attr);
+    // A name the environment cannot carry (`A B`, `1ABC`, `A=B`, or the empty name) can
+    // never be set: a schema mistake.
+    let valid_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_name {
+        diags.push(ctx.diag(
+            &at(""),
+            format!("`{name}` is not a valid variable name (letters, digits and _, not starting with a digit)"),
+        ));
+        return None;
+    }
     let kind_name = rv.kind.as_deref().unwrap_or("string");
     let Some((_, specific)) = model::TYPES.iter().find(|(t, _)| *t == kind_name) else {
         let names: Vec<&str> = model::TYPES.iter().map(|(t, _)| *t).collect();
@@ -711,7 +775,9 @@ fn validate_var(
         name: name.to_string(),
         description: rv.description.clone(),
         kind,
-        required: rv.required.unwrap_or(true),
+        // `required_when` makes the variable conditionally required: unless `required` is
+        // given too, it is not required otherwise.
+        required: rv.required.unwrap_or(rv.required_when.is_none()),
         default: rv
             .default
             .as_ref()
@@ -734,7 +800,10 @@ fn validate_var(
                 .map_or_else(|| String::from("the default"), |v| format!("default `{v}`"));
             diags.push(ctx.diag(
                 &at("default"),
-                format!("variable {name}: {shown} fails its own type: {}", p.message),
+                format!(
+                    "variable {name}: {shown} fails its own type: {name} {}",
+                    p.message
+                ),
             ));
             return None;
         }
@@ -852,8 +921,17 @@ fn contradictions(kind: &VarKind) -> Vec<(&'static str, String)> {
     }
     let mut out = Vec::new();
     match kind {
-        VarKind::Int { min, max } | VarKind::Port { min, max } => {
+        VarKind::Int { min, max } => order(&mut out, ("min", *min), ("max", *max)),
+        VarKind::Port { min, max } => {
             order(&mut out, ("min", *min), ("max", *max));
+            for (attr, bound) in [("min", min), ("max", max)] {
+                if bound.is_some_and(|b| !(1..=65535).contains(&b)) {
+                    out.push((
+                        attr,
+                        format!("`{attr}` of a port must be within 1 to 65535"),
+                    ));
+                }
+            }
         }
         VarKind::Duration { min, max } => order(&mut out, ("min", *min), ("max", *max)),
         VarKind::String(t) | VarKind::Secret(t) => {

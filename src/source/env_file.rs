@@ -93,6 +93,32 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         out.findings.push(finding.source(Some(at)));
     }
     for entry in parsed.entries {
+        // Compose lets a quoted value run over lines until its closing quote. When the
+        // lines it swallowed read like `KEY=value`, the closing quote is missing: say so at
+        // the opening line (later keys would otherwise look "missing" for no reason).
+        let swallowed = entry
+            .value
+            .lines()
+            .skip(1)
+            .filter(|l| looks_like_assignment(l))
+            .count();
+        if swallowed > 0 && is_env_name(&entry.key) {
+            out.findings.push(
+                Finding::new(
+                    Code::DotenvSyntax,
+                    format!(
+                        "the quoted value of {} starts on line {} and runs over {} more line{} that look like KEY=value lines",
+                        entry.key,
+                        entry.line,
+                        entry.value.lines().count() - 1,
+                        if entry.value.lines().count() == 2 { "" } else { "s" }
+                    ),
+                )
+                .var(entry.key.clone())
+                .hint("is its closing quote missing? Everything up to the next matching quote became part of the value")
+                .source(Some(SourceRef::dotenv(path, entry.line, entry.key.clone()))),
+            );
+        }
         let value = if entry.not_utf8 {
             RawValue::NotUtf8
         } else {
@@ -153,4 +179,12 @@ pub fn is_env_name(name: &str) -> bool {
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && (name.chars().all(|c| c.is_ascii_uppercase() || word(c))
             || name.chars().all(|c| c.is_ascii_lowercase() || word(c)))
+}
+
+/// `KEY=value` or `export KEY=value`, as a line of a dotenv file starts.
+fn looks_like_assignment(line: &str) -> bool {
+    let line = line.trim_start();
+    let line = line.strip_prefix("export ").map_or(line, str::trim_start);
+    let key_len = line.find('=').unwrap_or(0);
+    key_len > 0 && is_env_name(line[..key_len].trim_end())
 }

@@ -415,3 +415,96 @@ fn credentials_are_hidden_whatever_the_variable_is_called() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_old_name_beside_the_new_one_is_reported() {
+    let (code, report) =
+        json_report(good_env(&mut app()).env("JWT_SECRET", "0ld9vKeyFromLastYear4ZqW8mXr2Tb7Nc1L"));
+    assert_eq!(code, 0, "a warning");
+    let f = finding(&report, "deprecated-name", "JWT_SECRET_KEY");
+    assert!(
+        f["message"].as_str().unwrap().contains(
+            "also set under its old name JWT_SECRET (with a different value), which is ignored"
+        ),
+        "{f}"
+    );
+}
+
+#[test]
+fn required_when_alone_makes_a_variable_conditionally_required() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.JWT_ALGORITHM]\ntype = \"enum\"\nvalues = [\"HS256\", \"RS256\"]\n\n\
+         [vars.JWT_PUBLIC_KEY]\nrequired_when = { JWT_ALGORITHM = [\"RS256\"] }\n",
+    )
+    .unwrap();
+    let check = |alg: &str| {
+        json_report(
+            envgate_in(dir.path())
+                .args(["check", "--schema", "s.toml"])
+                .env("JWT_ALGORITHM", alg),
+        )
+    };
+    assert_eq!(check("HS256").0, 0);
+    let (code, report) = check("RS256");
+    assert_eq!(code, 1);
+    assert!(has(&report, "missing", "JWT_PUBLIC_KEY"));
+}
+
+#[test]
+fn explain_exits_on_what_it_shows() {
+    let stack = "examples/chat-stack/envgate.toml";
+    let (code, stdout, _) = run(envgate().args([
+        "explain",
+        "--config",
+        stack,
+        "--profile",
+        "broken",
+        "--service",
+        "backend",
+        "SERVICE_SECRET",
+    ]));
+    assert_eq!(code, 0, "SERVICE_SECRET is fine: {stdout}");
+    let (code, stdout, _) = run(envgate().args([
+        "explain",
+        "--config",
+        stack,
+        "--profile",
+        "broken",
+        "--service",
+        "backend",
+        "--color",
+        "never",
+    ]));
+    assert_eq!(code, 1);
+    // Findings that belong to no declared variable are shown too.
+    assert!(
+        stdout.contains("undeclared") && stdout.contains("JWT_SECRETKEY"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn invisible_characters_and_strict_durations() {
+    let (code, report) = json_report(
+        good_env(&mut app())
+            .env("AUTH_SERVICE_URL", "http://au\u{200b}th:8081")
+            .env("TIMEOUT", "1h 30m"),
+    );
+    assert_eq!(code, 1);
+    let f = finding(&report, "invisible-character", "AUTH_SERVICE_URL");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("zero-width space (U+200B) at character 10"),
+        "{f}"
+    );
+    assert!(has(&report, "invalid-value", "TIMEOUT"));
+    let (_, report) = json_report(good_env(&mut app()).env("TIMEOUT", "1d"));
+    assert!(
+        has(&report, "invalid-value", "TIMEOUT"),
+        "Go's ParseDuration has no days"
+    );
+}

@@ -71,7 +71,7 @@ fn bad_regex_default_failing_its_type_and_unknown_codes() {
         err.contains("s.toml:2:1: variable A: `pattern` is not a valid regular expression"),
         "{err}"
     );
-    assert!(err.contains("s.toml:6:1: variable B: default `70000` fails its own type: port 70000 is outside 1..=65535"), "{err}");
+    assert!(err.contains("s.toml:6:1: variable B: default `70000` fails its own type: B is 70000, not a valid port (1 to 65535)"), "{err}");
     assert!(err.contains("s.toml:9:10: variable C: unknown finding code `placeholdr`; did you mean `placeholder`?"), "{err}");
     assert!(
         err.contains(
@@ -433,4 +433,77 @@ fn a_mistake_in_a_profile_is_reported_once_with_or_without_the_profile() {
             "{extra:?}: {err}"
         );
     }
+}
+
+#[test]
+fn profiles_are_checked_even_when_not_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        &dir,
+        "s.toml",
+        "[vars.AUTH_SERVICE_URL]\ntype = \"url\"\n\n[vars.PORT]\ntype = \"port\"\n\n\
+         [profiles.prod.vars.AUTH_SERVCE_URL]\nschemes = [\"https\"]\n\n[profiles.prod.severity]\nmising = \"info\"\n",
+    );
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(err.contains("s.toml:7:21: profile prod overlays AUTH_SERVCE_URL, which the schema does not declare; did you mean AUTH_SERVICE_URL?"), "{err}");
+    assert!(
+        err.contains("unknown finding code `mising`; did you mean `missing`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_variable_names_and_impossible_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        &dir,
+        "s.toml",
+        "[vars.\"A B\"]\n\n[vars.1ABC]\n\n[vars.P]\ntype = \"port\"\nmin = 70000\n",
+    );
+    let (code, err) = check_schema(&s);
+    assert_eq!(code, 2);
+    assert!(err.contains("`A B` is not a valid variable name"), "{err}");
+    assert!(err.contains("`1ABC` is not a valid variable name"), "{err}");
+    assert!(
+        err.contains("`min` of a port must be within 1 to 65535"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_schema_given_as_config_and_a_stack_as_schema_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = write(&dir, "s.toml", "[vars.A]\n");
+    let stack = write(&dir, "envgate.toml", "[services.a]\nschema = \"s.toml\"\n");
+    let (code, _, err) = run(envgate().args(["check", "--config"]).arg(&schema));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("this looks like a schema") && err.contains("--schema"),
+        "{err}"
+    );
+    let (code, err) = check_schema(&stack);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("this looks like a stack file") && err.contains("--config"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_profile_for_an_unknown_service_points_at_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "s.toml", "[vars.A]\nrequired = false\n");
+    write(
+        &dir,
+        "envgate.toml",
+        "[services.a]\nschema = \"s.toml\"\n\n[profiles.prod.services.zzz]\nenv_files = []\n",
+    );
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("envgate.toml:4:")
+            && err.contains("profile prod configures service zzz, which the stack does not define"),
+        "{err}"
+    );
 }

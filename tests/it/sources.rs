@@ -341,3 +341,26 @@ fn schema_hint_wins_for_what_the_value_should_be() {
             .contains("echo")
     );
 }
+
+#[test]
+fn a_missing_closing_quote_is_pointed_at_where_it_opened() {
+    let case = Case::new(&["A", "B", "C"]);
+    let env = case.file(".env", "A=\"opened-but-never-closed\nB=2\nC=3\nD=\"x\"\n");
+    let (code, report) = json_report(&mut case.check(&[&env]));
+    assert_eq!(code, 1);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "dotenv-syntax" && f["var"] == "A")
+        .unwrap_or_else(|| panic!("{:?}", codes(&report)));
+    assert_eq!(f["source"]["line"], 1);
+    assert!(
+        f["hint"]
+            .as_str()
+            .unwrap()
+            .contains("closing quote missing"),
+        "{f}"
+    );
+    assert!(!f.to_string().contains("opened-but"), "never echoed");
+}
