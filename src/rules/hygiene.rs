@@ -297,7 +297,7 @@ fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
     let hint = if first.command {
         "envgate and Compose never run commands: run it yourself and store its output"
     } else {
-        "single quotes, YAML files and `docker run -e` do not expand variables: write the real value, or use double quotes where the shell expands"
+        "single quotes, YAML files and `docker run -e` do not expand variables: write the real value, or use double quotes where the shell expands (if the `$` really belongs to the value, add \"unexpanded-reference\" to the variable's `allow`)"
     };
     let mut p = Problem::new(Code::UnexpandedReference, message).hint(hint);
     p.warning = !whole;

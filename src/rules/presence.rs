@@ -182,10 +182,14 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                                 shown_path.display()
                             ),
                         )
-                        .hint(format!(
-                            "{file_var} is set in {}; mount or create the file, or fix the path",
-                            entry.source
-                        ))
+                        .hint(if reason.contains("UTF-8") {
+                            format!(
+                                "{file_var} is set in {}; store a binary key encoded (base64 or hex) and declare its `encoding`",
+                                entry.source
+                            )
+                        } else {
+                            format!("{file_var} is set in {}; mount or create the file, or fix the path", entry.source)
+                        })
                     } else {
                         source.path = None;
                         Problem::new(

@@ -427,11 +427,20 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
     let url = match url::Url::parse(text) {
         Ok(u) => u,
         Err(e) => {
-            let mut p = Problem::new(Code::InvalidUrl, format!("is not a valid URL ({e})"));
-            if text.contains('@') {
-                p = p.hint(PERCENT_ENCODE_HINT);
-            }
-            out.push(p);
+            let hint = match e {
+                url::ParseError::InvalidPort => {
+                    "the port must be a number from 1 to 65535, after the host: http://auth:8081"
+                }
+                url::ParseError::InvalidIpv6Address => {
+                    "an IPv6 address goes in brackets: http://[fd00::1]:8080"
+                }
+                url::ParseError::EmptyHost => "a host is needed after `//`: http://auth:8081",
+                _ if text.contains('@') => PERCENT_ENCODE_HINT,
+                _ => "check the URL's syntax: scheme://user:password@host:port/path",
+            };
+            out.push(
+                Problem::new(Code::InvalidUrl, format!("is not a valid URL ({e})")).hint(hint),
+            );
             return;
         }
     };
@@ -469,10 +478,18 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
     }
     let host = url.host_str().unwrap_or("");
     if rules.require_host && host.is_empty() {
-        out.push(Problem::new(
-            Code::InvalidUrl,
-            format!("{} has no host", quoted(spec, text)),
-        ));
+        let hint = if url.query().is_some_and(|q| q.contains("host=")) {
+            "a Unix-socket URL (`?host=/path`) has no host: declare require_host = false for this variable"
+        } else {
+            "write the host after `//`: scheme://host:port/path"
+        };
+        out.push(
+            Problem::new(
+                Code::InvalidUrl,
+                format!("{} has no host", quoted(spec, text)),
+            )
+            .hint(hint),
+        );
     }
     if !host.is_empty() && rules.forbid_hosts.iter().any(|h| host_matches(host, h)) {
         out.push(
