@@ -237,13 +237,10 @@ fn undeclared(
     gathered: &Gathered,
     stack_names: &HashSet<String, impl std::hash::BuildHasher>,
 ) -> Vec<Finding> {
-    let mut known: HashSet<&str> = stack_names.iter().map(String::as_str).collect();
-    for v in &schema.vars {
-        known.insert(&v.name);
-        known.extend(v.aliases.iter().map(String::as_str));
-    }
-    let is_known =
-        |k: &str| known.contains(k) || k.strip_suffix("_FILE").is_some_and(|b| known.contains(b));
+    // `stack_names` already holds this schema's names and aliases (it is every selected
+    // service's); it is consulted, never copied: a copy per service would be quadratic.
+    let known = |k: &str| stack_names.contains(k) || schema.vars.iter().any(|v| v.name == k);
+    let is_known = |k: &str| known(k) || k.strip_suffix("_FILE").is_some_and(known);
     let mut reported = HashSet::new();
     let mut out = Vec::new();
     for (key, source) in gathered.file_keys.iter().rev() {

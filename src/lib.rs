@@ -148,13 +148,22 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                 .into_iter()
                 .filter(|s| selection.services.is_empty() || selection.services.contains(&s.name))
                 .collect();
-            // Several services may share one schema file: load it once.
+            // Several services may share one schema file: it is loaded once, and dropped
+            // after its last service is resolved (a large stack never holds every loaded
+            // document at once). The profile is checked once all schemas are known: resolving
+            // with a profile a schema does not define is the same as without it.
+            let mut uses: HashMap<&Path, usize> = HashMap::new();
+            for svc in &selected {
+                *uses.entry(svc.schema.as_path()).or_default() += 1;
+            }
             let mut sources: HashMap<PathBuf, SchemaSource> = HashMap::new();
+            let mut failed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
             let mut diags: Vec<Diagnostic> = Vec::new();
             for svc in &selected {
-                if !sources.contains_key(&svc.schema) {
+                if !sources.contains_key(&svc.schema) && !failed.contains(&svc.schema) {
                     match SchemaSource::load(&svc.schema) {
                         Ok(s) => {
+                            known_profiles.extend(s.profiles());
                             sources.insert(svc.schema.clone(), s);
                         }
                         // A schema file that cannot be read at all: point at the stack line
@@ -164,6 +173,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                                 d.pos.is_none() && d.path.as_deref() == Some(&svc.schema)
                             }) =>
                         {
+                            failed.insert(svc.schema.clone());
                             for d in e.diagnostics {
                                 diags.push(stack.diagnostic(
                                     &["services", &svc.name, "schema"],
@@ -176,18 +186,12 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                                 ));
                             }
                         }
-                        Err(e) => diags.extend(e.diagnostics),
+                        Err(e) => {
+                            failed.insert(svc.schema.clone());
+                            diags.extend(e.diagnostics);
+                        }
                     }
                 }
-            }
-            for s in sources.values() {
-                known_profiles.extend(s.profiles());
-            }
-            // Every schema's problems at once: the ones that loaded are validated too.
-            if diags.is_empty() {
-                check_profile(profile.as_deref(), &known_profiles)?;
-            }
-            for svc in selected {
                 let Some(source) = sources.get(&svc.schema) else {
                     continue;
                 };
@@ -206,6 +210,17 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     }
                     Err(e) => diags.extend(e.diagnostics),
                 }
+                let left = uses.get_mut(svc.schema.as_path()).map_or(0, |n| {
+                    *n -= 1;
+                    *n
+                });
+                if left == 0 {
+                    sources.remove(&svc.schema);
+                }
+            }
+            // Every schema's problems at once; an unknown profile once they are all known.
+            if diags.is_empty() {
+                check_profile(profile.as_deref(), &known_profiles)?;
             }
             if !diags.is_empty() {
                 return Err(error::sorted(diags).into());
