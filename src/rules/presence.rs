@@ -37,6 +37,9 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
     let mut resolution = resolve_first(spec, gathered, schema);
     // Old names set beside the one in use are ignored: say so (two values for one setting
     // is how one service ends up with last year's JWT key).
+    if spec.aliases.is_empty() {
+        return resolution;
+    }
     let winner = std::iter::once(&spec.name)
         .chain(spec.aliases.iter())
         .position(|n| gathered.get(n).is_some() || gathered.get(&format!("{n}_FILE")).is_some());

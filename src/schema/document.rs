@@ -29,11 +29,15 @@ pub struct Document {
     pub path: PathBuf,
     pub root: Dict,
     /// Position of each key, by key path joined with [`PATH_SEP`].
-    positions: HashMap<String, Pos>,
+    positions: Positions,
     format: &'static str,
 }
 
 const PATH_SEP: char = '\u{1f}';
+
+/// Key positions by joined key path. Hashed with foldhash: the keys are our own, not an
+/// attacker's, and `SipHash` was a tenth of loading a large schema.
+type Positions = HashMap<String, Pos, foldhash::fast::RandomState>;
 
 fn join_path<S: AsRef<str>>(path: &[S]) -> String {
     let mut out = String::new();
@@ -72,7 +76,7 @@ impl Document {
         let mut doc = Document {
             path: path.to_path_buf(),
             root: Dict::new(),
-            positions: HashMap::new(),
+            positions: Positions::default(),
             format: "TOML",
         };
         match ext.as_str() {
@@ -220,11 +224,7 @@ pub fn offset_to_pos(text: &str, offset: usize) -> Pos {
     LineIndex::new(text).pos(offset)
 }
 
-fn parse_toml(
-    text: &str,
-    path: &Path,
-    positions: &mut HashMap<String, Pos>,
-) -> Result<Dict, ConfigError> {
+fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict, ConfigError> {
     use toml::de::{DeTable, DeValue};
     let table = DeTable::parse(text).map_err(|e| {
         let pos = e
@@ -242,7 +242,7 @@ fn parse_toml(
         value: &DeValue<'_>,
         lines: &LineIndex<'_>,
         prefix: &mut Vec<String>,
-        positions: &mut HashMap<String, Pos>,
+        positions: &mut Positions,
     ) -> Value {
         match value {
             DeValue::String(s) => Value::from(s.to_string()),
@@ -281,7 +281,7 @@ fn parse_toml(
         table: &toml::de::DeTable<'_>,
         lines: &LineIndex<'_>,
         prefix: &mut Vec<String>,
-        positions: &mut HashMap<String, Pos>,
+        positions: &mut Positions,
     ) -> Dict {
         let mut dict = Dict::new();
         for (key, value) in table {
@@ -307,11 +307,7 @@ fn parse_toml(
     ))
 }
 
-fn parse_yaml(
-    text: &str,
-    path: &Path,
-    positions: &mut HashMap<String, Pos>,
-) -> Result<Dict, ConfigError> {
+fn parse_yaml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict, ConfigError> {
     let root = load_marked_yaml(text, path)?;
     match root {
         None => Ok(Dict::new()),
@@ -376,7 +372,7 @@ fn load_marked_yaml<'a>(
 fn yaml_to_value(
     node: &saphyr::MarkedYaml<'_>,
     prefix: &mut Vec<String>,
-    positions: &mut HashMap<String, Pos>,
+    positions: &mut Positions,
 ) -> Value {
     use saphyr::{Scalar, YamlData};
     match &node.data {
@@ -432,11 +428,7 @@ fn marker_pos(m: &saphyr::Marker) -> Pos {
     }
 }
 
-fn parse_json(
-    text: &str,
-    path: &Path,
-    positions: &mut HashMap<String, Pos>,
-) -> Result<Dict, ConfigError> {
+fn parse_json(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict, ConfigError> {
     let dict: Dict = serde_json::from_str(text).map_err(|e| {
         ConfigError::single(Diagnostic::at(
             path,

@@ -31,7 +31,8 @@ pub struct SchemaSource {
 /// A layered schema as written: the top level, and every variable extracted on its own.
 #[derive(Clone)]
 struct RawLayer {
-    top: RawSchema,
+    /// The file's top level, with variable names but not their attributes.
+    top: raw::RawOutline,
     vars: BTreeMap<String, RawVar>,
     /// Variables that could not be extracted: reported with the semantic problems of the
     /// others, all at once.
@@ -45,6 +46,15 @@ fn extract_layer(
     docs: &[Document],
     profile: Option<&str>,
 ) -> Result<RawLayer, ConfigError> {
+    // The common case in one pass: everything extracts.
+    if let Ok(whole) = figment.extract::<RawSchema<RawVar>>() {
+        let (top, vars) = whole.split();
+        return Ok(RawLayer {
+            top,
+            vars,
+            problems: Vec::new(),
+        });
+    }
     let top: RawSchema = figment
         .extract()
         .map_err(|e| figment_error(&e, docs, figment, profile))?;
@@ -86,6 +96,7 @@ fn extract_layer(
             let _ = extract_var(&["profiles", p, "vars"], name, value);
         }
     }
+    let (top, _) = top.split();
     Ok(RawLayer {
         top,
         vars,

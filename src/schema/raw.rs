@@ -44,26 +44,62 @@ impl OneOrMany {
 
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSchema {
+pub struct RawSchema<V = figment::value::Value> {
     pub service: Option<String>,
     pub description: Option<String>,
     #[serde(default)]
     pub include: Vec<String>,
-    /// Each variable is extracted on its own (see `schema::extract_layer`), so that one
-    /// variable's mistake does not hide the others'.
-    #[serde(default)]
-    pub vars: BTreeMap<String, figment::value::Value>,
+    /// `RawVar`s when the whole file extracts cleanly; figment `Value`s when it does not, so
+    /// that each variable is then extracted on its own and one variable's mistake does not
+    /// hide the others' (see `schema::extract_layer`).
+    #[serde(default = "BTreeMap::new")]
+    pub vars: BTreeMap<String, V>,
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
-    #[serde(default)]
-    pub profiles: BTreeMap<String, RawProfile>,
+    #[serde(default = "BTreeMap::new")]
+    pub profiles: BTreeMap<String, RawProfile<V>>,
+}
+
+/// What validation needs besides the variables' attributes: the names, in a `RawSchema`
+/// whose variables carry nothing.
+pub type RawOutline = RawSchema<()>;
+
+impl<V> RawSchema<V> {
+    /// The variables' attributes taken out; the outline (names kept) for validation.
+    // The outline maps names to `()` on purpose: it is the same type as what was parsed.
+    #[allow(clippy::zero_sized_map_values)]
+    pub fn split(self) -> (RawOutline, BTreeMap<String, V>) {
+        let names = |vars: &BTreeMap<String, V>| vars.keys().map(|k| (k.clone(), ())).collect();
+        let profiles = self
+            .profiles
+            .into_iter()
+            .map(|(p, o)| {
+                (
+                    p,
+                    RawProfile {
+                        vars: names(&o.vars),
+                        severity: o.severity,
+                    },
+                )
+            })
+            .collect();
+        let outline = RawSchema {
+            service: self.service,
+            description: self.description,
+            include: self.include,
+            vars: names(&self.vars),
+            severity: self.severity,
+            profiles,
+        };
+        (outline, self.vars)
+    }
 }
 
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawProfile {
-    #[serde(default)]
-    pub vars: BTreeMap<String, figment::value::Value>,
+pub struct RawProfile<V = figment::value::Value> {
+    #[serde(default = "BTreeMap::new")]
+    pub vars: BTreeMap<String, V>,
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
 }
