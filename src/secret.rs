@@ -272,11 +272,12 @@ mod tests {
             mask_url("redis://:pw@cache:6379/0").as_deref(),
             Some("redis://:***@cache:6379/0")
         );
-        // A password with `/` cannot be located safely: nothing is shown.
+        // An `@` in a path is no user-info.
         assert_eq!(
             mask_url("https://registry.npmjs.org/@types/node").as_deref(),
             Some("https://registry.npmjs.org/@types/node")
         );
+        // A password with `/` cannot be located safely: nothing is shown.
         assert_eq!(mask_url("postgresql://app:p/ss@db/app"), None);
         assert_eq!(mask_url("user:pw@host"), None);
         assert_eq!(
