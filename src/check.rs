@@ -6,7 +6,7 @@ use crate::report::VarReport;
 use crate::rules::presence::{self, Resolved};
 use crate::rules::types::Problem;
 use crate::rules::{hygiene, types, Code, Severity};
-use crate::schema::model::{Schema, VarSpec};
+use crate::schema::model::{Schema, VarKind, VarSpec};
 use crate::secret::Secret;
 use crate::source::Gathered;
 use std::collections::{HashMap, HashSet};
@@ -135,7 +135,12 @@ pub fn check_service(
                         );
                     }
                 } else {
-                    let mut problems = hygiene::check(text, spec.sensitive);
+                    let free_text = matches!(
+                        spec.kind,
+                        VarKind::String(_) | VarKind::Secret(_) | VarKind::Url(_) | VarKind::Json
+                    );
+                    let mut problems =
+                        hygiene::check_with(text, spec.sensitive, spec.sensitive && free_text);
                     // One cause, one finding: surrounding whitespace or quotes are reported
                     // once, and the later checks look at the value without them.
                     let reported = |code| problems.iter().any(|p: &Problem| p.code == code);

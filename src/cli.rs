@@ -161,6 +161,12 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 )));
             }
             let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
+            if let Some(out) = args.output.as_deref().filter(|o| report.read_value_from(o)) {
+                return Err(ConfigError::usage(format!(
+                    "--output {} is a secret file a value was read from; choose another file for the report",
+                    out.display()
+                )));
+            }
             let write = |out: &mut dyn Write, color: bool| match plan.format {
                 Format::Human => human::render(&report, out, human::Palette { color }),
                 Format::Json => json::render(&report, out),

@@ -218,9 +218,12 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     sources.remove(&svc.schema);
                 }
             }
-            // Every schema's problems at once; an unknown profile once they are all known.
-            if diags.is_empty() {
-                check_profile(profile.as_deref(), &known_profiles)?;
+            // Every schema's problems at once, and an unknown profile once they are all known.
+            // (Only when every schema loaded: one that did not may define the profile.)
+            if failed.is_empty() {
+                if let Err(e) = check_profile(profile.as_deref(), &known_profiles) {
+                    diags.extend(e.diagnostics);
+                }
             }
             if !diags.is_empty() {
                 return Err(error::sorted(diags).into());

@@ -93,13 +93,33 @@ impl<'a> UrlParts<'a> {
     }
 
     /// A password holding `/`, `?` or `#` ends the authority early: `app:p#ss@db` leaves
-    /// `app:p` as host and port (a port that is not a number) with an `@` further on.
+    /// `app:p` as the authority with an `@` further on. The tell-tale: an authority with a
+    /// `:` and no `@`, then an `@` in the path, or in the query or fragment when what
+    /// follows the `:` is no port number.
     pub fn credentials_cut_short(&self) -> bool {
-        !self.authority.contains('@')
-            && self.tail.contains('@')
-            && self.authority.rsplit_once(':').is_some_and(|(_, port)| {
-                !port.is_empty() && !port.chars().all(|c| c.is_ascii_digit())
-            })
+        let Some((_, after_colon)) = self.authority.rsplit_once(':') else {
+            return false;
+        };
+        let port = !after_colon.is_empty() && after_colon.chars().all(|c| c.is_ascii_digit());
+        if let Some((userinfo, _)) = self.authority.rsplit_once('@') {
+            // `app:pa@ss/word@db`: a password with `@` and `/` leaves an `@` in the path.
+            return userinfo.contains(':') && self.path().contains('@');
+        }
+        self.path().contains('@') || (self.tail.contains('@') && !port)
+    }
+
+    /// Whether the password's place cannot be known for sure (then nothing is shown).
+    pub fn ambiguous(&self) -> bool {
+        self.credentials_cut_short()
+            || (self.path().contains('@')
+                && (self.authority.contains(':') || self.authority.contains('@')))
+    }
+
+    /// The path: the tail before any query string or fragment.
+    fn path(&self) -> &str {
+        self.tail
+            .find(['?', '#'])
+            .map_or(self.tail, |i| &self.tail[..i])
     }
 }
 
@@ -116,7 +136,7 @@ pub fn mask_url(text: &str) -> Option<String> {
     let Some(url) = UrlParts::split(text) else {
         return (!text.contains('@')).then(|| mask_tail(text));
     };
-    if url.credentials_cut_short() {
+    if url.ambiguous() {
         return None;
     }
     let (scheme, authority, tail) = (url.scheme, url.authority, mask_tail(url.tail));
@@ -279,6 +299,9 @@ mod tests {
         );
         // A password with `/` cannot be located safely: nothing is shown.
         assert_eq!(mask_url("postgresql://app:p/ss@db/app"), None);
+        assert_eq!(mask_url("postgresql://app:1234/5678abcdefgh@db/app"), None);
+        assert_eq!(mask_url("postgresql://app:/Secretpassw0rd@db/app"), None);
+        assert_eq!(mask_url("postgresql://app:pa@ss/Word12345678@db/app"), None);
         assert_eq!(mask_url("user:pw@host"), None);
         assert_eq!(
             mask_url("https://sk_live_51HabcDEFghiJKL:@api.stripe.com/v1").as_deref(),

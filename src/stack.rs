@@ -27,9 +27,10 @@ struct RawStack {
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStackProfile {
-    /// Merged over `services` through figment; declared so unknown keys are caught.
-    #[serde(default, rename = "services")]
-    _services: BTreeMap<String, RawService>,
+    /// Merged over `services` through figment; declared so unknown keys are caught and the
+    /// services it names can be checked.
+    #[serde(default)]
+    services: BTreeMap<String, RawService>,
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -104,9 +105,26 @@ impl Stack {
             raw,
         };
         stack.reject_unsupported()?;
-        // Every profile is checked now, not only the selected one.
-        for p in stack.raw.profiles.keys() {
-            stack.services(Some(p))?;
+        // Every profile is checked now, not only the selected one, and all at once: its
+        // tables were validated with the file; what is left is services it names that the
+        // stack does not define.
+        let mut diags = Vec::new();
+        for (p, overlay) in &stack.raw.profiles {
+            for name in overlay
+                .services
+                .keys()
+                .filter(|n| !stack.raw.services.contains_key(*n))
+            {
+                diags.push(stack.doc.diagnostic(
+                    &["profiles", p, "services", name],
+                    format!(
+                        "profile {p} configures service {name}, which the stack does not define"
+                    ),
+                ));
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags.into());
         }
         Ok(stack)
     }

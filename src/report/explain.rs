@@ -27,7 +27,9 @@ pub fn render(
             .copied()
             .filter(|v| only.is_empty() || only.contains(&v.name))
             .collect();
-        if rows.is_empty() {
+        // A service with no variable to show is skipped, unless (no VAR given) it has
+        // findings of its own, such as a broken env file.
+        if rows.is_empty() && (!only.is_empty() || view.findings.is_empty()) {
             continue;
         }
         if !first {
@@ -57,32 +59,34 @@ pub fn render(
             .max()
             .unwrap_or(0)
             .max(6);
-        writeln!(
-            out,
-            "  {}",
-            p.paint(
-                &format!(
-                    "{:<w_name$}  {:<w_status$}  {:<w_source$}  VALUE",
-                    "VARIABLE", "STATUS", "SOURCE"
-                ),
-                p.dim()
-            )
-        )?;
-        for v in &rows {
-            let style = match v.status.as_str() {
-                "ok" => Style::new().green(),
-                "warning" => p.severity(Severity::Warning),
-                "unset" => p.dim(),
-                _ => p.severity(Severity::Error),
-            };
-            let detail = v.detail.as_deref().map_or_else(|| "-".into(), printable);
+        if !rows.is_empty() {
             writeln!(
                 out,
-                "  {:<w_name$}  {}  {:<w_source$}  {detail}",
-                v.name,
-                p.paint(&format!("{:<w_status$}", v.status), style),
-                source_text(v)
+                "  {}",
+                p.paint(
+                    &format!(
+                        "{:<w_name$}  {:<w_status$}  {:<w_source$}  VALUE",
+                        "VARIABLE", "STATUS", "SOURCE"
+                    ),
+                    p.dim()
+                )
             )?;
+            for v in &rows {
+                let style = match v.status.as_str() {
+                    "ok" => Style::new().green(),
+                    "warning" => p.severity(Severity::Warning),
+                    "unset" => p.dim(),
+                    _ => p.severity(Severity::Error),
+                };
+                let detail = v.detail.as_deref().map_or_else(|| "-".into(), printable);
+                writeln!(
+                    out,
+                    "  {:<w_name$}  {}  {:<w_source$}  {detail}",
+                    v.name,
+                    p.paint(&format!("{:<w_status$}", v.status), style),
+                    source_text(v)
+                )?;
+            }
         }
         let shown: std::collections::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         let declared: std::collections::HashSet<&str> = all_names.iter().copied().collect();
@@ -121,7 +125,11 @@ pub fn render(
         }
     }
     if first {
-        writeln!(out, "no declared variable matches {}", only.join(", "))?;
+        if only.is_empty() {
+            writeln!(out, "no variables are declared")?;
+        } else {
+            writeln!(out, "no declared variable matches {}", only.join(", "))?;
+        }
     }
     Ok(failing)
 }

@@ -97,6 +97,21 @@ pub struct ServiceView<'a> {
 }
 
 impl Report {
+    /// Whether a value was read from `path` through `NAME_FILE` (a report must never be
+    /// written over a secret file).
+    pub fn read_value_from(&self, path: &std::path::Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        self.vars.iter().filter_map(|v| v.source.as_ref()).any(|s| {
+            s.kind == crate::finding::SourceKind::File
+                && s.path
+                    .as_deref()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    .is_some_and(|p| p == target)
+        })
+    }
+
     /// Findings and variables grouped by service, in service order (one pass over each).
     pub fn by_service(&self) -> Vec<ServiceView<'_>> {
         let index: std::collections::HashMap<&str, usize> = self

@@ -5,8 +5,15 @@ use super::types::Problem;
 use super::Code;
 use crate::secret::char_name;
 
-/// Runs the hygiene checks. `sensitive` enables the placeholder and weak-secret checks.
+/// Runs the hygiene checks. `sensitive` keeps the value's pieces out of messages and
+/// enables the placeholder and weak-secret checks.
 pub fn check(text: &str, sensitive: bool) -> Vec<Problem> {
+    check_with(text, sensitive, sensitive)
+}
+
+/// As [`check`], with the placeholder and weak-secret checks chosen apart: a sensitive
+/// enum or bool has values fixed by the schema (`none`, `test`), which are no placeholders.
+pub fn check_with(text: &str, sensitive: bool, secret_checks: bool) -> Vec<Problem> {
     let mut out = Vec::new();
     let pem = is_pem(text);
     if let Some(p) = surrounding_whitespace(text, pem) {
@@ -31,7 +38,7 @@ pub fn check(text: &str, sensitive: bool) -> Vec<Problem> {
             .hint("was it wrapped by base64? Write it on one line (base64 -w0)"),
         );
     }
-    if sensitive {
+    if secret_checks {
         if let Some(p) = placeholder(text) {
             out.push(p);
         } else if let Some(p) = weak_secret(text) {
@@ -255,11 +262,14 @@ fn is_ref_name(name: &str) -> bool {
 fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
     let refs = find_references(text);
     let first = refs.first()?;
-    // `$WORD` inside a URL's password is a piece of the password.
+    // `$WORD` inside a URL's password, query string or fragment is a piece of a credential.
     let sensitive = sensitive
-        || crate::secret::UrlParts::split(text)
-            .and_then(|u| u.userinfo())
-            .is_some_and(|r| r.contains(&first.start));
+        || crate::secret::UrlParts::split(text).is_some_and(|u| {
+            let query = u.authority_start
+                + u.authority.len()
+                + u.tail.find(['?', '#']).unwrap_or(u.tail.len());
+            u.userinfo().is_some_and(|r| r.contains(&first.start)) || first.start >= query
+        });
     // The value without surrounding whitespace and quotes (each its own finding).
     let mut offset = text.len() - text.trim_start().len();
     let mut core = text.trim();

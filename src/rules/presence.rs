@@ -54,24 +54,31 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
             _ => None,
         };
         for alias in spec.aliases.iter().skip(w) {
-            let Some(entry) = gathered.get(alias) else {
+            let file_var = format!("{alias}_FILE");
+            let Some((shown, entry)) = gathered
+                .get(alias)
+                .map(|e| (alias.clone(), e))
+                .or_else(|| gathered.get(&file_var).map(|e| (file_var.clone(), e)))
+            else {
                 continue;
             };
-            let differs = match (&entry.value, &used_value) {
-                (RawValue::Text(t), Some(fp)) => t.fingerprint() != *fp,
-                _ => false,
-            };
-            let how = if differs {
-                "with a different value"
-            } else {
-                "with the same value"
+            // Compared only when both values are known texts.
+            let how = match (&entry.value, &used_value) {
+                (RawValue::Text(t), Some(fp)) if shown == *alias => {
+                    if t.fingerprint() == *fp {
+                        " (with the same value)"
+                    } else {
+                        " (with a different value)"
+                    }
+                }
+                _ => "",
             };
             resolution.problems.push((
                 Problem::new(
                     Code::DeprecatedName,
-                    format!("is also set under its old name {alias} ({how}), which is ignored"),
+                    format!("is also set under its old name {shown}{how}, which is ignored"),
                 )
-                .hint(format!("remove {alias}: {used} is the one used")),
+                .hint(format!("remove {shown}: {used} is the one used")),
                 Some(entry.source.clone()),
             ));
         }

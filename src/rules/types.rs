@@ -207,7 +207,11 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         ("m", 60.0),
         ("h", 3600.0),
     ];
-    let mut rest = text;
+    // Go accepts a bare `0` and a leading `+`; a negative duration is no configuration.
+    if text == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
     let mut total = 0.0_f64;
     if rest.is_empty() {
         return None;
@@ -624,8 +628,10 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
+        assert_eq!(parse_duration("+5s"), Some(Duration::from_secs(5)));
         for bad in [
-            "1d", "1w", "1h 30m", "30 s", "30S", "", "s", "1.2.3s", "-5s",
+            "1d", "1w", "1h 30m", "30 s", "30S", "", "s", "1.2.3s", "-5s", "+",
         ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }

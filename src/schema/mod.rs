@@ -34,6 +34,8 @@ struct RawLayer {
     /// The file's top level, with variable names but not their attributes.
     top: raw::RawOutline,
     vars: BTreeMap<String, RawVar>,
+    /// Each profile's overlays, for validating every profile without re-merging the file.
+    overlays: raw::Overlays<RawVar>,
     /// Variables that could not be extracted: reported with the semantic problems of the
     /// others, all at once.
     problems: Vec<Diagnostic>,
@@ -48,10 +50,11 @@ fn extract_layer(
 ) -> Result<RawLayer, ConfigError> {
     // The common case in one pass: everything extracts.
     if let Ok(whole) = figment.extract::<RawSchema<RawVar>>() {
-        let (top, vars) = whole.split();
+        let (top, vars, overlays) = whole.split();
         return Ok(RawLayer {
             top,
             vars,
+            overlays,
             problems: Vec::new(),
         });
     }
@@ -91,15 +94,22 @@ fn extract_layer(
     }
     // Overlays are checked when the file is loaded; with a profile applied they are merged
     // into `vars` above, so checking them again would report each mistake twice.
+    let mut overlays: raw::Overlays<RawVar> = BTreeMap::new();
     for (p, overlay) in top.profiles.iter().filter(|_| profile.is_none()) {
         for (name, value) in &overlay.vars {
-            let _ = extract_var(&["profiles", p, "vars"], name, value);
+            if let Some(v) = extract_var(&["profiles", p, "vars"], name, value) {
+                overlays
+                    .entry(p.clone())
+                    .or_default()
+                    .insert(name.clone(), v);
+            }
         }
     }
-    let (top, _) = top.split();
+    let (top, _, _) = top.split();
     Ok(RawLayer {
         top,
         vars,
+        overlays,
         problems: crate::error::sorted(diags),
     })
 }
@@ -148,7 +158,8 @@ impl SchemaSource {
     /// a variable the schema does not declare, close to one it does, is a typo.
     fn check_profiles(&self) -> Result<(), ConfigError> {
         let mut diags = Vec::new();
-        let declared: Vec<&str> = self.raw.top.vars.keys().map(String::as_str).collect();
+        let declared: std::collections::HashSet<&str> =
+            self.raw.top.vars.keys().map(String::as_str).collect();
         let ctx = Locator {
             docs: &self.docs,
             figment: &self.figment,
@@ -159,23 +170,34 @@ impl SchemaSource {
             for name in overlay
                 .vars
                 .keys()
-                .filter(|n| !declared.contains(&n.as_str()))
+                .filter(|n| !declared.contains(n.as_str()))
             {
                 if let Some(best) = crate::suggest::closest(name, declared.iter().copied()) {
-                    typos.push(format!("variable {name}: "));
+                    typos.push(name.as_str());
                     diags.push(ctx.diag(
                         &["profiles", p, "vars", name],
                         format!("profile {p} overlays {name}, which the schema does not declare; did you mean {best}?"),
                     ));
                 }
             }
-            // A typo'd overlay declares a variable of its own; its other errors are noise.
-            if let Err(e) = self.resolve(None, Some(p)) {
-                diags.extend(
-                    e.diagnostics
-                        .into_iter()
-                        .filter(|d| !typos.iter().any(|t| d.message.starts_with(t.as_str()))),
-                );
+            // Only what the profile changes is validated again: its severity table and each
+            // overlaid variable with its base (a typo'd overlay is already reported).
+            let pctx = Locator {
+                docs: &self.docs,
+                figment: &self.figment,
+                profile: Some(p),
+            };
+            let _ = parse_severity_table(&overlay.severity, &pctx, &mut diags);
+            for (name, over) in self.raw.overlays.get(p).into_iter().flatten() {
+                if typos.contains(&name.as_str()) {
+                    continue;
+                }
+                let merged = self
+                    .raw
+                    .vars
+                    .get(name)
+                    .map_or_else(|| over.clone(), |base| base.overlaid(over));
+                let _ = validate_var(name, &merged, &pctx, &self.raw.vars, &mut diags);
             }
         }
         if diags.is_empty() {

@@ -60,6 +60,9 @@ pub struct RawSchema<V = figment::value::Value> {
     pub profiles: BTreeMap<String, RawProfile<V>>,
 }
 
+/// Each profile's variable overlays, by profile and variable name.
+pub type Overlays<V> = BTreeMap<String, BTreeMap<String, V>>;
+
 /// What validation needs besides the variables' attributes: the names, in a `RawSchema`
 /// whose variables carry nothing.
 pub type RawOutline = RawSchema<()>;
@@ -68,21 +71,20 @@ impl<V> RawSchema<V> {
     /// The variables' attributes taken out; the outline (names kept) for validation.
     // The outline maps names to `()` on purpose: it is the same type as what was parsed.
     #[allow(clippy::zero_sized_map_values)]
-    pub fn split(self) -> (RawOutline, BTreeMap<String, V>) {
+    pub fn split(self) -> (RawOutline, BTreeMap<String, V>, Overlays<V>) {
         let names = |vars: &BTreeMap<String, V>| vars.keys().map(|k| (k.clone(), ())).collect();
-        let profiles = self
-            .profiles
-            .into_iter()
-            .map(|(p, o)| {
-                (
-                    p,
-                    RawProfile {
-                        vars: names(&o.vars),
-                        severity: o.severity,
-                    },
-                )
-            })
-            .collect();
+        let mut overlays = BTreeMap::new();
+        let mut profiles = BTreeMap::new();
+        for (p, o) in self.profiles {
+            profiles.insert(
+                p.clone(),
+                RawProfile {
+                    vars: names(&o.vars),
+                    severity: o.severity,
+                },
+            );
+            overlays.insert(p, o.vars);
+        }
         let outline = RawSchema {
             service: self.service,
             description: self.description,
@@ -91,7 +93,7 @@ impl<V> RawSchema<V> {
             severity: self.severity,
             profiles,
         };
-        (outline, self.vars)
+        (outline, self.vars, overlays)
     }
 }
 
@@ -156,6 +158,41 @@ pub const COMMON_ATTRS: &[&str] = &[
 ];
 
 impl RawVar {
+    /// This variable with a profile's overlay applied: each attribute the overlay sets wins.
+    #[must_use]
+    pub fn overlaid(&self, overlay: &RawVar) -> RawVar {
+        macro_rules! pick {
+            ($($field:ident),*) => { RawVar { $( $field: overlay.$field.clone().or_else(|| self.$field.clone()) ),* } };
+        }
+        pick!(
+            kind,
+            description,
+            required,
+            default,
+            example,
+            hint,
+            sensitive,
+            aliases,
+            required_when,
+            allow,
+            min_length,
+            max_length,
+            length,
+            pattern,
+            values,
+            encoding,
+            bytes,
+            min_bytes,
+            schemes,
+            require_host,
+            forbid_hosts,
+            credentials,
+            min,
+            max,
+            case_sensitive
+        )
+    }
+
     /// Names of the type-specific attributes that are set.
     pub fn set_specific_attrs(&self) -> Vec<&'static str> {
         let mut set = Vec::new();

@@ -92,32 +92,50 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         };
         out.findings.push(finding.source(Some(at)));
     }
+    let mut line_starts: Option<Vec<usize>> = None;
     for entry in parsed.entries {
         // Compose lets a quoted value run over lines until its closing quote. When the
-        // lines it swallowed read like `KEY=value`, the closing quote is missing: say so at
-        // the opening line (later keys would otherwise look "missing" for no reason).
-        let swallowed = entry
-            .value
-            .lines()
-            .skip(1)
-            .filter(|l| looks_like_assignment(l))
-            .count();
-        if swallowed > 0 && is_env_name(&entry.key) {
-            out.findings.push(
-                Finding::new(
-                    Code::DotenvSyntax,
-                    format!(
-                        "the quoted value of {} starts on line {} and runs over {} more line{} that look like KEY=value lines",
-                        entry.key,
-                        entry.line,
-                        entry.value.lines().count() - 1,
-                        if entry.value.lines().count() == 2 { "" } else { "s" }
-                    ),
-                )
-                .var(entry.key.clone())
-                .hint("is its closing quote missing? Everything up to the next matching quote became part of the value")
-                .source(Some(SourceRef::dotenv(path, entry.line, entry.key.clone()))),
-            );
+        // lines it swallowed read like `KEY=value`, the closing quote is probably missing:
+        // say so at the opening line (later keys would otherwise look "missing" for no
+        // reason). A warning: a multi-line value may hold such lines on purpose.
+        if entry.value.contains('\n') && is_env_name(&entry.key) {
+            // Line starts are found once, on the first multi-line value.
+            let starts = line_starts.get_or_insert_with(|| {
+                std::iter::once(0)
+                    .chain(
+                        bytes
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, b)| **b == b'\n')
+                            .map(|(i, _)| i + 1),
+                    )
+                    .collect()
+            });
+            let from = starts
+                .get(entry.line.saturating_sub(1))
+                .copied()
+                .unwrap_or(bytes.len());
+            let swallowed = swallowed_assignments(&bytes[from..]);
+            if swallowed > 0 {
+                let lines = if swallowed == 1 {
+                    "line that looks"
+                } else {
+                    "lines that look"
+                };
+                out.findings.push(
+                    Finding::new(
+                        Code::DotenvSyntax,
+                        format!(
+                            "the quoted value of {} opens on line {} and runs over {swallowed} {lines} like KEY=value",
+                            entry.key, entry.line
+                        ),
+                    )
+                    .severity(crate::rules::Severity::Warning)
+                    .var(entry.key.clone())
+                    .hint("is its closing quote missing? Everything up to the next matching quote became part of the value")
+                    .source(Some(SourceRef::dotenv(path, entry.line, entry.key.clone()))),
+                );
+            }
         }
         let value = if entry.not_utf8 {
             RawValue::NotUtf8
@@ -187,4 +205,40 @@ fn looks_like_assignment(line: &str) -> bool {
     let line = line.strip_prefix("export ").map_or(line, str::trim_start);
     let key_len = line.find('=').unwrap_or(0);
     key_len > 0 && is_env_name(line[..key_len].trim_end())
+}
+
+/// For a quoted value opening on the first line of `bytes` and not closing there: how many
+/// of the physical lines up to its closing quote look like `KEY=value`. Zero when it closes
+/// on its own line (an escaped `\n` is one line).
+fn swallowed_assignments(bytes: &[u8]) -> usize {
+    let mut lines = bytes.split(|b| *b == b'\n');
+    let Some(first) = lines.next() else { return 0 };
+    let first = String::from_utf8_lossy(first);
+    let Some(eq) = first.find('=') else { return 0 };
+    let after = first[eq + 1..].trim_start();
+    let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+        return 0;
+    };
+    let closes_on_same_line = {
+        let mut escaped = false;
+        after[1..].chars().any(|c| {
+            let close = c == quote && !escaped;
+            escaped = quote == '"' && c == '\\' && !escaped;
+            close
+        })
+    };
+    if closes_on_same_line {
+        return 0;
+    }
+    let mut count = 0;
+    for l in lines {
+        let l = String::from_utf8_lossy(l);
+        if l.contains(quote) {
+            // The line holding the closing quote counts when it reads `KEY="x"`.
+            count += usize::from(looks_like_assignment(&l));
+            break;
+        }
+        count += usize::from(looks_like_assignment(&l));
+    }
+    count
 }

@@ -508,3 +508,74 @@ fn invisible_characters_and_strict_durations() {
         "Go's ParseDuration has no days"
     );
 }
+
+#[test]
+fn sensitive_enums_and_bools_are_not_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.API_AUTH]\ntype = \"enum\"\nvalues = [\"none\", \"oidc\"]\n\n[vars.DB_BYPASS]\ntype = \"bool\"\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(
+        envgate_in(dir.path())
+            .args(["check", "--schema", "s.toml"])
+            .env("API_AUTH", "none")
+            .env("DB_BYPASS", "no"),
+    );
+    assert_eq!(code, 0, "{:?}", codes(&report));
+}
+
+#[test]
+fn an_old_name_is_compared_only_when_both_values_are_known() {
+    let (_, report) = json_report(good_env(&mut app()).env(
+        "JWT_SECRET",
+        "7d1e8a2f4c6b9e0d3a5c7e9f1b3d5f7a9c1e3b5d7f9a1c3e",
+    ));
+    let f = finding(&report, "deprecated-name", "JWT_SECRET_KEY");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("(with the same value)"),
+        "{f}"
+    );
+    let (_, report) = json_report(good_env(&mut app()).env("JWT_SECRET_FILE", "/nonexistent/jwt"));
+    let f = finding(&report, "deprecated-name", "JWT_SECRET_KEY");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("old name JWT_SECRET_FILE, which is ignored"),
+        "{f}"
+    );
+}
+
+#[test]
+fn durations_accept_zero_and_explain_counts_unattributed_findings() {
+    let (code, report) = json_report(
+        good_env(&mut app())
+            .env("TIMEOUT", "0")
+            .args(["--profile", "development"]),
+    );
+    assert!(
+        has(&report, "out-of-range", "TIMEOUT"),
+        "0 parses, and is below 1s: {:?}",
+        codes(&report)
+    );
+    assert_eq!(code, 1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), "").unwrap();
+    std::fs::write(dir.path().join(".env"), "A=\"x\"y\n").unwrap();
+    let (code, stdout, _) = run(envgate_in(dir.path()).args([
+        "explain",
+        "--color",
+        "never",
+        "--schema",
+        "s.toml",
+        "--env-file",
+        ".env",
+    ]));
+    assert_eq!(code, 1, "as check would: {stdout}");
+    assert!(stdout.contains("dotenv-syntax"), "{stdout}");
+}

@@ -507,3 +507,33 @@ fn a_profile_for_an_unknown_service_points_at_itself() {
         "{err}"
     );
 }
+
+#[test]
+fn stack_profile_errors_all_at_once_and_many_profiles_stay_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "s.toml", "[vars.A]\nrequired = false\n");
+    write(
+        &dir,
+        "envgate.toml",
+        "[services.a]\nschema = \"s.toml\"\n\n[profiles.p1.services.x]\nenv_files = []\n\n[profiles.p2.services.y]\nenv_files = []\n",
+    );
+    let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("profile p1 configures service x")
+            && err.contains("profile p2 configures service y"),
+        "{err}"
+    );
+    // 1,000 variables and 1,000 one-variable profiles: each profile validates only its overlay.
+    let mut schema = String::new();
+    for i in 0..1000 {
+        schema.push_str(&format!("[vars.V{i}]\ntype = \"int\"\nrequired = false\n\n[profiles.p{i}.vars.V{i}]\nmin = 1\n\n"));
+    }
+    let s = write(&dir, "big.toml", &schema);
+    let start = std::time::Instant::now();
+    let (code, _, err) = run(envgate()
+        .args(["check", "--no-process-env", "--schema"])
+        .arg(&s));
+    assert_eq!(code, 0, "{err}");
+    assert!(start.elapsed().as_secs() < 8, "took {:?}", start.elapsed());
+}

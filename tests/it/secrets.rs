@@ -278,3 +278,53 @@ fn secret_pieces_behind_dollar_signs_and_slashes_do_not_leak() {
         codes(&report)
     );
 }
+
+/// Final review: URL passwords holding `/` after digits or right after the colon, `@` and
+/// `/` together, and a `$TOKEN` in a query string; `--output` over a NAME_FILE secret.
+#[test]
+fn url_passwords_with_slashes_and_query_references_do_not_leak() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), "[vars.A_URL]\ntype = \"url\"\n\n[vars.B_URL]\ntype = \"url\"\n\n[vars.C_URL]\ntype = \"url\"\n\n[vars.D_URL]\ntype = \"url\"\n\n[vars.DB_PASSWORD]\ntype = \"secret\"\n").unwrap();
+    std::fs::write(dir.path().join("pw.txt"), "Kq7mXw9tRz2Lp4vNs8bYc3\n").unwrap();
+    let planted = [
+        "5678abcdefgh",
+        "Secretpassw0rd",
+        "Word12345678",
+        "TOKENQWERTY99",
+    ];
+    let mut cmd = envgate_in(dir.path());
+    cmd.args(["explain", "--color", "never", "--schema", "s.toml"])
+        .env("A_URL", "postgresql://app:1234/5678abcdefgh@db/app")
+        .env("B_URL", "postgresql://app:/Secretpassw0rd@db/app")
+        .env("C_URL", "postgresql://app:pa@ss/Word12345678@db/app")
+        .env("D_URL", "https://api.example.com/hook?token=$TOKENQWERTY99")
+        .env("DB_PASSWORD_FILE", "pw.txt");
+    let (_, stdout, stderr) = run(&mut cmd);
+    assert_no_leak_of(&planted, "explain", &(stdout + &stderr));
+    let (_, report) = json_report(
+        envgate_in(dir.path())
+            .args(["check", "--schema", "s.toml"])
+            .env("A_URL", "postgresql://app:1234/5678abcdefgh@db/app")
+            .env("B_URL", "postgresql://app:/Secretpassw0rd@db/app")
+            .env("C_URL", "postgresql://app:pa@ss/Word12345678@db/app")
+            .env("D_URL", "https://api.example.com/hook?token=$TOKENQWERTY99")
+            .env("DB_PASSWORD_FILE", "pw.txt"),
+    );
+    assert_no_leak_of(&planted, "check", &report.to_string());
+    for v in ["A_URL", "B_URL", "C_URL"] {
+        assert!(has(&report, "invalid-url", v), "{v}: {:?}", codes(&report));
+    }
+    // The report is never written over the secret file a value came from.
+    let (code, _, err) = run(envgate_in(dir.path())
+        .args(["check", "--schema", "s.toml", "--output", "pw.txt"])
+        .env("DB_PASSWORD_FILE", "pw.txt"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is a secret file a value was read from"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("pw.txt")).unwrap(),
+        "Kq7mXw9tRz2Lp4vNs8bYc3\n"
+    );
+}

@@ -364,3 +364,18 @@ fn a_missing_closing_quote_is_pointed_at_where_it_opened() {
     );
     assert!(!f.to_string().contains("opened-but"), "never echoed");
 }
+
+#[test]
+fn closed_multi_line_values_and_escaped_newlines_are_not_missing_quotes() {
+    let case = Case::new(&["CONF", "PEM", "B"]);
+    let env = case.file(
+        ".env",
+        "CONF=\"line1\\nFOO=bar\"\nPEM=\"-----BEGIN X-----\nabc\n-----END X-----\"\nB=2\n",
+    );
+    let (_, report) = json_report(&mut case.check(&[&env]));
+    assert!(
+        !codes(&report).iter().any(|(c, _)| c == "dotenv-syntax"),
+        "{:?}",
+        codes(&report)
+    );
+}
