@@ -280,7 +280,7 @@ fn secret_pieces_behind_dollar_signs_and_slashes_do_not_leak() {
 }
 
 /// Final review: URL passwords holding `/` after digits or right after the colon, `@` and
-/// `/` together, and a `$TOKEN` in a query string; `--output` over a NAME_FILE secret.
+/// `/` together, and a `$TOKEN` in a query string; `--output` over a `NAME_FILE` secret.
 #[test]
 fn url_passwords_with_slashes_and_query_references_do_not_leak() {
     let dir = tempfile::tempdir().unwrap();
