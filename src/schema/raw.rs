@@ -157,65 +157,41 @@ pub const COMMON_ATTRS: &[&str] = &[
     "allow",
 ];
 
+/// `RawVar`'s attributes, listed once: the common ones, then the type-specific ones.
+macro_rules! with_var_attrs {
+    ($callback:ident) => {
+        $callback!(
+            [kind, description, required, default, example, hint, sensitive, aliases, required_when, allow]
+            [
+                min_length, max_length, length, pattern, values, encoding, bytes, min_bytes, schemes,
+                require_host, forbid_hosts, credentials, min, max, case_sensitive
+            ]
+        )
+    };
+}
+
 impl RawVar {
     /// This variable with a profile's overlay applied: each attribute the overlay sets wins.
     #[must_use]
     pub fn overlaid(&self, overlay: &RawVar) -> RawVar {
         macro_rules! pick {
-            ($($field:ident),*) => { RawVar { $( $field: overlay.$field.clone().or_else(|| self.$field.clone()) ),* } };
+            ([$($common:ident),*] [$($specific:ident),*]) => {
+                RawVar {
+                    $( $common: overlay.$common.clone().or_else(|| self.$common.clone()), )*
+                    $( $specific: overlay.$specific.clone().or_else(|| self.$specific.clone()), )*
+                }
+            };
         }
-        pick!(
-            kind,
-            description,
-            required,
-            default,
-            example,
-            hint,
-            sensitive,
-            aliases,
-            required_when,
-            allow,
-            min_length,
-            max_length,
-            length,
-            pattern,
-            values,
-            encoding,
-            bytes,
-            min_bytes,
-            schemes,
-            require_host,
-            forbid_hosts,
-            credentials,
-            min,
-            max,
-            case_sensitive
-        )
+        with_var_attrs!(pick)
     }
 
     /// Names of the type-specific attributes that are set.
     pub fn set_specific_attrs(&self) -> Vec<&'static str> {
         let mut set = Vec::new();
         macro_rules! check {
-            ($($field:ident),*) => { $( if self.$field.is_some() { set.push(stringify!($field)); } )* };
+            ([$($common:ident),*] [$($field:ident),*]) => { $( if self.$field.is_some() { set.push(stringify!($field)); } )* };
         }
-        check!(
-            min_length,
-            max_length,
-            length,
-            pattern,
-            values,
-            encoding,
-            bytes,
-            min_bytes,
-            schemes,
-            require_host,
-            forbid_hosts,
-            credentials,
-            min,
-            max,
-            case_sensitive
-        );
+        with_var_attrs!(check);
         set
     }
 }
