@@ -237,6 +237,9 @@ pub fn check_service(
 }
 
 /// Keys in env files that the schema does not declare (nor claims as an alias or `_FILE`).
+/// How many `undeclared` keys one service lists one by one.
+const MAX_UNDECLARED_LISTED: usize = 200;
+
 fn undeclared(
     schema: &Schema,
     gathered: &Gathered,
@@ -248,6 +251,7 @@ fn undeclared(
     let is_known = |k: &str| known(k) || k.strip_suffix("_FILE").is_some_and(known);
     let mut reported = HashSet::new();
     let mut out = Vec::new();
+    let mut more = 0_usize;
     for (key, source) in gathered.file_keys.iter().rev() {
         if is_known(key) || !reported.insert(key.as_str()) {
             continue;
@@ -262,17 +266,10 @@ fn undeclared(
             );
             continue;
         }
-        // Suggestions cost a scan of the schema each: enough for any real file, bounded for
-        // a hostile one.
-        if out.len() >= 500 {
-            out.push(
-                Finding::new(
-                    Code::Undeclared,
-                    format!("{key} is set but not declared in the schema"),
-                )
-                .var(key.clone())
-                .source(Some(source.clone())),
-            );
+        // Past a few hundred, more of the same helps nobody (and a hostile file could make
+        // millions): they are counted instead.
+        if out.len() >= MAX_UNDECLARED_LISTED {
+            more += 1;
             continue;
         }
         let suggestion = crate::suggest::closest(key, schema.vars.iter().map(|v| v.name.as_str()))
@@ -299,6 +296,15 @@ fn undeclared(
         );
     }
     out.reverse();
+    if more > 0 {
+        out.push(
+            Finding::new(
+                Code::Undeclared,
+                format!("{more} more keys are set but not declared in the schema (the first {MAX_UNDECLARED_LISTED} are listed)"),
+            )
+            .hint(format!("declare them in {}, or remove them", schema.path.display())),
+        );
+    }
     out
 }
 

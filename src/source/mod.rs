@@ -26,7 +26,8 @@ pub struct Entry {
     pub value: RawValue,
     pub source: SourceRef,
     /// The directory relative `NAME_FILE` paths resolve against.
-    pub base_dir: PathBuf,
+    /// Shared by every entry of one file (a file may have many keys).
+    pub base_dir: std::sync::Arc<Path>,
 }
 
 /// The process environment, captured once (tests and embedders can supply their own).
@@ -121,9 +122,7 @@ pub fn gather(spec: &SourceSpec, env: &ProcessEnv, cwd: &Path) -> Gathered {
             }
         };
         let read = env_file::read(path, &lookup);
-        let base_dir = path
-            .parent()
-            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        let base_dir: std::sync::Arc<Path> = path.parent().unwrap_or(cwd).into();
         gathered.findings.extend(read.findings);
         for (key, value, source) in read.entries {
             gathered.file_keys.push((key.clone(), source.clone()));
@@ -138,13 +137,14 @@ pub fn gather(spec: &SourceSpec, env: &ProcessEnv, cwd: &Path) -> Gathered {
         }
     }
     if spec.process_env {
+        let cwd: std::sync::Arc<Path> = cwd.into();
         for (name, value) in env.iter() {
             gathered.map.insert(
                 name.to_string(),
                 Entry {
                     value: value.clone(),
                     source: SourceRef::env(name),
-                    base_dir: cwd.to_path_buf(),
+                    base_dir: cwd.clone(),
                 },
             );
         }

@@ -379,3 +379,26 @@ fn closed_multi_line_values_and_escaped_newlines_are_not_missing_quotes() {
         codes(&report)
     );
 }
+
+#[test]
+fn thousands_of_undeclared_keys_are_summarised() {
+    let case = Case::new(&["A"]);
+    let mut body = String::from("A=set\n");
+    for i in 0..1000 {
+        body.push_str(&format!("KEY_{i}=v\n"));
+    }
+    let env = case.file(".env", body);
+    let (code, report) = json_report(&mut case.check(&[&env]));
+    assert_eq!(code, 0);
+    let undeclared: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "undeclared")
+        .collect();
+    assert_eq!(undeclared.len(), 201, "200 listed, then one summary");
+    assert!(undeclared[200]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("800 more keys are set but not declared"));
+}
