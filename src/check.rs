@@ -34,15 +34,14 @@ pub fn check_service(
         .collect();
 
     // `required_when`: required because another variable has one of the listed values.
-    let text_of = |name: &str| -> Option<&str> {
-        resolved
-            .iter()
-            .find(|(s, _)| s.name == name)
-            .and_then(|(_, r)| match &r.resolved {
-                Resolved::Value { value, .. } => Some(value.expose()),
-                _ => None,
-            })
-    };
+    let values: HashMap<&str, &str> = resolved
+        .iter()
+        .filter_map(|(spec, r)| match &r.resolved {
+            Resolved::Value { value, .. } => Some((spec.name.as_str(), value.expose())),
+            _ => None,
+        })
+        .collect();
+    let text_of = |name: &str| values.get(name).copied();
     let required_because: Vec<Option<Option<&str>>> = resolved
         .iter()
         .map(|(spec, _)| {
