@@ -292,24 +292,21 @@ fn url_passwords_with_slashes_and_query_references_do_not_leak() {
         "Word12345678",
         "TOKENQWERTY99",
     ];
-    let mut cmd = envgate_in(dir.path());
-    cmd.args(["explain", "--color", "never", "--schema", "s.toml"])
-        .env("A_URL", "postgresql://app:1234/5678abcdefgh@db/app")
-        .env("B_URL", "postgresql://app:/Secretpassw0rd@db/app")
-        .env("C_URL", "postgresql://app:pa@ss/Word12345678@db/app")
-        .env("D_URL", "https://api.example.com/hook?token=$TOKENQWERTY99")
-        .env("DB_PASSWORD_FILE", "pw.txt");
-    let (_, stdout, stderr) = run(&mut cmd);
-    assert_no_leak_of(&planted, "explain", &(stdout + &stderr));
-    let (_, report) = json_report(
-        envgate_in(dir.path())
-            .args(["check", "--schema", "s.toml"])
+    // The same planted values for every command.
+    let with_values = |args: &[&str]| {
+        let mut cmd = envgate_in(dir.path());
+        cmd.args(args)
+            .args(["--schema", "s.toml"])
             .env("A_URL", "postgresql://app:1234/5678abcdefgh@db/app")
             .env("B_URL", "postgresql://app:/Secretpassw0rd@db/app")
             .env("C_URL", "postgresql://app:pa@ss/Word12345678@db/app")
             .env("D_URL", "https://api.example.com/hook?token=$TOKENQWERTY99")
-            .env("DB_PASSWORD_FILE", "pw.txt"),
-    );
+            .env("DB_PASSWORD_FILE", "pw.txt");
+        cmd
+    };
+    let (_, stdout, stderr) = run(&mut with_values(&["explain", "--color", "never"]));
+    assert_no_leak_of(&planted, "explain", &(stdout + &stderr));
+    let (_, report) = json_report(&mut with_values(&["check"]));
     assert_no_leak_of(&planted, "check", &report.to_string());
     for v in ["A_URL", "B_URL", "C_URL"] {
         assert!(has(&report, "invalid-url", v), "{v}: {:?}", codes(&report));
