@@ -7,6 +7,7 @@
 pub mod check;
 pub mod error;
 pub mod finding;
+pub mod fsread;
 pub mod paths;
 pub mod report;
 pub mod rules;

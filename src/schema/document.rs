@@ -145,32 +145,15 @@ impl Provider for DocumentProvider {
 
 /// Reads a configuration file with a size bound; errors name the file.
 pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
-    use std::io::Read as _;
-    let fail = |what: String| ConfigError::single(Diagnostic::file(path, what));
-    // Checked before opening: opening a FIFO would block.
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => return Err(fail("is a directory, not a file".into())),
-        Ok(m) if !m.is_file() => return Err(fail("is not a regular file".into())),
-        _ => {}
-    }
-    let file =
-        std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {}", io_reason(&e))))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| fail(format!("cannot read: {}", io_reason(&e))))?;
-    if meta.is_dir() {
-        return Err(fail("is a directory, not a file".into()));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(format!("cannot read: {}", io_reason(&e))))?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(fail(format!(
-            "is larger than {} MiB",
-            MAX_CONFIG_BYTES / (1024 * 1024)
-        )));
-    }
+    use crate::fsread::ReadError;
+    let bytes = crate::fsread::read_bounded(path, MAX_CONFIG_BYTES).map_err(|e| {
+        let what = match e {
+            ReadError::NotFound => "cannot open: no such file".to_string(),
+            ReadError::Io(reason) => format!("cannot open: {reason}"),
+            other => other.to_string(),
+        };
+        ConfigError::single(Diagnostic::file(path, what))
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let pos = offset_to_pos(
             &String::from_utf8_lossy(e.as_bytes()),
@@ -178,18 +161,6 @@ pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
         );
         ConfigError::single(Diagnostic::at(path, pos, "is not valid UTF-8"))
     })
-}
-
-/// A short reason for an I/O error, without the OS error number noise.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
-    }
 }
 
 /// Line starts of a text, so that many offsets convert to positions without rescanning.

@@ -4,7 +4,6 @@ use super::dotenv::{self, DotenvIssueKind};
 use super::RawValue;
 use crate::finding::{Finding, SourceRef};
 use crate::rules::Code;
-use crate::schema::document::io_reason;
 use crate::secret::Secret;
 use std::path::Path;
 
@@ -149,27 +148,7 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
-    if meta.is_dir() {
-        return Err("is a directory".into());
-    }
-    if !meta.is_file() {
-        return Err("is not a regular file".into());
-    }
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_ENV_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
-    if bytes.len() as u64 > MAX_ENV_FILE_BYTES {
-        return Err(format!(
-            "is larger than {} MiB",
-            MAX_ENV_FILE_BYTES / (1024 * 1024)
-        ));
-    }
-    Ok(bytes)
+    crate::fsread::read_bounded(path, MAX_ENV_FILE_BYTES).map_err(|e| e.to_string())
 }
 
 /// An `undefined-variable` finding that does not repeat the reference (it may be a piece of
