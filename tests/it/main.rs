@@ -4,6 +4,7 @@
 
 mod check;
 mod example_stack;
+mod inputs;
 mod rules;
 mod schema_errors;
 mod secrets;
