@@ -164,28 +164,61 @@ pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
 }
 
 /// Line starts of a text, so that many offsets convert to positions without rescanning.
+/// Columns count characters: a line may be megabytes long (a TOML array on one line), so
+/// the character count is also kept every [`CHECKPOINT_BYTES`], and a column costs at most
+/// that many bytes of counting instead of a scan from the line's start.
 pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// `(byte offset, characters before it)`, every [`CHECKPOINT_BYTES`] or so, ascending.
+    checkpoints: Vec<(usize, usize)>,
 }
+
+const CHECKPOINT_BYTES: usize = 1024;
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Self { text, starts }
+        let mut checkpoints = vec![(0, 0)];
+        let mut chars = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let mut next = (at + CHECKPOINT_BYTES).min(text.len());
+            while !text.is_char_boundary(next) {
+                next += 1;
+            }
+            chars += text[at..next].chars().count();
+            checkpoints.push((next, chars));
+            at = next;
+        }
+        Self {
+            text,
+            starts,
+            checkpoints,
+        }
+    }
+
+    /// Characters before a byte offset (on a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let i = self
+            .checkpoints
+            .partition_point(|&(o, _)| o <= offset)
+            .saturating_sub(1);
+        let (from, count) = self.checkpoints.get(i).copied().unwrap_or((0, 0));
+        count + self.text.get(from..offset).map_or(0, |s| s.chars().count())
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn pos(&self, offset: usize) -> Pos {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
+        let column = self.chars_before(offset) - self.chars_before(start) + 1;
         Pos { line, column }
     }
 }
@@ -314,6 +347,71 @@ fn yaml_depth_exceeded(text: &str) -> Option<usize> {
     })
 }
 
+/// What YAML aliases may add to a document: each alias is a copy of its anchor, so a few
+/// kilobytes of aliases of a large anchor would otherwise become gigabytes.
+pub const MAX_YAML_ALIAS_BYTES: u64 = 16 * 1024 * 1024;
+/// ... and in values (saphyr's own default budget is the same).
+pub const MAX_YAML_ALIAS_NODES: u64 = 100_000;
+
+/// The first alias past which aliases have added more than
+/// [`MAX_YAML_ALIAS_BYTES`] of text or [`MAX_YAML_ALIAS_NODES`] values. Found from the
+/// parser's events, before any tree is built: each anchor's expanded size is summed once,
+/// bottom up, so this is linear in the text. A syntax error ends the scan (the loader then
+/// reports it).
+fn yaml_alias_expansion_exceeded(text: &str) -> Option<Pos> {
+    use saphyr_parser::{Event, Parser};
+    #[derive(Default, Clone, Copy)]
+    struct Size {
+        bytes: u64,
+        nodes: u64,
+    }
+    impl Size {
+        fn add(&mut self, other: Size) {
+            self.bytes = self.bytes.saturating_add(other.bytes);
+            self.nodes = self.nodes.saturating_add(other.nodes);
+        }
+    }
+    let mut anchors: HashMap<usize, Size> = HashMap::new();
+    // Open collections: their anchor and size so far.
+    let mut open: Vec<(usize, Size)> = Vec::new();
+    let mut added = Size::default();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let finished = match event {
+            Event::Scalar(value, _, anchor, _) => Some((
+                anchor,
+                Size {
+                    bytes: value.len() as u64,
+                    nodes: 1,
+                },
+            )),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, Size { bytes: 0, nodes: 1 }));
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => open.pop(),
+            Event::Alias(id) => {
+                let size = anchors.get(&id).copied().unwrap_or_default();
+                added.add(size);
+                if added.bytes > MAX_YAML_ALIAS_BYTES || added.nodes > MAX_YAML_ALIAS_NODES {
+                    return Some(marker_pos(&span.start));
+                }
+                Some((0, size))
+            }
+            _ => None,
+        };
+        if let Some((anchor, size)) = finished {
+            if anchor > 0 {
+                anchors.insert(anchor, size);
+            }
+            if let Some((_, parent)) = open.last_mut() {
+                parent.add(size);
+            }
+        }
+    }
+    None
+}
+
 fn load_marked_yaml<'a>(
     text: &'a str,
     path: &Path,
@@ -324,6 +422,16 @@ fn load_marked_yaml<'a>(
             path,
             Pos { line, column: 1 },
             format!("nests (or is indented) deeper than {MAX_YAML_DEPTH} levels"),
+        )));
+    }
+    if let Some(pos) = yaml_alias_expansion_exceeded(text) {
+        return Err(ConfigError::single(Diagnostic::at(
+            path,
+            pos,
+            format!(
+                "YAML aliases expand to more than {} MiB or {MAX_YAML_ALIAS_NODES} values; write the repeated values out, or repeat fewer of them",
+                MAX_YAML_ALIAS_BYTES / (1024 * 1024)
+            ),
         )));
     }
     let docs = saphyr::MarkedYaml::load_from_str(text).map_err(|e| {
@@ -444,6 +552,46 @@ mod tests {
         );
         assert_eq!(index.pos(9), at(4, 1));
         assert_eq!(index.pos(99), at(4, 2), "clamped to the end");
+    }
+
+    #[test]
+    fn line_index_columns_on_long_lines_match_a_scan() {
+        // Past several checkpoints, with multi-byte characters straddling them.
+        let text = format!("x\n{}", "aé€😀".repeat(2_000));
+        let index = LineIndex::new(&text);
+        for (offset, _) in text.char_indices().step_by(97) {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let want = Pos {
+                line: text[..offset].matches('\n').count() + 1,
+                column: text[line_start..offset].chars().count() + 1,
+            };
+            assert_eq!(index.pos(offset), want, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn yaml_aliases_are_bounded_by_what_they_expand_to() {
+        let small = "a: &x [1, 2]\nb: *x\nc: *x\n";
+        assert!(yaml_alias_expansion_exceeded(small).is_none());
+        let big = format!(
+            "a: &x \"{}\"\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*x"; 17].join(", ")
+        );
+        assert_eq!(yaml_alias_expansion_exceeded(&big).map(|p| p.line), Some(2));
+        // Nested anchors multiply: ten levels of ten aliases.
+        let mut laughs = String::from("l0: &l0 [a]\n");
+        for i in 1..10 {
+            laughs.push_str(&format!(
+                "l{i}: &l{i} [{}]\n",
+                vec![format!("*l{}", i - 1); 10].join(", ")
+            ));
+        }
+        assert!(yaml_alias_expansion_exceeded(&laughs).is_some());
+        let err = Document::parse(Path::new("s.yaml"), &big).unwrap_err();
+        assert!(err.diagnostics[0]
+            .message
+            .contains("YAML aliases expand to more than 16 MiB"));
     }
 
     #[test]
