@@ -11,6 +11,8 @@ pub struct Diagnostic {
     pub path: Option<PathBuf>,
     pub pos: Option<Pos>,
     pub message: String,
+    /// For the closing line of a capped list: how many problems it stands for.
+    omitted: usize,
 }
 
 impl Diagnostic {
@@ -19,6 +21,7 @@ impl Diagnostic {
             path: Some(path.to_path_buf()),
             pos: Some(pos),
             message: message.into(),
+            omitted: 0,
         }
     }
 
@@ -27,6 +30,7 @@ impl Diagnostic {
             path: Some(path.to_path_buf()),
             pos: None,
             message: message.into(),
+            omitted: 0,
         }
     }
 
@@ -35,6 +39,7 @@ impl Diagnostic {
             path: None,
             pos: None,
             message: message.into(),
+            omitted: 0,
         }
     }
 }
@@ -52,10 +57,31 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Diagnostics in file order (by file, line, column), each once.
-pub fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+/// How many problems one run lists; a file of a million mistakes must not print a
+/// million lines.
+pub const MAX_DIAGNOSTICS: usize = 500;
+
+/// Diagnostics in file order (by file, line, column), each once, at most
+/// [`MAX_DIAGNOSTICS`] of them and then one line saying how many more there are.
+pub fn sorted(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let (summaries, mut diags): (Vec<_>, Vec<_>) = diags.into_iter().partition(|d| d.omitted > 0);
+    let mut omitted: usize = summaries.iter().map(|d| d.omitted).sum();
     diags.sort_by(|a, b| (&a.path, a.pos).cmp(&(&b.path, b.pos)));
     diags.dedup();
+    if diags.len() > MAX_DIAGNOSTICS {
+        omitted += diags.len() - MAX_DIAGNOSTICS;
+        diags.truncate(MAX_DIAGNOSTICS);
+    }
+    if omitted > 0 {
+        diags.push(Diagnostic {
+            path: None,
+            pos: None,
+            message: format!(
+                "... and {omitted} more problems (at most {MAX_DIAGNOSTICS} are listed); fix these and run again"
+            ),
+            omitted,
+        });
+    }
     diags
 }
 

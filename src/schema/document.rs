@@ -37,7 +37,7 @@ const PATH_SEP: char = '\u{1f}';
 
 /// Key positions by joined key path. Hashed with foldhash: the keys are our own, not an
 /// attacker's, and `SipHash` was a tenth of loading a large schema.
-type Positions = HashMap<String, Pos, foldhash::fast::RandomState>;
+pub type Positions = HashMap<String, Pos, foldhash::fast::RandomState>;
 
 fn join_path<S: AsRef<str>>(path: &[S]) -> String {
     let mut out = String::new();
@@ -113,6 +113,11 @@ impl Document {
 }
 
 impl Document {
+    /// The path, the values and the key positions, taken apart (for a [`Layout`]).
+    pub fn into_parts(self) -> (PathBuf, Dict, Positions) {
+        (self.path, self.root, self.positions)
+    }
+
     /// A figment provider that hands over this document's values without copying them
     /// (the positions stay here for error messages; the values live on in the figment).
     pub fn take_provider(&mut self) -> DocumentProvider {
@@ -140,6 +145,96 @@ impl Provider for DocumentProvider {
     /// figment asks once, when the provider is merged; a second ask gets nothing.
     fn data(&self) -> Result<Map<Profile, Dict>, FigmentError> {
         Ok(Profile::Default.collect(self.root.borrow_mut().take().unwrap_or_default()))
+    }
+}
+
+/// Where the keys of one or more merged documents were written: for each key path, the
+/// file whose value wins (the last one to set it: later files win the merge) and the key's
+/// position there. One hash lookup per key, however many files were merged.
+#[derive(Clone, Default)]
+pub struct Layout {
+    files: Vec<PathBuf>,
+    keys: HashMap<String, (usize, Pos), foldhash::fast::RandomState>,
+    /// For keys one level down (`vars.NAME`): the first file that wrote it, for
+    /// declaration order (a fragment's variables come first even if the file overrides them).
+    first: HashMap<String, (usize, Pos), foldhash::fast::RandomState>,
+}
+
+impl Layout {
+    /// Takes each document's positions (in merge order); returns the documents' values.
+    pub fn new(docs: Vec<Document>) -> (Self, Vec<Dict>) {
+        let mut layout = Layout::default();
+        let mut roots = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.into_iter().enumerate() {
+            let (path, root, positions) = doc.into_parts();
+            layout.files.push(path);
+            roots.push(root);
+            for (key, pos) in positions {
+                if key.matches(PATH_SEP).count() == 1 {
+                    layout.first.entry(key.clone()).or_insert((i, pos));
+                }
+                layout.keys.insert(key, (i, pos));
+            }
+        }
+        (layout, roots)
+    }
+
+    /// Every file, in merge order.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// The file and position of exactly this key path.
+    pub fn exact<S: AsRef<str>>(&self, path: &[S]) -> Option<(&Path, Pos)> {
+        let (file, pos) = self.keys.get(&join_path(path))?;
+        Some((self.files[*file].as_path(), *pos))
+    }
+
+    /// Where a two-level key (`vars.NAME`) was first written: (file index, position).
+    pub fn first_written(&self, path: &[&str]) -> Option<(usize, Pos)> {
+        self.first.get(&join_path(path)).copied()
+    }
+
+    /// The file and position of the key at `path`, or of its nearest ancestor that has one;
+    /// under `profile`, the profile's own entry (`profiles.P.path`) first, level by level.
+    pub fn locate<S: AsRef<str>>(&self, path: &[S], profile: Option<&str>) -> (PathBuf, Pos) {
+        let mut prefixed: Vec<&str> = Vec::new();
+        if let Some(p) = profile {
+            prefixed.extend(["profiles", p]);
+        }
+        prefixed.extend(path.iter().map(AsRef::as_ref));
+        let offset = prefixed.len() - path.len();
+        for n in (1..=path.len()).rev() {
+            if profile.is_some() {
+                if let Some((file, pos)) = self.exact(&prefixed[..offset + n]) {
+                    return (file.to_path_buf(), pos);
+                }
+            }
+            if let Some((file, pos)) = self.exact(&path[..n]) {
+                return (file.to_path_buf(), pos);
+            }
+        }
+        let last = self.files.last().cloned().unwrap_or_default();
+        (last, Pos { line: 1, column: 1 })
+    }
+
+    /// A diagnostic at the key `path` (or its nearest written ancestor).
+    pub fn diagnostic<S: AsRef<str>>(&self, path: &[S], message: impl Into<String>) -> Diagnostic {
+        let (file, pos) = self.locate(path, None);
+        Diagnostic::at(&file, pos, message)
+    }
+}
+
+/// Merges `over` into `base` as figment does: tables merge key by key, anything else in
+/// `over` replaces what `base` has. Linear in `over`, so merging many files stays linear.
+pub fn merge_into(base: &mut Dict, over: Dict) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Dict(_, b)), Value::Dict(_, o)) => merge_into(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 
