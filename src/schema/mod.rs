@@ -66,9 +66,10 @@ impl<'a> Suggester<'a> {
         }
     }
 
-    /// The declared variable closest to `name`.
+    /// The declared variable closest to `name` (none for names of one or two characters:
+    /// any other short name is "close").
     pub fn variable(&self, name: &str) -> Option<&'a str> {
-        if name.len() > MAX_SUGGESTED_NAME {
+        if name.len() > MAX_SUGGESTED_NAME || name.chars().count() < 3 {
             return None;
         }
         let index = self.index.get_or_init(|| {
@@ -788,7 +789,7 @@ fn validate_var(
     };
     let assumed = if kind_name.is_some_and(|k| k != written_type) {
         format!(
-            " (taking `{written_type}` to mean `{}`)",
+            "taking `{written_type}` to mean `{}`; ",
             kind_name.unwrap_or_default()
         )
     } else {
@@ -802,15 +803,17 @@ fn validate_var(
             break;
         };
         if !specific.contains(&attr) {
-            let mut msg = format!(
-                "variable {name}: `{attr}` is not an attribute of type `{kind_name}`{assumed}"
-            );
+            let mut msg =
+                format!("variable {name}: `{attr}` is not an attribute of type `{kind_name}`");
             if specific.is_empty() {
                 msg.push_str(&format!(
-                    " (type `{kind_name}` takes only the common attributes)"
+                    " ({assumed}type `{kind_name}` takes only the common attributes)"
                 ));
             } else {
-                msg.push_str(&format!(" (its attributes: {})", specific.join(", ")));
+                msg.push_str(&format!(
+                    " ({assumed}its attributes: {})",
+                    specific.join(", ")
+                ));
             }
             diags.push(ctx.diag(&at(attr), msg));
         }
@@ -918,6 +921,18 @@ fn validate_var(
                 format!(
                     "variable {name}: {}",
                     unknown_code_message(code, ctx.suggest)
+                ),
+            ));
+        }
+    }
+    for (i, alias) in rv.aliases.iter().flatten().enumerate() {
+        if let Some(problem) = model::name_problem(alias) {
+            let idx = i.to_string();
+            diags.push(ctx.diag(
+                &["vars", name, "aliases", &idx],
+                format!(
+                    "variable {name}: alias `{}` is not a valid variable name: {problem}",
+                    crate::report::printable(alias)
                 ),
             ));
         }
