@@ -102,7 +102,7 @@ impl Stack {
         let root = Value::Dict(Tag::Default, doc.root.clone());
         let figment = Figment::from(doc.take_provider());
         let (layout, _) = Layout::new(vec![doc]);
-        let raw = extract_stack(&root, &layout).map_err(|diags| ConfigError::from(diags))?;
+        let raw = extract_stack(&root, &layout).map_err(ConfigError::from)?;
         Ok(Self {
             path: path.to_path_buf(),
             layout,
@@ -212,9 +212,10 @@ fn extract_stack(root: &Value, layout: &Layout) -> Result<RawStack, Vec<Diagnost
         suggest: &suggest,
     };
     let mut diags = Vec::new();
-    let raw = match root.deserialize::<RawStack>() {
-        Ok(raw) => raw,
-        Err(_) => {
+    let raw = if let Ok(raw) = root.deserialize::<RawStack>() {
+        raw
+    } else {
+        {
             let mut raw: RawStack = lenient(
                 table,
                 &["services", "profiles"],

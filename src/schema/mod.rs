@@ -43,7 +43,7 @@ struct RawLayer {
 /// Most comparisons "did you mean" may make for one schema (variable names, attributes,
 /// keys and codes): thousands of mistakes against thousands of names stay fast, and the
 /// messages past the budget simply stop suggesting (a note says so, once).
-const SUGGESTION_BUDGET: usize = 250_000;
+const SUGGESTION_BUDGET: usize = 100_000;
 /// Names longer than this get no suggestion (a comparison costs the product of lengths).
 const MAX_SUGGESTED_NAME: usize = 64;
 
@@ -234,7 +234,7 @@ fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> Ra
     match table.get("profiles").map(|v| (v, v.as_dict())) {
         None => {}
         Some((_, None)) => {
-            diags.push(ctx.diag(&["profiles"], "`profiles` must be a table of profiles"))
+            diags.push(ctx.diag(&["profiles"], "`profiles` must be a table of profiles"));
         }
         Some((_, Some(profiles))) => {
             for (p, value) in profiles {
@@ -729,6 +729,8 @@ fn unknown_code_message(code: &str, suggest: &Suggester<'_>) -> String {
     msg
 }
 
+// `declared` is the outline's names, as parsed (a map to `()`).
+#[allow(clippy::zero_sized_map_values)]
 fn validate_var(
     name: &str,
     rv: &RawVar,
@@ -762,9 +764,11 @@ fn validate_var(
     let written_type = rv.kind.as_deref().unwrap_or("string");
     // An unknown type is reported, and the rest of the variable is still checked against
     // the type that was most likely meant, so that every problem shows at once.
-    let kind_name = match model::TYPES.iter().find(|(t, _)| *t == written_type) {
-        Some((t, _)) => Some(*t),
-        None => {
+    let known = model::TYPES.iter().find(|(t, _)| *t == written_type);
+    let kind_name = if let Some((t, _)) = known {
+        Some(*t)
+    } else {
+        {
             let guess = ctx.suggest.word(written_type, &type_names);
             let mut msg = format!("variable {name}: unknown type `{written_type}`");
             if let Some(best) = guess {
@@ -881,7 +885,8 @@ fn validate_var(
             min: int_bound("min", rv.min.as_ref(), diags),
             max: int_bound("max", rv.max.as_ref(), diags),
         },
-        "bool" => VarKind::Bool,
+        // Without a type to check against, the common attributes are still checked below.
+        "bool" | "unknown" => VarKind::Bool,
         "enum" => {
             let values: Vec<String> = rv
                 .values
@@ -903,9 +908,7 @@ fn validate_var(
             min: duration_bound("min", rv.min.as_ref(), diags),
             max: duration_bound("max", rv.max.as_ref(), diags),
         },
-        "json" => VarKind::Json,
-        // No type to check against: the common attributes are still checked below.
-        _ => VarKind::Bool,
+        _ => VarKind::Json,
     };
     for (attr, problem) in contradictions(&kind) {
         diags.push(ctx.diag(&at(attr), format!("variable {name}: {problem}")));
@@ -1073,8 +1076,13 @@ fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, String>
     };
     // Parsed on its own first: wrapped as `^(?:...)$`, a pattern like `a)|(b` would
     // compile into something else, and errors would point at the wrapper.
-    if let Err(e) = regex_syntax::Parser::new().parse(source) {
-        return Err(invalid(&e));
+    let hir = regex_syntax::Parser::new()
+        .parse(source)
+        .map_err(|e| invalid(&e))?;
+    // Refused before compiling when even a lower bound of its size is too large: building
+    // a thousand such programs up to the limit would take seconds.
+    if min_nfa_states(&hir).saturating_mul(MIN_BYTES_PER_STATE) > MAX_PATTERN_BYTES {
+        return Err(too_large());
     }
     let anchored = format!("^(?:{source})$");
     let nfa = thompson::NFA::compiler()
@@ -1089,7 +1097,7 @@ fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, String>
         })?;
     let size = nfa.memory_usage();
     drop(nfa);
-    let total = TOTAL_BYTES.with(|t| t.get()).saturating_add(size);
+    let total = TOTAL_BYTES.with(Cell::get).saturating_add(size);
     if total > MAX_PATTERNS_BYTES {
         return Err(format!(
             "`pattern` is not compiled: the schema's patterns together exceed {} MiB compiled; use fewer or simpler patterns",
@@ -1109,6 +1117,29 @@ fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, String>
     );
     COMPILED.with(|c| c.borrow_mut().insert(source.to_string(), re.clone()));
     Ok(re)
+}
+
+/// What one compiled NFA state takes at least (24 bytes in regex-automata 0.4).
+const MIN_BYTES_PER_STATE: usize = 16;
+
+/// A lower bound of the NFA states a pattern compiles to: one per literal byte or class,
+/// each repetition copied as many times as its bound.
+fn min_nfa_states(hir: &regex_syntax::hir::Hir) -> usize {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(lit) => lit.0.len(),
+        HirKind::Class(_) => 1,
+        HirKind::Repetition(rep) => {
+            let copies = rep.max.unwrap_or(rep.min).max(rep.min).max(1);
+            min_nfa_states(&rep.sub).saturating_mul(usize::try_from(copies).unwrap_or(usize::MAX))
+        }
+        HirKind::Capture(cap) => min_nfa_states(&cap.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs
+            .iter()
+            .map(min_nfa_states)
+            .fold(0, usize::saturating_add),
+    }
 }
 
 /// The last line of a regex error (the rest repeats the pattern with a caret).
@@ -1186,4 +1217,61 @@ fn contradictions(kind: &VarKind) -> Vec<(&'static str, String)> {
         _ => {}
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pattern_size_estimate_is_a_lower_bound() {
+        use regex_automata::nfa::thompson;
+        for p in [
+            "a{3000}",
+            "a{0,3000}",
+            "(?:ab){1000}|x",
+            "[a-z]{500}",
+            r"\w{10}",
+            "abc",
+            "(a|b)*c{2,}",
+        ] {
+            let hir = regex_syntax::Parser::new().parse(p).unwrap();
+            let nfa = thompson::NFA::compiler()
+                .build(&format!("^(?:{p})$"))
+                .unwrap();
+            assert!(
+                min_nfa_states(&hir) * MIN_BYTES_PER_STATE <= nfa.memory_usage(),
+                "{p}: {} states estimated, {} bytes compiled",
+                min_nfa_states(&hir),
+                nfa.memory_usage()
+            );
+        }
+        let huge = regex_syntax::Parser::new().parse("a{99000}|x").unwrap();
+        assert!(min_nfa_states(&huge) * MIN_BYTES_PER_STATE > MAX_PATTERN_BYTES);
+    }
+
+    #[test]
+    fn a_suggester_stops_at_its_budget_and_says_so() {
+        let names: Vec<String> = (0..3000).map(|i| format!("VARIABLE_NUMBER_{i}")).collect();
+        let suggest = Suggester::new(names.iter().map(String::as_str));
+        assert_eq!(
+            suggest.variable("VARIABLE_NUMBR_1"),
+            Some("VARIABLE_NUMBER_1")
+        );
+        assert!(suggest.note(Path::new("s.toml")).is_none());
+        for i in 0..3000 {
+            let _ = suggest.variable(&format!("VARIABLE_NUMBR_{i}"));
+        }
+        assert!(suggest.variable("VARIABLE_NUMBR_2999").is_none());
+        assert!(suggest
+            .note(Path::new("s.toml"))
+            .is_some_and(|d| d.message.contains("suggestions were cut short")));
+        // Words draw on the same kind of budget.
+        let words = Suggester::new([]);
+        assert_eq!(
+            words.word("min_lenght", &["min_length", "max_length"]),
+            Some("min_length")
+        );
+        assert_eq!(words.variable("x"), None);
+    }
 }

@@ -6,6 +6,7 @@ mod check;
 mod example_stack;
 mod rules;
 mod schema_errors;
+mod schema_limits;
 mod secrets;
 mod sources;
 
