@@ -15,12 +15,27 @@ pub struct Diagnostic {
     omitted: usize,
 }
 
+/// The longest message one diagnostic prints, in characters: a message names keys and
+/// variables, and a hostile file's names may be megabytes long.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `message`, cut at [`MAX_MESSAGE_CHARS`] with a note of how much was left out.
+fn bounded(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message,
+        Some((cut, _)) => {
+            let left = message[cut..].chars().count();
+            format!("{}… ({left} more characters)", &message[..cut])
+        }
+    }
+}
+
 impl Diagnostic {
     pub fn at(path: &Path, pos: Pos, message: impl Into<String>) -> Self {
         Self {
             path: Some(path.to_path_buf()),
             pos: Some(pos),
-            message: message.into(),
+            message: bounded(message.into()),
             omitted: 0,
         }
     }
@@ -29,7 +44,7 @@ impl Diagnostic {
         Self {
             path: Some(path.to_path_buf()),
             pos: None,
-            message: message.into(),
+            message: bounded(message.into()),
             omitted: 0,
         }
     }
@@ -38,7 +53,7 @@ impl Diagnostic {
         Self {
             path: None,
             pos: None,
-            message: message.into(),
+            message: bounded(message.into()),
             omitted: 0,
         }
     }

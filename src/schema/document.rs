@@ -28,27 +28,60 @@ pub struct Pos {
 pub struct Document {
     pub path: PathBuf,
     pub root: Dict,
-    /// Position of each key, by key path joined with [`PATH_SEP`].
+    /// Position of each key, by its [`PathKey`].
     positions: Positions,
     format: &'static str,
 }
 
-const PATH_SEP: char = '\u{1f}';
+/// A key path, hashed segment by segment from its parent's key: a table's children do not
+/// repeat its name, so each position takes the same space however long the names (a
+/// 100 KB key with 20,000 children would otherwise be 2 GB of joined paths). A collision
+/// (64 bits, or two long names alike at both ends) could only misplace an error message or
+/// the order of variables.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct PathKey(u64);
 
-/// Key positions by joined key path. Hashed with foldhash: the keys are our own, not an
-/// attacker's, and `SipHash` was a tenth of loading a large schema.
-pub type Positions = HashMap<String, Pos, foldhash::fast::RandomState>;
+impl PathKey {
+    pub const ROOT: PathKey = PathKey(0);
 
-fn join_path<S: AsRef<str>>(path: &[S]) -> String {
-    let mut out = String::new();
-    for (i, seg) in path.iter().enumerate() {
-        if i > 0 {
-            out.push(PATH_SEP);
+    /// A long segment is hashed by its length and its first and last 128 bytes, so that
+    /// looking up the children of a megabyte-long key costs no more than of a short one.
+    #[must_use]
+    pub fn child(self, segment: &str) -> PathKey {
+        use std::hash::{Hash as _, Hasher as _};
+        const EDGE: usize = 128;
+        // Fixed keys: the same path hashes the same in every document.
+        let mut hasher = std::hash::DefaultHasher::new();
+        self.0.hash(&mut hasher);
+        let bytes = segment.as_bytes();
+        if bytes.len() > 2 * EDGE {
+            bytes.len().hash(&mut hasher);
+            bytes[..EDGE].hash(&mut hasher);
+            bytes[bytes.len() - EDGE..].hash(&mut hasher);
+        } else {
+            bytes.hash(&mut hasher);
         }
-        out.push_str(seg.as_ref());
+        PathKey(hasher.finish())
     }
-    out
+
+    pub fn of<S: AsRef<str>>(path: &[S]) -> PathKey {
+        path.iter().fold(PathKey::ROOT, |k, s| k.child(s.as_ref()))
+    }
+
+    /// The keys of every prefix of `path`, shortest first (`[0]` is the first segment's).
+    fn prefixes<S: AsRef<str>>(path: &[S]) -> Vec<PathKey> {
+        let mut key = PathKey::ROOT;
+        path.iter()
+            .map(|s| {
+                key = key.child(s.as_ref());
+                key
+            })
+            .collect()
+    }
 }
+
+/// Key positions by path key. Hashed with foldhash: the keys are our own hashes.
+pub type Positions = HashMap<PathKey, Pos, foldhash::fast::RandomState>;
 
 impl std::fmt::Debug for Document {
     /// Only the path: the values may hold secrets.
@@ -95,14 +128,15 @@ impl Document {
 
     /// Position of the key at `path`, or of its nearest ancestor that has one.
     pub fn position<S: AsRef<str>>(&self, path: &[S]) -> Option<Pos> {
-        (1..=path.len())
+        PathKey::prefixes(path)
+            .iter()
             .rev()
-            .find_map(|n| self.positions.get(&join_path(&path[..n])).copied())
+            .find_map(|k| self.positions.get(k).copied())
     }
 
     /// Position of exactly this key path (no ancestor fallback).
     pub fn exact_position<S: AsRef<str>>(&self, path: &[S]) -> Option<Pos> {
-        self.positions.get(&join_path(path)).copied()
+        self.positions.get(&PathKey::of(path)).copied()
     }
 
     /// A diagnostic at the key `path` of this file.
@@ -154,10 +188,10 @@ impl Provider for DocumentProvider {
 #[derive(Clone, Default)]
 pub struct Layout {
     files: Vec<PathBuf>,
-    keys: HashMap<String, (usize, Pos), foldhash::fast::RandomState>,
+    keys: HashMap<PathKey, (usize, Pos), foldhash::fast::RandomState>,
     /// For keys one level down (`vars.NAME`): the first file that wrote it, for
     /// declaration order (a fragment's variables come first even if the file overrides them).
-    first: HashMap<String, (usize, Pos), foldhash::fast::RandomState>,
+    first: HashMap<PathKey, (usize, Pos), foldhash::fast::RandomState>,
 }
 
 impl Layout {
@@ -167,12 +201,18 @@ impl Layout {
         let mut roots = Vec::with_capacity(docs.len());
         for (i, doc) in docs.into_iter().enumerate() {
             let (path, root, positions) = doc.into_parts();
+            if let Some(Value::Dict(_, vars)) = root.get("vars") {
+                let table = PathKey::ROOT.child("vars");
+                for name in vars.keys() {
+                    let key = table.child(name);
+                    if let Some(pos) = positions.get(&key) {
+                        layout.first.entry(key).or_insert((i, *pos));
+                    }
+                }
+            }
             layout.files.push(path);
             roots.push(root);
             for (key, pos) in positions {
-                if key.matches(PATH_SEP).count() == 1 {
-                    layout.first.entry(key.clone()).or_insert((i, pos));
-                }
                 layout.keys.insert(key, (i, pos));
             }
         }
@@ -186,13 +226,13 @@ impl Layout {
 
     /// The file and position of exactly this key path.
     pub fn exact<S: AsRef<str>>(&self, path: &[S]) -> Option<(&Path, Pos)> {
-        let (file, pos) = self.keys.get(&join_path(path))?;
+        let (file, pos) = self.keys.get(&PathKey::of(path))?;
         Some((self.files[*file].as_path(), *pos))
     }
 
-    /// Where a two-level key (`vars.NAME`) was first written: (file index, position).
-    pub fn first_written(&self, path: &[&str]) -> Option<(usize, Pos)> {
-        self.first.get(&join_path(path)).copied()
+    /// Where a variable (`vars.NAME`) was first declared: (file index, position).
+    pub fn first_declared(&self, name: &str) -> Option<(usize, Pos)> {
+        self.first.get(&PathKey::of(&["vars", name])).copied()
     }
 
     /// The file and position of the key at `path`, or of its nearest ancestor that has one;
@@ -340,7 +380,7 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     fn convert(
         value: &DeValue<'_>,
         lines: &LineIndex<'_>,
-        prefix: &mut Vec<String>,
+        parent: PathKey,
         positions: &mut Positions,
     ) -> Value {
         match value {
@@ -361,17 +401,16 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
             DeValue::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    prefix.push(i.to_string());
+                    let key = parent.child(&i.to_string());
                     positions
-                        .entry(join_path(prefix))
+                        .entry(key)
                         .or_insert_with(|| lines.pos(item.span().start));
-                    out.push(convert(item.get_ref(), lines, prefix, positions));
-                    prefix.pop();
+                    out.push(convert(item.get_ref(), lines, key, positions));
                 }
                 Value::Array(Tag::Default, out)
             }
             DeValue::Table(t) => {
-                Value::Dict(Tag::Default, convert_table(t, lines, prefix, positions))
+                Value::Dict(Tag::Default, convert_table(t, lines, parent, positions))
             }
         }
     }
@@ -379,20 +418,19 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     fn convert_table(
         table: &toml::de::DeTable<'_>,
         lines: &LineIndex<'_>,
-        prefix: &mut Vec<String>,
+        parent: PathKey,
         positions: &mut Positions,
     ) -> Dict {
         let mut dict = Dict::new();
         for (key, value) in table {
-            prefix.push(key.get_ref().to_string());
+            let path_key = parent.child(key.get_ref());
             positions
-                .entry(join_path(prefix))
+                .entry(path_key)
                 .or_insert_with(|| lines.pos(key.span().start));
             dict.insert(
                 key.get_ref().to_string(),
-                convert(value.get_ref(), lines, prefix, positions),
+                convert(value.get_ref(), lines, path_key, positions),
             );
-            prefix.pop();
         }
         dict
     }
@@ -401,7 +439,7 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     Ok(convert_table(
         table.get_ref(),
         &lines,
-        &mut Vec::new(),
+        PathKey::ROOT,
         positions,
     ))
 }
@@ -410,7 +448,7 @@ fn parse_yaml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     let root = load_marked_yaml(text, path)?;
     match root {
         None => Ok(Dict::new()),
-        Some(node) => match yaml_to_value(&node, &mut Vec::new(), positions) {
+        Some(node) => match yaml_to_value(&node, PathKey::ROOT, positions) {
             Value::Dict(_, dict) => Ok(dict),
             _ => Err(ConfigError::single(Diagnostic::at(
                 path,
@@ -545,7 +583,7 @@ fn load_marked_yaml<'a>(
 
 fn yaml_to_value(
     node: &saphyr::MarkedYaml<'_>,
-    prefix: &mut Vec<String>,
+    parent: PathKey,
     positions: &mut Positions,
 ) -> Value {
     use saphyr::{Scalar, YamlData};
@@ -561,12 +599,9 @@ fn yaml_to_value(
         YamlData::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                prefix.push(i.to_string());
-                positions
-                    .entry(join_path(prefix))
-                    .or_insert(marker_pos(&item.span.start));
-                out.push(yaml_to_value(item, prefix, positions));
-                prefix.pop();
+                let key = parent.child(&i.to_string());
+                positions.entry(key).or_insert(marker_pos(&item.span.start));
+                out.push(yaml_to_value(item, key, positions));
             }
             Value::Array(Tag::Default, out)
         }
@@ -581,16 +616,15 @@ fn yaml_to_value(
                     YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
                     _ => String::from("?"),
                 };
-                prefix.push(name.clone());
+                let path_key = parent.child(&name);
                 positions
-                    .entry(join_path(prefix))
+                    .entry(path_key)
                     .or_insert(marker_pos(&key.span.start));
-                dict.insert(name, yaml_to_value(value, prefix, positions));
-                prefix.pop();
+                dict.insert(name, yaml_to_value(value, path_key, positions));
             }
             Value::Dict(Tag::Default, dict)
         }
-        YamlData::Tagged(_, inner) => yaml_to_value(inner, prefix, positions),
+        YamlData::Tagged(_, inner) => yaml_to_value(inner, parent, positions),
         YamlData::Alias(_) | YamlData::BadValue => Value::from(String::new()),
     }
 }
@@ -616,7 +650,7 @@ fn parse_json(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     // JSON is YAML 1.2: the YAML parser supplies key positions. Should it disagree with a
     // document serde_json accepted, errors fall back to line 1.
     if let Ok(Some(node)) = load_marked_yaml(text, path) {
-        let _ = yaml_to_value(&node, &mut Vec::new(), positions);
+        let _ = yaml_to_value(&node, PathKey::ROOT, positions);
     }
     Ok(dict)
 }

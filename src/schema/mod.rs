@@ -188,7 +188,10 @@ fn extract_vars(
         let Some(attrs) = value.as_dict() else {
             diags.push(ctx.diag(
                 &path,
-                format!("variable {name} must be a table of attributes, e.g. [vars.{name}] type = \"string\""),
+                format!(
+                    "variable {} must be a table of attributes, e.g. [vars.NAME] type = \"string\"",
+                    model::shown_name(name)
+                ),
             ));
             continue;
         };
@@ -437,22 +440,28 @@ pub fn describe_error(
     use figment::error::Kind;
     let mut diags = Vec::new();
     for e in err.clone() {
-        let mut path: Vec<String> = at.iter().map(|s| (*s).to_string()).collect();
-        path.extend(e.path.iter().cloned());
+        // Borrowed, not copied: a key may be long and have thousands of children.
+        let mut path: Vec<&str> = at.to_vec();
+        path.extend(e.path.iter().map(String::as_str));
         // The path may end with the unknown key itself; messages name its parent.
-        let parent: Vec<String> = match &e.kind {
-            Kind::UnknownField(field, _) if path.last() == Some(field) => {
-                path[..path.len() - 1].to_vec()
-            }
-            _ => path.clone(),
+        let parent_len = match &e.kind {
+            Kind::UnknownField(field, _) if path.last() == Some(&field.as_str()) => path.len() - 1,
+            _ => path.len(),
         };
-        let where_ = describe_key_path(&parent);
+        let where_ = describe_key_path(&path[..parent_len]);
         let message = match &e.kind {
             Kind::UnknownField(field, expected) => {
-                if path.last() != Some(field) {
-                    path.push(field.clone());
+                if path.last() != Some(&field.as_str()) {
+                    path.push(field);
                 }
-                unknown_key_message(field, expected, &where_, &parent, var_type, ctx.suggest)
+                unknown_key_message(
+                    field,
+                    expected,
+                    &where_,
+                    &path[..parent_len],
+                    var_type,
+                    ctx.suggest,
+                )
             }
             Kind::MissingField(field) => format!("{where_}is missing `{field}`"),
             Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
@@ -486,32 +495,38 @@ pub fn describe_error(
     diags
 }
 
-fn describe_key_path(path: &[String]) -> String {
+fn describe_key_path(path: &[&str]) -> String {
+    let shown = |s: &str| model::shown_name(s).into_owned();
     match path {
         [] => String::new(),
-        [vars, name] if vars == "vars" => format!("variable {name}: "),
-        [vars, name, attr, ..] if vars == "vars" => format!("variable {name}: `{attr}` "),
-        [profiles, p, vars, name] if profiles == "profiles" && vars == "vars" => {
-            format!("profile {p}: variable {name}: ")
+        ["vars", name] => format!("variable {}: ", shown(name)),
+        ["vars", name, attr, ..] => format!("variable {}: `{}` ", shown(name), shown(attr)),
+        ["profiles", p, "vars", name] => {
+            format!("profile {}: variable {}: ", shown(p), shown(name))
         }
-        [profiles, p, vars, name, attr, ..] if profiles == "profiles" && vars == "vars" => {
-            format!("profile {p}: variable {name}: `{attr}` ")
+        ["profiles", p, "vars", name, attr, ..] => format!(
+            "profile {}: variable {}: `{}` ",
+            shown(p),
+            shown(name),
+            shown(attr)
+        ),
+        _ => {
+            let joined: Vec<String> = path.iter().map(|s| shown(s)).collect();
+            format!("`{}` ", joined.join("."))
         }
-        _ => format!("`{}` ", path.join(".")),
     }
 }
 
 /// Whether a key path names one variable's table (`vars.X` or `profiles.P.vars.X`).
-fn is_var_table(path: &[String]) -> bool {
-    matches!(path, [vars, _] if vars == "vars")
-        || matches!(path, [profiles, _, vars, _] if profiles == "profiles" && vars == "vars")
+fn is_var_table(path: &[&str]) -> bool {
+    matches!(path, ["vars", _] | ["profiles", _, "vars", _])
 }
 
 fn unknown_key_message(
     field: &str,
     expected: &[&str],
     where_: &str,
-    path: &[String],
+    path: &[&str],
     var_type: Option<&str>,
     suggest: &Suggester<'_>,
 ) -> String {
@@ -587,7 +602,7 @@ fn validate(
     // Declaration order: includes first, then this file, each in file order.
     vars.sort_by_cached_key(|v| {
         ctx.layout
-            .first_written(&["vars", v.name.as_str()])
+            .first_declared(&v.name)
             .unwrap_or((usize::MAX, Pos::default()))
     });
 
@@ -739,6 +754,7 @@ fn validate_var(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VarSpec> {
     let start = diags.len();
+    let label = model::shown_name(name);
     fn key_path<'a>(name: &'a str, attr: &'a str) -> Vec<&'a str> {
         if attr.is_empty() {
             vec!["vars", name]
@@ -755,7 +771,7 @@ fn validate_var(
             &at(""),
             format!(
                 "`{}` is not a valid variable name: {problem}",
-                crate::report::printable(name)
+                model::shown_name(name)
             ),
         ));
         return None;
@@ -770,7 +786,7 @@ fn validate_var(
     } else {
         {
             let guess = ctx.suggest.word(written_type, &type_names);
-            let mut msg = format!("variable {name}: unknown type `{written_type}`");
+            let mut msg = format!("variable {label}: unknown type `{written_type}`");
             if let Some(best) = guess {
                 msg.push_str(&format!("; did you mean `{best}`?"));
             }
@@ -785,7 +801,7 @@ fn validate_var(
             }
             msg.push(')');
             if matches!(written_type, "jwt-key" | "jwt") {
-                msg = format!("variable {name}: type `{written_type}` is not supported by this version of envgate yet (types: {})", type_names.join(", "));
+                msg = format!("variable {label}: type `{written_type}` is not supported by this version of envgate yet (types: {})", type_names.join(", "));
             }
             diags.push(ctx.diag(&at("type"), msg));
             guess
@@ -808,7 +824,7 @@ fn validate_var(
         };
         if !specific.contains(&attr) {
             let mut msg =
-                format!("variable {name}: `{attr}` is not an attribute of type `{kind_name}`");
+                format!("variable {label}: `{attr}` is not an attribute of type `{kind_name}`");
             if specific.is_empty() {
                 msg.push_str(&format!(
                     " ({assumed}type `{kind_name}` takes only the common attributes)"
@@ -834,7 +850,7 @@ fn validate_var(
             Some(_) => {
                 diags.push(ctx.diag(
                     &at(attr),
-                    format!("variable {name}: `{attr}` must be an integer"),
+                    format!("variable {label}: `{attr}` must be an integer"),
                 ));
                 None
             }
@@ -850,7 +866,7 @@ fn validate_var(
             diags.push(ctx.diag(
                 &at(attr),
                 format!(
-                    "variable {name}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms"
+                    "variable {label}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms"
                 ),
             ));
         }
@@ -866,7 +882,7 @@ fn validate_var(
                 Some("forbid") => Credentials::Forbid,
                 Some("require") => Credentials::Require,
                 Some(other) => {
-                    diags.push(ctx.diag(&at("credentials"), format!("variable {name}: `credentials` must be allow, forbid or require, not `{other}`")));
+                    diags.push(ctx.diag(&at("credentials"), format!("variable {label}: `credentials` must be allow, forbid or require, not `{other}`")));
                     Credentials::Allow
                 }
             };
@@ -896,7 +912,7 @@ fn validate_var(
             if values.is_empty() {
                 diags.push(ctx.diag(
                     &at("type"),
-                    format!("variable {name}: type `enum` needs a non-empty `values` list"),
+                    format!("variable {label}: type `enum` needs a non-empty `values` list"),
                 ));
             }
             VarKind::Enum {
@@ -911,7 +927,7 @@ fn validate_var(
         _ => VarKind::Json,
     };
     for (attr, problem) in contradictions(&kind) {
-        diags.push(ctx.diag(&at(attr), format!("variable {name}: {problem}")));
+        diags.push(ctx.diag(&at(attr), format!("variable {label}: {problem}")));
     }
     let mut allow = Vec::new();
     for (i, code) in rv.allow.iter().flatten().enumerate() {
@@ -922,7 +938,7 @@ fn validate_var(
             diags.push(ctx.diag(
                 &["vars", name, "allow", &idx],
                 format!(
-                    "variable {name}: {}",
+                    "variable {label}: {}",
                     unknown_code_message(code, ctx.suggest)
                 ),
             ));
@@ -934,8 +950,8 @@ fn validate_var(
             diags.push(ctx.diag(
                 &["vars", name, "aliases", &idx],
                 format!(
-                    "variable {name}: alias `{}` is not a valid variable name: {problem}",
-                    crate::report::printable(alias)
+                    "variable {label}: alias `{}` is not a valid variable name: {problem}",
+                    model::shown_name(alias)
                 ),
             ));
         }
@@ -943,7 +959,7 @@ fn validate_var(
     let mut required_when = Vec::new();
     for (other, values) in rv.required_when.iter().flatten() {
         if !declared.contains_key(other) {
-            let mut msg = format!("variable {name}: `required_when` names {other}, which this schema does not declare");
+            let mut msg = format!("variable {label}: `required_when` names {other}, which this schema does not declare");
             if let Some(best) = ctx.suggest.variable(other) {
                 msg.push_str(&format!("; did you mean {best}?"));
             }
@@ -985,7 +1001,7 @@ fn validate_var(
             diags.push(ctx.diag(
                 &at("default"),
                 format!(
-                    "variable {name}: {shown} fails its own type: {name} {}",
+                    "variable {label}: {shown} fails its own type: {name} {}",
                     p.message
                 ),
             ));
@@ -1001,6 +1017,7 @@ fn text_rules(
     ctx: &Locator<'_, '_>,
     diags: &mut Vec<Diagnostic>,
 ) -> TextRules {
+    let label = model::shown_name(name);
     let to_usize = |v: Option<u64>| v.and_then(|n| usize::try_from(n).ok());
     let pattern = rv.pattern.as_ref().and_then(|p| match compile_pattern(p) {
         Ok(regex) => Some(Pattern {
@@ -1010,7 +1027,7 @@ fn text_rules(
         Err(problem) => {
             diags.push(ctx.diag(
                 &["vars", name, "pattern"],
-                format!("variable {name}: {problem}"),
+                format!("variable {label}: {problem}"),
             ));
             None
         }
@@ -1021,7 +1038,7 @@ fn text_rules(
             diags.push(ctx.diag(
                 &["vars", name, "encoding"],
                 format!(
-                    "variable {name}: unknown encoding `{e}` (encodings: base64, base64url, hex)"
+                    "variable {label}: unknown encoding `{e}` (encodings: base64, base64url, hex)"
                 ),
             ));
         }

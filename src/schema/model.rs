@@ -221,6 +221,16 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// A name as schema errors show it: control characters escaped, and a name of more than
+/// 80 characters cut (a hostile file's names may be megabytes long).
+pub fn shown_name(name: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match name.char_indices().nth(MAX) {
+        None => crate::report::printable(name),
+        Some((cut, _)) => format!("{}…", crate::report::printable(&name[..cut])).into(),
+    }
+}
+
 /// Whether a POSIX shell can `export` the name: letters, digits and `_`, not starting with
 /// a digit.
 pub fn is_shell_name(name: &str) -> bool {

@@ -343,3 +343,23 @@ fn quoted_names_compose_accepts_are_declared_and_warned_where_a_shell_cannot_exp
         "{stdout}"
     );
 }
+
+#[test]
+fn a_long_key_with_many_children_stays_small_and_its_messages_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut schema = format!("[vars.{}]\n", "X".repeat(100_000));
+    for i in 0..20_000 {
+        schema.push_str(&format!("k{i} = 1\n"));
+    }
+    let s = write(dir.path(), "s.toml", &schema);
+    let (code, err, took) = check_schema_timed(&s);
+    assert_eq!(code, 2);
+    assert!(took < BOUND, "took {took:?}");
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.contains("s.toml:2:1: variable XXXX") && first.contains("…: unknown attribute `k0`"),
+        "{}",
+        &first[..200]
+    );
+    assert!(err.len() < 1_000_000, "{} bytes of errors", err.len());
+}
