@@ -253,6 +253,32 @@ fn extract_stack(root: &Value, layout: &Layout) -> Result<RawStack, Vec<Diagnost
         }
     };
     reject_unsupported(&raw, &ctx, &mut diags);
+    // A service needs a schema, from its own table or from every profile's overlay; one
+    // that has none anywhere is reported with the rest (a selected profile is checked again).
+    let written = |name: &str| {
+        table
+            .get("services")
+            .and_then(Value::as_dict)
+            .and_then(|s| s.get(name))
+            .and_then(Value::as_dict)
+            .is_some_and(|s| s.contains_key("schema"))
+    };
+    for (name, _) in raw
+        .services
+        .iter()
+        .filter(|(n, s)| s.schema.is_none() && !written(n))
+    {
+        let from_profile = raw
+            .profiles
+            .values()
+            .any(|p| p.services.get(name).is_some_and(|o| o.schema.is_some()));
+        if !from_profile {
+            diags.push(ctx.diag(
+                &["services", name],
+                format!("service {name} has no `schema`"),
+            ));
+        }
+    }
     // Every profile is checked now, not only the selected one: what is left is services it
     // names that the stack does not define.
     for (p, overlay) in &raw.profiles {

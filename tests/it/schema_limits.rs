@@ -81,7 +81,7 @@ fn stack_file_errors_all_at_once_in_file_order() {
         "[services.api]\nschema = \"s.toml\"\nenv_file = [\"a.env\"]\nport = \"http\"\n\n\
          [services.web]\nschema = 5\nhosts = \"web\"\n\n\
          [profiles.prod.services.worker]\nenv_files = []\n\n\
-         [profiles.prod.services.api]\nprocess_envv = true\n\n[bogus]\nx = 1\n",
+         [profiles.prod.services.api]\nprocess_envv = true\n\n[bogus]\nx = 1\n\n[services.db]\nport = 5432\n",
     );
     let (code, _, err) = run(envgate_in(dir.path()).arg("check"));
     assert_eq!(code, 2);
@@ -95,6 +95,7 @@ fn stack_file_errors_all_at_once_in_file_order() {
             "envgate.toml:10:25: profile prod configures service worker, which the stack does not define",
             "envgate.toml:14:1: `profiles.prod.services.api` unknown key `process_envv`; did you mean `process_env`?",
             "envgate.toml:16:2: unknown key `bogus`",
+            "envgate.toml:19:11: service db has no `schema`",
         ],
     );
 }
