@@ -135,3 +135,44 @@ impl fmt::Display for ConfigError {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capped_list_counts_what_it_leaves_out_even_when_sorted_again() {
+        let many = |file: &str, n: usize| -> Vec<Diagnostic> {
+            (1..=n)
+                .map(|line| Diagnostic::at(Path::new(file), Pos { line, column: 1 }, "x"))
+                .collect()
+        };
+        let first = sorted(many("a.toml", 600));
+        assert_eq!(first.len(), MAX_DIAGNOSTICS + 1);
+        assert!(first[MAX_DIAGNOSTICS]
+            .message
+            .starts_with("... and 100 more problems"));
+        // Two capped lists combined (as a stack combines its schemas' errors).
+        let mut both = first;
+        both.extend(sorted(many("b.toml", 600)));
+        let combined = sorted(both);
+        assert_eq!(combined.len(), MAX_DIAGNOSTICS + 1);
+        assert!(
+            combined[MAX_DIAGNOSTICS]
+                .message
+                .starts_with("... and 700 more problems"),
+            "{}",
+            combined[MAX_DIAGNOSTICS].message
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_with_a_count() {
+        let d = Diagnostic::usage("é".repeat(MAX_MESSAGE_CHARS + 5));
+        assert!(
+            d.message.ends_with("… (5 more characters)"),
+            "{}",
+            &d.message[d.message.len() - 40..]
+        );
+    }
+}
