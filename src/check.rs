@@ -213,6 +213,7 @@ pub fn check_service(
     }
 
     findings.extend(undeclared(schema, gathered, stack_names));
+    findings.extend(crate::schema::model::unexportable_name_findings(schema));
     out.findings = finalize(findings, schema, profile);
     // A var's status reflects its findings after `allow` and `[severity]`.
     let mut worst: HashMap<&str, Severity> = HashMap::new();

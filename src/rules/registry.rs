@@ -220,6 +220,12 @@ registry! {
         example: "JWT_SECRET_KEY and SERVICE_SECRET hold the same value",
         fix: "Give each purpose its own secret, so that leaking or rotating one does not affect the other. `allow = [\"secret-reuse\"]` on either variable silences it.",
     },
+    UnexportableName => {
+        code: "unexportable-name", severity: Warning,
+        summary: "A declared variable's name is not one a POSIX shell can export (letters, digits and `_`, not starting with a digit), such as `FOO.BAR` or `a[1]`.",
+        example: "[vars.\"spring.datasource.url\"] in a schema",
+        fix: "Compose and Kubernetes pass such names on, but a shell entrypoint cannot read them: rename the variable if a script starts the service, or `allow = [\"unexportable-name\"]` on it.",
+    },
     DotenvSyntax => {
         code: "dotenv-syntax", severity: Error,
         summary: "A line of an env file cannot be read (unterminated quote, no `=`, invalid key, overlong line). The rest of the file is still read.",
@@ -350,6 +356,7 @@ mod tests {
             "undeclared",
             "undefined-variable",
             "embedded-newline",
+            "unexportable-name",
         ] {
             let code: Code = w.parse().unwrap();
             assert_eq!(code.default_severity(), Severity::Warning, "{w}");

@@ -28,27 +28,60 @@ pub struct Pos {
 pub struct Document {
     pub path: PathBuf,
     pub root: Dict,
-    /// Position of each key, by key path joined with [`PATH_SEP`].
+    /// Position of each key, by its [`PathKey`].
     positions: Positions,
     format: &'static str,
 }
 
-const PATH_SEP: char = '\u{1f}';
+/// A key path, hashed segment by segment from its parent's key: a table's children do not
+/// repeat its name, so each position takes the same space however long the names (a
+/// 100 KB key with 20,000 children would otherwise be 2 GB of joined paths). A collision
+/// (64 bits, or two long names alike at both ends) could only misplace an error message or
+/// the order of variables.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct PathKey(u64);
 
-/// Key positions by joined key path. Hashed with foldhash: the keys are our own, not an
-/// attacker's, and `SipHash` was a tenth of loading a large schema.
-type Positions = HashMap<String, Pos, foldhash::fast::RandomState>;
+impl PathKey {
+    pub const ROOT: PathKey = PathKey(0);
 
-fn join_path<S: AsRef<str>>(path: &[S]) -> String {
-    let mut out = String::new();
-    for (i, seg) in path.iter().enumerate() {
-        if i > 0 {
-            out.push(PATH_SEP);
+    /// A long segment is hashed by its length and its first and last 128 bytes, so that
+    /// looking up the children of a megabyte-long key costs no more than of a short one.
+    #[must_use]
+    pub fn child(self, segment: &str) -> PathKey {
+        use std::hash::{Hash as _, Hasher as _};
+        const EDGE: usize = 128;
+        // Fixed keys: the same path hashes the same in every document.
+        let mut hasher = std::hash::DefaultHasher::new();
+        self.0.hash(&mut hasher);
+        let bytes = segment.as_bytes();
+        if bytes.len() > 2 * EDGE {
+            bytes.len().hash(&mut hasher);
+            bytes[..EDGE].hash(&mut hasher);
+            bytes[bytes.len() - EDGE..].hash(&mut hasher);
+        } else {
+            bytes.hash(&mut hasher);
         }
-        out.push_str(seg.as_ref());
+        PathKey(hasher.finish())
     }
-    out
+
+    pub fn of<S: AsRef<str>>(path: &[S]) -> PathKey {
+        path.iter().fold(PathKey::ROOT, |k, s| k.child(s.as_ref()))
+    }
+
+    /// The keys of every prefix of `path`, shortest first (`[0]` is the first segment's).
+    fn prefixes<S: AsRef<str>>(path: &[S]) -> Vec<PathKey> {
+        let mut key = PathKey::ROOT;
+        path.iter()
+            .map(|s| {
+                key = key.child(s.as_ref());
+                key
+            })
+            .collect()
+    }
 }
+
+/// Key positions by path key. Hashed with foldhash: the keys are our own hashes.
+pub type Positions = HashMap<PathKey, Pos, foldhash::fast::RandomState>;
 
 impl std::fmt::Debug for Document {
     /// Only the path: the values may hold secrets.
@@ -95,14 +128,15 @@ impl Document {
 
     /// Position of the key at `path`, or of its nearest ancestor that has one.
     pub fn position<S: AsRef<str>>(&self, path: &[S]) -> Option<Pos> {
-        (1..=path.len())
+        PathKey::prefixes(path)
+            .iter()
             .rev()
-            .find_map(|n| self.positions.get(&join_path(&path[..n])).copied())
+            .find_map(|k| self.positions.get(k).copied())
     }
 
     /// Position of exactly this key path (no ancestor fallback).
     pub fn exact_position<S: AsRef<str>>(&self, path: &[S]) -> Option<Pos> {
-        self.positions.get(&join_path(path)).copied()
+        self.positions.get(&PathKey::of(path)).copied()
     }
 
     /// A diagnostic at the key `path` of this file.
@@ -113,6 +147,11 @@ impl Document {
 }
 
 impl Document {
+    /// The path, the values and the key positions, taken apart (for a [`Layout`]).
+    pub fn into_parts(self) -> (PathBuf, Dict, Positions) {
+        (self.path, self.root, self.positions)
+    }
+
     /// A figment provider that hands over this document's values without copying them
     /// (the positions stay here for error messages; the values live on in the figment).
     pub fn take_provider(&mut self) -> DocumentProvider {
@@ -143,6 +182,102 @@ impl Provider for DocumentProvider {
     }
 }
 
+/// Where the keys of one or more merged documents were written: for each key path, the
+/// file whose value wins (the last one to set it: later files win the merge) and the key's
+/// position there. One hash lookup per key, however many files were merged.
+#[derive(Clone, Default)]
+pub struct Layout {
+    files: Vec<PathBuf>,
+    keys: HashMap<PathKey, (usize, Pos), foldhash::fast::RandomState>,
+    /// For keys one level down (`vars.NAME`): the first file that wrote it, for
+    /// declaration order (a fragment's variables come first even if the file overrides them).
+    first: HashMap<PathKey, (usize, Pos), foldhash::fast::RandomState>,
+}
+
+impl Layout {
+    /// Takes each document's positions (in merge order); returns the documents' values.
+    pub fn new(docs: Vec<Document>) -> (Self, Vec<Dict>) {
+        let mut layout = Layout::default();
+        let mut roots = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.into_iter().enumerate() {
+            let (path, root, positions) = doc.into_parts();
+            if let Some(Value::Dict(_, vars)) = root.get("vars") {
+                let table = PathKey::ROOT.child("vars");
+                for name in vars.keys() {
+                    let key = table.child(name);
+                    if let Some(pos) = positions.get(&key) {
+                        layout.first.entry(key).or_insert((i, *pos));
+                    }
+                }
+            }
+            layout.files.push(path);
+            roots.push(root);
+            for (key, pos) in positions {
+                layout.keys.insert(key, (i, pos));
+            }
+        }
+        (layout, roots)
+    }
+
+    /// Every file, in merge order.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// The file and position of exactly this key path.
+    pub fn exact<S: AsRef<str>>(&self, path: &[S]) -> Option<(&Path, Pos)> {
+        let (file, pos) = self.keys.get(&PathKey::of(path))?;
+        Some((self.files[*file].as_path(), *pos))
+    }
+
+    /// Where a variable (`vars.NAME`) was first declared: (file index, position).
+    pub fn first_declared(&self, name: &str) -> Option<(usize, Pos)> {
+        self.first.get(&PathKey::of(&["vars", name])).copied()
+    }
+
+    /// The file and position of the key at `path`, or of its nearest ancestor that has one;
+    /// under `profile`, the profile's own entry (`profiles.P.path`) first, level by level.
+    pub fn locate<S: AsRef<str>>(&self, path: &[S], profile: Option<&str>) -> (PathBuf, Pos) {
+        let mut prefixed: Vec<&str> = Vec::new();
+        if let Some(p) = profile {
+            prefixed.extend(["profiles", p]);
+        }
+        prefixed.extend(path.iter().map(AsRef::as_ref));
+        let offset = prefixed.len() - path.len();
+        for n in (1..=path.len()).rev() {
+            if profile.is_some() {
+                if let Some((file, pos)) = self.exact(&prefixed[..offset + n]) {
+                    return (file.to_path_buf(), pos);
+                }
+            }
+            if let Some((file, pos)) = self.exact(&path[..n]) {
+                return (file.to_path_buf(), pos);
+            }
+        }
+        let last = self.files.last().cloned().unwrap_or_default();
+        (last, Pos { line: 1, column: 1 })
+    }
+
+    /// A diagnostic at the key `path` (or its nearest written ancestor).
+    pub fn diagnostic<S: AsRef<str>>(&self, path: &[S], message: impl Into<String>) -> Diagnostic {
+        let (file, pos) = self.locate(path, None);
+        Diagnostic::at(&file, pos, message)
+    }
+}
+
+/// Merges `over` into `base` as figment does: tables merge key by key, anything else in
+/// `over` replaces what `base` has. Linear in `over`, so merging many files stays linear.
+pub fn merge_into(base: &mut Dict, over: Dict) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Dict(_, b)), Value::Dict(_, o)) => merge_into(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 /// Reads a configuration file with a size bound; errors name the file.
 pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
     use crate::fsread::ReadError;
@@ -164,28 +299,61 @@ pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
 }
 
 /// Line starts of a text, so that many offsets convert to positions without rescanning.
+/// Columns count characters: a line may be megabytes long (a TOML array on one line), so
+/// the character count is also kept every [`CHECKPOINT_BYTES`], and a column costs at most
+/// that many bytes of counting instead of a scan from the line's start.
 pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// `(byte offset, characters before it)`, every [`CHECKPOINT_BYTES`] or so, ascending.
+    checkpoints: Vec<(usize, usize)>,
 }
+
+const CHECKPOINT_BYTES: usize = 1024;
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Self { text, starts }
+        let mut checkpoints = vec![(0, 0)];
+        let mut chars = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let mut next = (at + CHECKPOINT_BYTES).min(text.len());
+            while !text.is_char_boundary(next) {
+                next += 1;
+            }
+            chars += text[at..next].chars().count();
+            checkpoints.push((next, chars));
+            at = next;
+        }
+        Self {
+            text,
+            starts,
+            checkpoints,
+        }
+    }
+
+    /// Characters before a byte offset (on a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let i = self
+            .checkpoints
+            .partition_point(|&(o, _)| o <= offset)
+            .saturating_sub(1);
+        let (from, count) = self.checkpoints.get(i).copied().unwrap_or((0, 0));
+        count + self.text.get(from..offset).map_or(0, |s| s.chars().count())
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn pos(&self, offset: usize) -> Pos {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
+        let column = self.chars_before(offset) - self.chars_before(start) + 1;
         Pos { line, column }
     }
 }
@@ -212,7 +380,7 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     fn convert(
         value: &DeValue<'_>,
         lines: &LineIndex<'_>,
-        prefix: &mut Vec<String>,
+        parent: PathKey,
         positions: &mut Positions,
     ) -> Value {
         match value {
@@ -233,17 +401,16 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
             DeValue::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    prefix.push(i.to_string());
+                    let key = parent.child(&i.to_string());
                     positions
-                        .entry(join_path(prefix))
+                        .entry(key)
                         .or_insert_with(|| lines.pos(item.span().start));
-                    out.push(convert(item.get_ref(), lines, prefix, positions));
-                    prefix.pop();
+                    out.push(convert(item.get_ref(), lines, key, positions));
                 }
                 Value::Array(Tag::Default, out)
             }
             DeValue::Table(t) => {
-                Value::Dict(Tag::Default, convert_table(t, lines, prefix, positions))
+                Value::Dict(Tag::Default, convert_table(t, lines, parent, positions))
             }
         }
     }
@@ -251,20 +418,19 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     fn convert_table(
         table: &toml::de::DeTable<'_>,
         lines: &LineIndex<'_>,
-        prefix: &mut Vec<String>,
+        parent: PathKey,
         positions: &mut Positions,
     ) -> Dict {
         let mut dict = Dict::new();
         for (key, value) in table {
-            prefix.push(key.get_ref().to_string());
+            let path_key = parent.child(key.get_ref());
             positions
-                .entry(join_path(prefix))
+                .entry(path_key)
                 .or_insert_with(|| lines.pos(key.span().start));
             dict.insert(
                 key.get_ref().to_string(),
-                convert(value.get_ref(), lines, prefix, positions),
+                convert(value.get_ref(), lines, path_key, positions),
             );
-            prefix.pop();
         }
         dict
     }
@@ -273,7 +439,7 @@ fn parse_toml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     Ok(convert_table(
         table.get_ref(),
         &lines,
-        &mut Vec::new(),
+        PathKey::ROOT,
         positions,
     ))
 }
@@ -282,7 +448,7 @@ fn parse_yaml(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     let root = load_marked_yaml(text, path)?;
     match root {
         None => Ok(Dict::new()),
-        Some(node) => match yaml_to_value(&node, &mut Vec::new(), positions) {
+        Some(node) => match yaml_to_value(&node, PathKey::ROOT, positions) {
             Value::Dict(_, dict) => Ok(dict),
             _ => Err(ConfigError::single(Diagnostic::at(
                 path,
@@ -314,6 +480,71 @@ fn yaml_depth_exceeded(text: &str) -> Option<usize> {
     })
 }
 
+/// What YAML aliases may add to a document: each alias is a copy of its anchor, so a few
+/// kilobytes of aliases of a large anchor would otherwise become gigabytes.
+pub const MAX_YAML_ALIAS_BYTES: u64 = 16 * 1024 * 1024;
+/// ... and in values (saphyr's own default budget is the same).
+pub const MAX_YAML_ALIAS_NODES: u64 = 100_000;
+
+/// The first alias past which aliases have added more than
+/// [`MAX_YAML_ALIAS_BYTES`] of text or [`MAX_YAML_ALIAS_NODES`] values. Found from the
+/// parser's events, before any tree is built: each anchor's expanded size is summed once,
+/// bottom up, so this is linear in the text. A syntax error ends the scan (the loader then
+/// reports it).
+fn yaml_alias_expansion_exceeded(text: &str) -> Option<Pos> {
+    use saphyr_parser::{Event, Parser};
+    #[derive(Default, Clone, Copy)]
+    struct Size {
+        bytes: u64,
+        nodes: u64,
+    }
+    impl Size {
+        fn add(&mut self, other: Size) {
+            self.bytes = self.bytes.saturating_add(other.bytes);
+            self.nodes = self.nodes.saturating_add(other.nodes);
+        }
+    }
+    let mut anchors: HashMap<usize, Size> = HashMap::new();
+    // Open collections: their anchor and size so far.
+    let mut open: Vec<(usize, Size)> = Vec::new();
+    let mut added = Size::default();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let finished = match event {
+            Event::Scalar(value, _, anchor, _) => Some((
+                anchor,
+                Size {
+                    bytes: value.len() as u64,
+                    nodes: 1,
+                },
+            )),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, Size { bytes: 0, nodes: 1 }));
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => open.pop(),
+            Event::Alias(id) => {
+                let size = anchors.get(&id).copied().unwrap_or_default();
+                added.add(size);
+                if added.bytes > MAX_YAML_ALIAS_BYTES || added.nodes > MAX_YAML_ALIAS_NODES {
+                    return Some(marker_pos(&span.start));
+                }
+                Some((0, size))
+            }
+            _ => None,
+        };
+        if let Some((anchor, size)) = finished {
+            if anchor > 0 {
+                anchors.insert(anchor, size);
+            }
+            if let Some((_, parent)) = open.last_mut() {
+                parent.add(size);
+            }
+        }
+    }
+    None
+}
+
 fn load_marked_yaml<'a>(
     text: &'a str,
     path: &Path,
@@ -324,6 +555,16 @@ fn load_marked_yaml<'a>(
             path,
             Pos { line, column: 1 },
             format!("nests (or is indented) deeper than {MAX_YAML_DEPTH} levels"),
+        )));
+    }
+    if let Some(pos) = yaml_alias_expansion_exceeded(text) {
+        return Err(ConfigError::single(Diagnostic::at(
+            path,
+            pos,
+            format!(
+                "YAML aliases expand to more than {} MiB or {MAX_YAML_ALIAS_NODES} values; write the repeated values out, or repeat fewer of them",
+                MAX_YAML_ALIAS_BYTES / (1024 * 1024)
+            ),
         )));
     }
     let docs = saphyr::MarkedYaml::load_from_str(text).map_err(|e| {
@@ -342,7 +583,7 @@ fn load_marked_yaml<'a>(
 
 fn yaml_to_value(
     node: &saphyr::MarkedYaml<'_>,
-    prefix: &mut Vec<String>,
+    parent: PathKey,
     positions: &mut Positions,
 ) -> Value {
     use saphyr::{Scalar, YamlData};
@@ -358,12 +599,9 @@ fn yaml_to_value(
         YamlData::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                prefix.push(i.to_string());
-                positions
-                    .entry(join_path(prefix))
-                    .or_insert(marker_pos(&item.span.start));
-                out.push(yaml_to_value(item, prefix, positions));
-                prefix.pop();
+                let key = parent.child(&i.to_string());
+                positions.entry(key).or_insert(marker_pos(&item.span.start));
+                out.push(yaml_to_value(item, key, positions));
             }
             Value::Array(Tag::Default, out)
         }
@@ -378,16 +616,15 @@ fn yaml_to_value(
                     YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
                     _ => String::from("?"),
                 };
-                prefix.push(name.clone());
+                let path_key = parent.child(&name);
                 positions
-                    .entry(join_path(prefix))
+                    .entry(path_key)
                     .or_insert(marker_pos(&key.span.start));
-                dict.insert(name, yaml_to_value(value, prefix, positions));
-                prefix.pop();
+                dict.insert(name, yaml_to_value(value, path_key, positions));
             }
             Value::Dict(Tag::Default, dict)
         }
-        YamlData::Tagged(_, inner) => yaml_to_value(inner, prefix, positions),
+        YamlData::Tagged(_, inner) => yaml_to_value(inner, parent, positions),
         YamlData::Alias(_) | YamlData::BadValue => Value::from(String::new()),
     }
 }
@@ -413,7 +650,7 @@ fn parse_json(text: &str, path: &Path, positions: &mut Positions) -> Result<Dict
     // JSON is YAML 1.2: the YAML parser supplies key positions. Should it disagree with a
     // document serde_json accepted, errors fall back to line 1.
     if let Ok(Some(node)) = load_marked_yaml(text, path) {
-        let _ = yaml_to_value(&node, &mut Vec::new(), positions);
+        let _ = yaml_to_value(&node, PathKey::ROOT, positions);
     }
     Ok(dict)
 }
@@ -444,6 +681,46 @@ mod tests {
         );
         assert_eq!(index.pos(9), at(4, 1));
         assert_eq!(index.pos(99), at(4, 2), "clamped to the end");
+    }
+
+    #[test]
+    fn line_index_columns_on_long_lines_match_a_scan() {
+        // Past several checkpoints, with multi-byte characters straddling them.
+        let text = format!("x\n{}", "aé€😀".repeat(2_000));
+        let index = LineIndex::new(&text);
+        for (offset, _) in text.char_indices().step_by(97) {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let want = Pos {
+                line: text[..offset].matches('\n').count() + 1,
+                column: text[line_start..offset].chars().count() + 1,
+            };
+            assert_eq!(index.pos(offset), want, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn yaml_aliases_are_bounded_by_what_they_expand_to() {
+        let small = "a: &x [1, 2]\nb: *x\nc: *x\n";
+        assert!(yaml_alias_expansion_exceeded(small).is_none());
+        let big = format!(
+            "a: &x \"{}\"\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*x"; 17].join(", ")
+        );
+        assert_eq!(yaml_alias_expansion_exceeded(&big).map(|p| p.line), Some(2));
+        // Nested anchors multiply: ten levels of ten aliases.
+        let mut laughs = String::from("l0: &l0 [a]\n");
+        for i in 1..10 {
+            laughs.push_str(&format!(
+                "l{i}: &l{i} [{}]\n",
+                vec![format!("*l{}", i - 1); 10].join(", ")
+            ));
+        }
+        assert!(yaml_alias_expansion_exceeded(&laughs).is_some());
+        let err = Document::parse(Path::new("s.yaml"), &big).unwrap_err();
+        assert!(err.diagnostics[0]
+            .message
+            .contains("YAML aliases expand to more than 16 MiB"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Schema files (SPEC section 3): loading with includes and profiles, then validation into
 //! the checked [`model::Schema`]. Any problem here is a [`ConfigError`] (exit 2) with file,
-//! line and column.
+//! line and column; every problem of every variable is reported at once, in file order.
 
 pub mod document;
 pub mod model;
@@ -8,114 +8,273 @@ pub mod raw;
 
 use crate::error::{ConfigError, Diagnostic};
 use crate::rules::{Code, Severity};
-use document::{Document, Pos};
-use figment::Figment;
+use document::{Document, Layout, Pos};
+use figment::value::{Dict, Tag, Value};
 use model::{Credentials, Encoding, Pattern, Schema, TextRules, UrlRules, VarKind, VarSpec};
-use raw::{RawSchema, RawVar, COMMON_ATTRS};
+use raw::{RawProfile, RawSchema, RawVar, COMMON_ATTRS};
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// How deep `include` may nest before it is treated as a mistake.
 const MAX_INCLUDE_DEPTH: usize = 32;
 
-/// A schema file with its includes, layered by figment, before a profile is chosen.
-#[derive(Clone)]
+/// A schema file with its includes merged, before a profile is chosen.
 pub struct SchemaSource {
     pub path: PathBuf,
-    /// Includes first (depth-first), this file last: figment merge order, local wins.
-    docs: Vec<Document>,
-    figment: Figment,
+    layout: Layout,
+    /// Includes first (depth-first), this file last, merged: later files win.
+    root: Value,
     raw: RawLayer,
 }
 
 /// A layered schema as written: the top level, and every variable extracted on its own.
-#[derive(Clone)]
 struct RawLayer {
     /// The file's top level, with variable names but not their attributes.
     top: raw::RawOutline,
     vars: BTreeMap<String, RawVar>,
     /// Each profile's overlays, for validating every profile without re-merging the file.
     overlays: raw::Overlays<RawVar>,
-    /// Variables that could not be extracted: reported with the semantic problems of the
-    /// others, all at once.
+    /// Structural problems (unknown keys, wrong types), reported with the semantic problems
+    /// of every variable, all at once.
     problems: Vec<Diagnostic>,
 }
 
+/// Most comparisons "did you mean" may make for one schema (variable names, attributes,
+/// keys and codes): thousands of mistakes against thousands of names stay fast, and the
+/// messages past the budget simply stop suggesting (a note says so, once).
+const SUGGESTION_BUDGET: usize = 100_000;
+/// Names longer than this get no suggestion (a comparison costs the product of lengths).
+const MAX_SUGGESTED_NAME: usize = 64;
+
+/// Near-miss suggestions for one schema or stack file, under one budget.
+pub struct Suggester<'a> {
+    /// Declared variable names, indexed on first use.
+    names: Vec<&'a str>,
+    index: OnceCell<crate::suggest::Index<'a>>,
+    budget: Cell<usize>,
+    cut_short: Cell<bool>,
+}
+
+impl<'a> Suggester<'a> {
+    pub fn new(names: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            names: names.into_iter().collect(),
+            index: OnceCell::new(),
+            budget: Cell::new(SUGGESTION_BUDGET),
+            cut_short: Cell::new(false),
+        }
+    }
+
+    /// The declared variable closest to `name` (none for names of one or two characters:
+    /// any other short name is "close").
+    pub fn variable(&self, name: &str) -> Option<&'a str> {
+        if name.len() > MAX_SUGGESTED_NAME || name.chars().count() < 3 {
+            return None;
+        }
+        let index = self.index.get_or_init(|| {
+            crate::suggest::Index::new(self.names.iter().copied(), SUGGESTION_BUDGET)
+        });
+        let best = index.closest(name);
+        if index.exhausted() {
+            self.cut_short.set(true);
+        }
+        best
+    }
+
+    /// The closest of a few fixed words (attributes, keys, codes, types), charged to the
+    /// same budget.
+    pub fn word<'w>(&self, name: &str, words: &[&'w str]) -> Option<&'w str> {
+        if name.len() > MAX_SUGGESTED_NAME {
+            return None;
+        }
+        let cost = words.len();
+        if self.budget.get() < cost {
+            self.cut_short.set(true);
+            return None;
+        }
+        self.budget.set(self.budget.get() - cost);
+        crate::suggest::Index::new(words.iter().copied(), cost).closest(name)
+    }
+
+    /// The note for the end of the report, when some suggestion was left out.
+    pub fn note(&self, file: &Path) -> Option<Diagnostic> {
+        self.cut_short.get().then(|| {
+            Diagnostic::file(
+                file,
+                "there are too many mistakes to suggest corrections for all of them (suggestions were cut short); fix these and run again",
+            )
+        })
+    }
+}
+
+/// Where diagnostics point: the merged files' layout, under the profile being resolved.
+pub struct Locator<'a, 's> {
+    pub layout: &'a Layout,
+    pub profile: Option<&'a str>,
+    pub suggest: &'a Suggester<'s>,
+}
+
+impl Locator<'_, '_> {
+    pub fn diag(&self, path: &[&str], message: impl Into<String>) -> Diagnostic {
+        let (file, pos) = self.layout.locate(path, self.profile);
+        Diagnostic::at(&file, pos, message)
+    }
+}
+
+/// Deserializes `table` into `T` (every field optional) one key at a time, so that every
+/// bad key is reported, not only the first; the keys that are fine on their own are then
+/// read together. `skip`: keys the caller extracts itself (nested tables). Linear.
+pub fn lenient<T: serde::de::DeserializeOwned + Default>(
+    table: &Dict,
+    skip: &[&str],
+    at: &[&str],
+    ctx: &Locator<'_, '_>,
+    var_type: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> T {
+    let mut good = Dict::new();
+    for (key, value) in table.iter().filter(|(k, _)| !skip.contains(&k.as_str())) {
+        let single = Value::Dict(Tag::Default, Dict::from([(key.clone(), value.clone())]));
+        match single.deserialize::<T>() {
+            Ok(_) => {
+                good.insert(key.clone(), value.clone());
+            }
+            Err(e) => diags.extend(describe_error(&e, at, ctx, var_type)),
+        }
+    }
+    Value::Dict(Tag::Default, good)
+        .deserialize()
+        .unwrap_or_default()
+}
+
+/// The type whose attributes a variable's table is checked against: its `type` when known,
+/// else the type that was most likely meant; `None` when there is no telling.
+fn effective_type(written: Option<&str>, suggest: &Suggester<'_>) -> Option<&'static str> {
+    let names: Vec<&'static str> = model::TYPES.iter().map(|(t, _)| *t).collect();
+    match written {
+        None => Some("string"),
+        Some(t) => names
+            .iter()
+            .copied()
+            .find(|n| *n == t)
+            .or_else(|| suggest.word(t, &names)),
+    }
+}
+
+/// Every variable of a `vars` table (at `at`), each extracted on its own. `base`: the
+/// schema's own variables, whose `type` an overlay inherits.
+fn extract_vars(
+    value: Option<&Value>,
+    at: &[&str],
+    base: Option<&Dict>,
+    ctx: &Locator<'_, '_>,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, RawVar> {
+    let mut out = BTreeMap::new();
+    let Some(value) = value else {
+        return out;
+    };
+    let Some(table) = value.as_dict() else {
+        diags.push(ctx.diag(
+            at,
+            format!("`{}` must be a table of variables", at.join(".")),
+        ));
+        return out;
+    };
+    for (name, value) in table {
+        let mut path = at.to_vec();
+        path.push(name);
+        let Some(attrs) = value.as_dict() else {
+            diags.push(ctx.diag(
+                &path,
+                format!(
+                    "variable {} must be a table of attributes, e.g. [vars.NAME] type = \"string\"",
+                    model::shown_name(name)
+                ),
+            ));
+            continue;
+        };
+        let written = attrs.get("type").or_else(|| {
+            base.and_then(|b| b.get(name.as_str()))
+                .and_then(Value::as_dict)
+                .and_then(|d| d.get("type"))
+        });
+        let var_type = match written {
+            Some(t) => t
+                .as_str()
+                .and_then(|t| effective_type(Some(t), ctx.suggest)),
+            None => Some("string"),
+        };
+        let var: RawVar = lenient(attrs, &[], &path, ctx, var_type, diags);
+        out.insert(name.clone(), var);
+    }
+    out
+}
+
 /// Extracts the top level, then each variable (and each profile's variables) separately,
-/// collecting every structural problem instead of stopping at the first.
-fn extract_layer(
-    figment: &Figment,
-    docs: &[Document],
-    profile: Option<&str>,
-) -> Result<RawLayer, ConfigError> {
+/// collecting every structural problem instead of stopping at the first. `with_overlays`:
+/// also report the profiles' own problems (not when a profile is already merged in, which
+/// would report them twice).
+fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> RawLayer {
     // The common case in one pass: everything extracts.
-    if let Ok(whole) = figment.extract::<RawSchema<RawVar>>() {
+    if let Ok(whole) = root.deserialize::<RawSchema<RawVar>>() {
         let (top, vars, overlays) = whole.split();
-        return Ok(RawLayer {
+        return RawLayer {
             top,
             vars,
             overlays,
             problems: Vec::new(),
-        });
-    }
-    let top: RawSchema = figment
-        .extract()
-        .map_err(|e| figment_error(&e, docs, figment, profile))?;
-    let mut diags = Vec::new();
-    // Each variable's value is deserialized on its own (figment's `extract_inner` would
-    // re-merge the whole document per call: quadratic in the number of variables).
-    let mut extract_var =
-        |prefix: &[&str], name: &str, value: &figment::value::Value| -> Option<RawVar> {
-            value
-                .deserialize::<RawVar>()
-                .map_err(|mut e| {
-                    let key: Vec<String> = prefix
-                        .iter()
-                        .map(|s| (*s).to_string())
-                        .chain([name.to_string()])
-                        .collect();
-                    e.path.splice(0..0, key);
-                    let var_type = value
-                        .find_ref("type")
-                        .and_then(figment::value::Value::as_str)
-                        .unwrap_or("string");
-                    diags.extend(
-                        figment_error_in_var(&e, docs, figment, profile, Some(var_type))
-                            .diagnostics,
-                    );
-                })
-                .ok()
         };
-    let mut vars = BTreeMap::new();
-    for (name, value) in &top.vars {
-        if let Some(v) = extract_var(&["vars"], name, value) {
-            vars.insert(name.clone(), v);
-        }
     }
-    // Overlays are checked when the file is loaded; with a profile applied they are merged
-    // into `vars` above, so checking them again would report each mistake twice.
-    let mut overlays: raw::Overlays<RawVar> = BTreeMap::new();
-    for (p, overlay) in top.profiles.iter().filter(|_| profile.is_none()) {
-        for (name, value) in &overlay.vars {
-            if let Some(v) = extract_var(&["profiles", p, "vars"], name, value) {
-                overlays
-                    .entry(p.clone())
-                    .or_default()
-                    .insert(name.clone(), v);
+    let empty = Dict::new();
+    let table = root.as_dict().unwrap_or(&empty);
+    let mut diags = Vec::new();
+    let mut whole: RawSchema<RawVar> =
+        lenient(table, &["vars", "profiles"], &[], ctx, None, &mut diags);
+    let base = table.get("vars").and_then(Value::as_dict);
+    whole.vars = extract_vars(table.get("vars"), &["vars"], None, ctx, &mut diags);
+    match table.get("profiles").map(|v| (v, v.as_dict())) {
+        None => {}
+        Some((_, None)) => {
+            diags.push(ctx.diag(&["profiles"], "`profiles` must be a table of profiles"));
+        }
+        Some((_, Some(profiles))) => {
+            for (p, value) in profiles {
+                let at = ["profiles", p.as_str()];
+                let Some(ptable) = value.as_dict() else {
+                    diags.push(ctx.diag(&at, format!("profile {p} must be a table")));
+                    continue;
+                };
+                let mut own = Vec::new();
+                let mut profile: RawProfile<RawVar> =
+                    lenient(ptable, &["vars"], &at, ctx, None, &mut own);
+                profile.vars = extract_vars(
+                    ptable.get("vars"),
+                    &["profiles", p, "vars"],
+                    base,
+                    ctx,
+                    &mut own,
+                );
+                if with_overlays {
+                    diags.append(&mut own);
+                }
+                whole.profiles.insert(p.clone(), profile);
             }
         }
     }
-    let (top, _, _) = top.split();
-    Ok(RawLayer {
+    let (top, vars, overlays) = whole.split();
+    RawLayer {
         top,
         vars,
         overlays,
-        problems: crate::error::sorted(diags),
-    })
+        problems: diags,
+    }
 }
 
 impl SchemaSource {
-    /// Reads the file and its includes and checks the structure (unknown keys, wrong types).
+    /// Reads the file and its includes and checks the structure (unknown keys, wrong types)
+    /// and every profile.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let mut docs = Vec::new();
         let mut diags = Vec::new();
@@ -128,7 +287,7 @@ impl SchemaSource {
             &mut diags,
         );
         if !diags.is_empty() {
-            return Err(diags.into());
+            return Err(crate::error::sorted(diags).into());
         }
         if let Some(own) = docs
             .last()
@@ -139,72 +298,43 @@ impl SchemaSource {
                 "this looks like a stack file (it has [services]), not a schema: check it with --config FILE",
             )));
         }
-        let figment = docs
-            .iter_mut()
-            .fold(Figment::new(), |f, d| f.merge(d.take_provider()));
-        let raw = extract_layer(&figment, &docs, None)?;
-        let source = Self {
-            path: path.to_path_buf(),
-            docs,
-            figment,
-            raw,
-        };
-        source.check_profiles()?;
-        Ok(source)
-    }
-
-    /// Every profile is validated when the file is loaded, not only when it is selected: a
-    /// mistake in the production overlay should fail in development CI too. An overlay of
-    /// a variable the schema does not declare, close to one it does, is a typo.
-    fn check_profiles(&self) -> Result<(), ConfigError> {
-        let mut diags = Vec::new();
-        let declared: std::collections::HashSet<&str> =
-            self.raw.top.vars.keys().map(String::as_str).collect();
+        let (layout, roots) = Layout::new(docs);
+        let mut merged = Dict::new();
+        for root in roots {
+            document::merge_into(&mut merged, root);
+        }
+        let root = Value::Dict(Tag::Default, merged);
+        let names: Vec<&str> = root
+            .as_dict()
+            .and_then(|d| d.get("vars"))
+            .and_then(Value::as_dict)
+            .map(|v| v.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let suggest = Suggester::new(names);
         let ctx = Locator {
-            docs: &self.docs,
-            figment: &self.figment,
+            layout: &layout,
             profile: None,
+            suggest: &suggest,
         };
-        for (p, overlay) in &self.raw.top.profiles {
-            let mut typos = Vec::new();
-            for name in overlay
-                .vars
-                .keys()
-                .filter(|n| !declared.contains(n.as_str()))
-            {
-                if let Some(best) = crate::suggest::closest(name, declared.iter().copied()) {
-                    typos.push(name.as_str());
-                    diags.push(ctx.diag(
-                        &["profiles", p, "vars", name],
-                        format!("profile {p} overlays {name}, which the schema does not declare; did you mean {best}?"),
-                    ));
-                }
+        let raw = extract_layer(&root, &ctx, true);
+        let mut problems = Vec::new();
+        check_profiles(&raw, &ctx, &mut problems);
+        if !problems.is_empty() || !raw.problems.is_empty() {
+            // All at once: the variables' own problems too, not only what stopped the load.
+            match validate(&raw, &ctx, path, None) {
+                Ok(_) => problems.extend(raw.problems.iter().cloned()),
+                Err(e) => problems.extend(e.diagnostics),
             }
-            // Only what the profile changes is validated again: its severity table and each
-            // overlaid variable with its base (a typo'd overlay is already reported).
-            let pctx = Locator {
-                docs: &self.docs,
-                figment: &self.figment,
-                profile: Some(p),
-            };
-            let _ = parse_severity_table(&overlay.severity, &pctx, &mut diags);
-            for (name, over) in self.raw.overlays.get(p).into_iter().flatten() {
-                if typos.contains(&name.as_str()) {
-                    continue;
-                }
-                let merged = self
-                    .raw
-                    .vars
-                    .get(name)
-                    .map_or_else(|| over.clone(), |base| base.overlaid(over));
-                let _ = validate_var(name, &merged, &pctx, &self.raw.vars, &mut diags);
-            }
+            let mut sorted = crate::error::sorted(problems);
+            sorted.extend(suggest.note(path));
+            return Err(sorted.into());
         }
-        if diags.is_empty() {
-            Ok(())
-        } else {
-            Err(crate::error::sorted(diags).into())
-        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            layout,
+            root,
+            raw,
+        })
     }
 
     /// Profiles this schema defines.
@@ -219,30 +349,278 @@ impl SchemaSource {
         service_name: Option<&str>,
         profile: Option<&str>,
     ) -> Result<Schema, ConfigError> {
+        let suggest = Suggester::new(self.raw.top.vars.keys().map(String::as_str));
         let profile = profile.filter(|p| self.raw.top.profiles.contains_key(*p));
-        let Some(p) = profile else {
-            let ctx = Locator {
-                docs: &self.docs,
-                figment: &self.figment,
-                profile: None,
-            };
-            return validate(&self.raw, &ctx, &self.path, service_name);
+        let result = match profile {
+            None => {
+                let ctx = Locator {
+                    layout: &self.layout,
+                    profile: None,
+                    suggest: &suggest,
+                };
+                validate(&self.raw, &ctx, &self.path, service_name)
+            }
+            Some(p) => {
+                let mut layered = self.root.as_dict().cloned().unwrap_or_default();
+                let overlay = layered
+                    .get("profiles")
+                    .and_then(Value::as_dict)
+                    .and_then(|ps| ps.get(p))
+                    .and_then(Value::as_dict)
+                    .cloned();
+                if let Some(overlay) = overlay {
+                    document::merge_into(&mut layered, overlay);
+                }
+                let ctx = Locator {
+                    layout: &self.layout,
+                    profile: Some(p),
+                    suggest: &suggest,
+                };
+                let raw = extract_layer(&Value::Dict(Tag::Default, layered), &ctx, false);
+                validate(&raw, &ctx, &self.path, service_name)
+            }
         };
-        let layered = self
-            .figment
-            .clone()
-            .merge(self.figment.focus(&format!("profiles.{p}")));
-        let raw = extract_layer(&layered, &self.docs, Some(p))?;
-        let ctx = Locator {
-            docs: &self.docs,
-            figment: &layered,
-            profile: Some(p),
-        };
-        validate(&raw, &ctx, &self.path, service_name)
+        result.map_err(|e| {
+            let mut diags = e.diagnostics;
+            diags.extend(suggest.note(&self.path));
+            diags.into()
+        })
     }
 }
 
-/// Loads includes depth-first, detecting cycles; diagnostics point at the `include` entry.
+/// Every profile is validated when the file is loaded, not only when it is selected: a
+/// mistake in the production overlay should fail in development CI too. An overlay of a
+/// variable the schema does not declare, close to one it does, is a typo.
+fn check_profiles(raw: &RawLayer, ctx: &Locator<'_, '_>, diags: &mut Vec<Diagnostic>) {
+    for (p, overlay) in &raw.top.profiles {
+        let mut typos = std::collections::HashSet::new();
+        for name in overlay
+            .vars
+            .keys()
+            .filter(|n| !raw.top.vars.contains_key(*n))
+        {
+            if let Some(best) = ctx.suggest.variable(name) {
+                typos.insert(name.as_str());
+                diags.push(ctx.diag(
+                    &["profiles", p, "vars", name],
+                    format!("profile {p} overlays {name}, which the schema does not declare; did you mean {best}?"),
+                ));
+            }
+        }
+        // Only what the profile changes is validated again: its severity table and each
+        // overlaid variable with its base (a typo'd overlay is already reported).
+        let pctx = Locator {
+            layout: ctx.layout,
+            profile: Some(p),
+            suggest: ctx.suggest,
+        };
+        let _ = parse_severity_table(&overlay.severity, &pctx, diags);
+        for (name, over) in raw.overlays.get(p).into_iter().flatten() {
+            if typos.contains(name.as_str()) {
+                continue;
+            }
+            let merged = raw
+                .vars
+                .get(name)
+                .map_or_else(|| over.clone(), |base| base.overlaid(over));
+            let _ = validate_var(name, &merged, &pctx, &raw.top.vars, diags);
+        }
+    }
+}
+
+/// Turns a deserialization error of the value at `at` into positioned diagnostics with
+/// our own wording (which never repeats a value: a `default` may be a secret). `var_type`:
+/// inside a variable, the type whose attributes are allowed.
+pub fn describe_error(
+    err: &figment::Error,
+    at: &[&str],
+    ctx: &Locator<'_, '_>,
+    var_type: Option<&str>,
+) -> Vec<Diagnostic> {
+    use figment::error::Kind;
+    let mut diags = Vec::new();
+    for e in err.clone() {
+        // Borrowed, not copied: a key may be long and have thousands of children.
+        let mut path: Vec<&str> = at.to_vec();
+        path.extend(e.path.iter().map(String::as_str));
+        // The path may end with the unknown key itself; messages name its parent.
+        let parent_len = match &e.kind {
+            Kind::UnknownField(field, _) if path.last() == Some(&field.as_str()) => path.len() - 1,
+            _ => path.len(),
+        };
+        let where_ = describe_key_path(&path[..parent_len]);
+        let message = match &e.kind {
+            Kind::UnknownField(field, expected) => {
+                if path.last() != Some(&field.as_str()) {
+                    path.push(field);
+                }
+                unknown_key_message(
+                    field,
+                    expected,
+                    &where_,
+                    &path[..parent_len],
+                    var_type,
+                    ctx.suggest,
+                )
+            }
+            Kind::MissingField(field) => format!("{where_}is missing `{field}`"),
+            Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
+                format!(
+                    "{where_}must be {}, but is {}",
+                    humanize_expected(expected),
+                    actual_kind(actual)
+                )
+            }
+            Kind::InvalidLength(n, expected) => {
+                format!("{where_}has {n} items, expected {expected}")
+            }
+            Kind::UnknownVariant(v, expected) => {
+                format!("{where_}`{v}` is not one of {}", expected.join(", "))
+            }
+            Kind::DuplicateField(f) => format!("{where_}`{f}` is given twice"),
+            // serde's message for an untagged enum names our type; say what is accepted.
+            Kind::Message(m) if m.contains("untagged enum Scalar") => {
+                format!("{where_}must be a string, number or boolean")
+            }
+            Kind::Message(m) if m.contains("untagged enum OneOrMany") => {
+                format!("{where_}must be a value or a list of values")
+            }
+            Kind::Message(m) if m.starts_with("must be ") => format!("{where_}{m}"),
+            _ => format!("{where_}has an invalid value"),
+        };
+        // Positions are of what was written: the profile's own entry is already in `path`.
+        let (file, pos) = ctx.layout.locate(&path, ctx.profile);
+        diags.push(Diagnostic::at(&file, pos, message));
+    }
+    diags
+}
+
+fn describe_key_path(path: &[&str]) -> String {
+    let shown = |s: &str| model::shown_name(s).into_owned();
+    match path {
+        [] => String::new(),
+        ["vars", name] => format!("variable {}: ", shown(name)),
+        ["vars", name, attr, ..] => format!("variable {}: `{}` ", shown(name), shown(attr)),
+        ["profiles", p, "vars", name] => {
+            format!("profile {}: variable {}: ", shown(p), shown(name))
+        }
+        ["profiles", p, "vars", name, attr, ..] => format!(
+            "profile {}: variable {}: `{}` ",
+            shown(p),
+            shown(name),
+            shown(attr)
+        ),
+        _ => {
+            let joined: Vec<String> = path.iter().map(|s| shown(s)).collect();
+            format!("`{}` ", joined.join("."))
+        }
+    }
+}
+
+/// Whether a key path names one variable's table (`vars.X` or `profiles.P.vars.X`).
+fn is_var_table(path: &[&str]) -> bool {
+    matches!(path, ["vars", _] | ["profiles", _, "vars", _])
+}
+
+fn unknown_key_message(
+    field: &str,
+    expected: &[&str],
+    where_: &str,
+    path: &[&str],
+    var_type: Option<&str>,
+    suggest: &Suggester<'_>,
+) -> String {
+    let in_var = is_var_table(path);
+    // Inside a variable, list the attributes its type accepts rather than serde's union.
+    let allowed: Vec<&str> = if in_var {
+        let specific = var_type
+            .and_then(|kind| model::TYPES.iter().find(|(t, _)| *t == kind))
+            .map_or(&[][..], |(_, a)| *a);
+        COMMON_ATTRS.iter().chain(specific).copied().collect()
+    } else {
+        expected.to_vec()
+    };
+    let mut msg = if in_var {
+        format!("{where_}unknown attribute `{field}`")
+    } else if path.is_empty() {
+        format!("unknown key `{field}`")
+    } else {
+        format!("{where_}unknown key `{field}`")
+    };
+    if let Some(best) = suggest.word(field, expected) {
+        msg.push_str(&format!("; did you mean `{best}`?"));
+    }
+    match var_type {
+        None if in_var => msg.push_str(&format!(
+            " (allowed for every type: {}; the others depend on `type`)",
+            allowed.join(", ")
+        )),
+        _ => msg.push_str(&format!(" (allowed: {})", allowed.join(", "))),
+    }
+    msg
+}
+
+fn actual_kind(actual: &figment::error::Actual) -> &'static str {
+    use figment::error::Actual;
+    match actual {
+        Actual::Bool(_) => "a boolean",
+        Actual::Unsigned(_) | Actual::Signed(_) => "an integer",
+        Actual::Float(_) => "a number",
+        Actual::Char(_) | Actual::Str(_) => "a string",
+        Actual::Seq => "a list",
+        Actual::Map => "a table",
+        _ => "something else",
+    }
+}
+
+/// Validation of the layered raw schema into the checked model; every problem is collected.
+fn validate(
+    layer: &RawLayer,
+    ctx: &Locator<'_, '_>,
+    path: &Path,
+    service_name: Option<&str>,
+) -> Result<Schema, ConfigError> {
+    let raw = &layer.top;
+    let mut diags = layer.problems.clone();
+    let service = service_name
+        .map(str::to_string)
+        .or_else(|| raw.service.clone())
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+
+    let severity = parse_severity_table(&raw.severity, ctx, &mut diags);
+
+    let mut vars = Vec::with_capacity(layer.vars.len());
+    for (name, rv) in &layer.vars {
+        if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
+            vars.push(spec);
+        }
+    }
+    // Declaration order: includes first, then this file, each in file order.
+    vars.sort_by_cached_key(|v| {
+        ctx.layout
+            .first_declared(&v.name)
+            .unwrap_or((usize::MAX, Pos::default()))
+    });
+
+    if diags.is_empty() {
+        Ok(Schema {
+            service,
+            description: raw.description.clone(),
+            path: path.to_path_buf(),
+            files: ctx.layout.files().to_vec(),
+            vars,
+            severity,
+            profiles: raw.profiles.keys().cloned().collect(),
+        })
+    } else {
+        Err(crate::error::sorted(diags).into())
+    }
+}
+
 fn collect_includes(
     path: &Path,
     from: Option<(&Document, usize)>,
@@ -332,283 +710,15 @@ fn display_name(p: &Path) -> String {
 }
 
 /// Finds the file and position of a key path in a layered figment.
-pub struct Locator<'a> {
-    pub docs: &'a [Document],
-    pub figment: &'a Figment,
-    pub profile: Option<&'a str>,
-}
-
-impl Locator<'_> {
-    pub fn diag(&self, path: &[&str], message: impl Into<String>) -> Diagnostic {
-        let (file, pos) = self.locate(path);
-        Diagnostic::at(&file, pos, message)
-    }
-
-    fn locate(&self, path: &[&str]) -> (PathBuf, Pos) {
-        locate_in(self.docs, Some(self.figment), self.profile, path)
-    }
-}
-
-fn locate_in(
-    docs: &[Document],
-    figment: Option<&Figment>,
-    profile: Option<&str>,
-    path: &[&str],
-) -> (PathBuf, Pos) {
-    let fallback_pos = Pos { line: 1, column: 1 };
-    // The profile's overlay wins, so look there first.
-    if let Some(p) = profile {
-        let mut prefixed = vec!["profiles", p];
-        prefixed.extend_from_slice(path);
-        for doc in docs.iter().rev() {
-            if let Some(pos) = doc.exact_position(&prefixed) {
-                return (doc.path.clone(), pos);
-            }
-        }
-    }
-    // figment knows which file supplied the value.
-    if let Some(meta) = figment.and_then(|f| f.find_metadata(&path.join("."))) {
-        if let Some(figment::Source::File(file)) = &meta.source {
-            if let Some(doc) = docs.iter().find(|d| &d.path == file) {
-                return (doc.path.clone(), doc.position(path).unwrap_or(fallback_pos));
-            }
-        }
-    }
-    for doc in docs.iter().rev() {
-        if let Some(pos) = doc.exact_position(path) {
-            return (doc.path.clone(), pos);
-        }
-    }
-    for doc in docs.iter().rev() {
-        if let Some(pos) = doc.position(path) {
-            return (doc.path.clone(), pos);
-        }
-    }
-    let last = docs.last().map(|d| d.path.clone()).unwrap_or_default();
-    (last, fallback_pos)
-}
-
-/// Turns figment's extraction errors into positioned diagnostics with our own wording (which
-/// never repeats a value: a `default` may be a secret).
-pub fn figment_error(
-    err: &figment::Error,
-    docs: &[Document],
-    figment: &Figment,
-    profile: Option<&str>,
-) -> ConfigError {
-    figment_error_in_var(err, docs, figment, profile, None)
-}
-
-/// As [`figment_error`], for an error inside one variable whose `type` is known (so that
-/// the allowed attributes are those of its type, without another lookup).
-fn figment_error_in_var(
-    err: &figment::Error,
-    docs: &[Document],
-    figment: &Figment,
-    profile: Option<&str>,
-    var_type: Option<&str>,
-) -> ConfigError {
-    use figment::error::Kind;
-    let mut diags = Vec::new();
-    for e in err.clone() {
-        let mut path: Vec<String> = e.path.clone();
-        // figment's path ends with the unknown key itself; messages name its parent.
-        let parent: Vec<String> = match &e.kind {
-            Kind::UnknownField(field, _) if path.last() == Some(field) => {
-                path[..path.len() - 1].to_vec()
-            }
-            _ => path.clone(),
-        };
-        let where_ = describe_key_path(&parent);
-        let message = match &e.kind {
-            Kind::UnknownField(field, expected) => {
-                if path.last() != Some(field) {
-                    path.push(field.clone());
-                }
-                unknown_key_message(field, expected, &where_, figment, &parent, var_type)
-            }
-            Kind::MissingField(field) => format!("{where_}is missing `{field}`"),
-            Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
-                format!(
-                    "{where_}must be {}, but is {}",
-                    humanize_expected(expected),
-                    actual_kind(actual)
-                )
-            }
-            Kind::InvalidLength(n, expected) => {
-                format!("{where_}has {n} items, expected {expected}")
-            }
-            Kind::UnknownVariant(v, expected) => {
-                format!("{where_}`{v}` is not one of {}", expected.join(", "))
-            }
-            Kind::DuplicateField(f) => format!("{where_}`{f}` is given twice"),
-            // serde's message for an untagged enum names our type; say what is accepted.
-            Kind::Message(m) if m.contains("untagged enum Scalar") => {
-                format!("{where_}must be a string, number or boolean")
-            }
-            Kind::Message(m) if m.contains("untagged enum OneOrMany") => {
-                format!("{where_}must be a value or a list of values")
-            }
-            _ => format!("{where_}has an invalid value"),
-        };
-        // The metadata names the file that supplied the value; prefer it.
-        let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-        let (file, pos) = match e.metadata.as_ref().and_then(|m| m.source.as_ref()) {
-            Some(figment::Source::File(file)) if profile.is_none() => {
-                match docs.iter().find(|d| &d.path == file) {
-                    Some(doc) => (
-                        doc.path.clone(),
-                        doc.position(&refs).unwrap_or(Pos { line: 1, column: 1 }),
-                    ),
-                    None => locate_in(docs, Some(figment), profile, &refs),
-                }
-            }
-            _ => locate_in(docs, Some(figment), profile, &refs),
-        };
-        diags.push(Diagnostic::at(&file, pos, message));
-    }
-    diags.into()
-}
-
-fn describe_key_path(path: &[String]) -> String {
-    match path {
-        [] => String::new(),
-        [vars, name] if vars == "vars" => format!("variable {name}: "),
-        [vars, name, attr, ..] if vars == "vars" => format!("variable {name}: `{attr}` "),
-        _ => format!("`{}` ", path.join(".")),
-    }
-}
-
-fn unknown_key_message(
-    field: &str,
-    expected: &[&str],
-    where_: &str,
-    figment: &Figment,
-    path: &[String],
-    var_type: Option<&str>,
-) -> String {
-    // Inside a variable, list the attributes its type accepts rather than serde's union.
-    let allowed: Vec<&str> = match path {
-        [vars, name] if vars == "vars" => {
-            let kind = var_type.map_or_else(
-                || {
-                    figment
-                        .extract_inner::<String>(&format!("vars.{name}.type"))
-                        .unwrap_or_else(|_| "string".into())
-                },
-                str::to_string,
-            );
-            let specific = model::TYPES
-                .iter()
-                .find(|(t, _)| *t == kind)
-                .map_or(&[][..], |(_, a)| *a);
-            COMMON_ATTRS.iter().chain(specific).copied().collect()
-        }
-        _ => expected.to_vec(),
-    };
-    let all_attrs: Vec<&str> = if path.first().is_some_and(|p| p == "vars") {
-        expected.to_vec()
-    } else {
-        allowed.clone()
-    };
-    let mut msg = if path.first().is_some_and(|p| p == "vars") {
-        format!("{where_}unknown attribute `{field}`")
-    } else if path.is_empty() {
-        format!("unknown key `{field}`")
-    } else {
-        format!("{where_}unknown key `{field}`")
-    };
-    if let Some(best) = crate::suggest::closest(field, all_attrs.iter().copied()) {
-        msg.push_str(&format!("; did you mean `{best}`?"));
-    }
-    msg.push_str(&format!(" (allowed: {})", allowed.join(", ")));
-    msg
-}
-
-fn actual_kind(actual: &figment::error::Actual) -> &'static str {
-    use figment::error::Actual;
-    match actual {
-        Actual::Bool(_) => "a boolean",
-        Actual::Unsigned(_) | Actual::Signed(_) => "an integer",
-        Actual::Float(_) => "a number",
-        Actual::Char(_) | Actual::Str(_) => "a string",
-        Actual::Seq => "a list",
-        Actual::Map => "a table",
-        _ => "something else",
-    }
-}
-
-/// Validation of the layered raw schema into the checked model; every problem is collected.
-fn validate(
-    layer: &RawLayer,
-    ctx: &Locator<'_>,
-    path: &Path,
-    service_name: Option<&str>,
-) -> Result<Schema, ConfigError> {
-    let raw = &layer.top;
-    let mut diags = layer.problems.clone();
-    let service = service_name
-        .map(str::to_string)
-        .or_else(|| raw.service.clone())
-        .unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-
-    let severity = parse_severity_table(&raw.severity, ctx, &mut diags);
-
-    let mut vars = Vec::with_capacity(layer.vars.len());
-    for (name, rv) in &layer.vars {
-        if let Some(spec) = validate_var(name, rv, ctx, &layer.vars, &mut diags) {
-            vars.push(spec);
-        }
-    }
-    // Declaration order: includes first, then this file, each in file order.
-    let order: HashMap<&str, (usize, Pos)> = raw
-        .vars
-        .keys()
-        .map(|name| {
-            let key = ctx
-                .docs
-                .iter()
-                .enumerate()
-                .find_map(|(i, d)| d.exact_position(&["vars", name.as_str()]).map(|p| (i, p)))
-                .unwrap_or((usize::MAX, Pos::default()));
-            (name.as_str(), key)
-        })
-        .collect();
-    vars.sort_by_key(|v| {
-        order
-            .get(v.name.as_str())
-            .copied()
-            .unwrap_or((usize::MAX, Pos::default()))
-    });
-
-    if diags.is_empty() {
-        Ok(Schema {
-            service,
-            description: raw.description.clone(),
-            path: path.to_path_buf(),
-            files: ctx.docs.iter().map(|d| d.path.clone()).collect(),
-            vars,
-            severity,
-            profiles: raw.profiles.keys().cloned().collect(),
-        })
-    } else {
-        Err(crate::error::sorted(diags).into())
-    }
-}
-
 fn parse_severity_table(
     table: &BTreeMap<String, String>,
-    ctx: &Locator<'_>,
+    ctx: &Locator<'_, '_>,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<Code, Severity> {
     let mut out = HashMap::new();
     for (code, sev) in table {
         let Ok(c) = code.parse::<Code>() else {
-            diags.push(ctx.diag(&["severity", code], unknown_code_message(code)));
+            diags.push(ctx.diag(&["severity", code], unknown_code_message(code, ctx.suggest)));
             continue;
         };
         match sev.parse::<Severity>() {
@@ -624,23 +734,27 @@ fn parse_severity_table(
     out
 }
 
-fn unknown_code_message(code: &str) -> String {
+fn unknown_code_message(code: &str, suggest: &Suggester<'_>) -> String {
     let mut msg = format!("unknown finding code `{code}`");
-    if let Some(best) = crate::suggest::closest(code, Code::ALL.iter().map(|c| c.as_str())) {
+    let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    if let Some(best) = suggest.word(code, &codes) {
         msg.push_str(&format!("; did you mean `{best}`?"));
     }
     msg.push_str(" (`envgate rules` lists them)");
     msg
 }
 
+// `declared` is the outline's names, as parsed (a map to `()`).
+#[allow(clippy::zero_sized_map_values)]
 fn validate_var(
     name: &str,
     rv: &RawVar,
-    ctx: &Locator<'_>,
-    all: &BTreeMap<String, RawVar>,
+    ctx: &Locator<'_, '_>,
+    declared: &BTreeMap<String, ()>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VarSpec> {
     let start = diags.len();
+    let label = model::shown_name(name);
     fn key_path<'a>(name: &'a str, attr: &'a str) -> Vec<&'a str> {
         if attr.is_empty() {
             vec!["vars", name]
@@ -649,41 +763,77 @@ fn validate_var(
         }
     }
     let at = |attr: &'static str| key_path(name, attr);
-    // A name the environment cannot carry (`A B`, `1ABC`, `A=B`, or the empty name) can
-    // never be set: a schema mistake.
-    let valid_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid_name {
+    // A name no environment can carry (`A=B`, one with a control character or a space, or
+    // the empty name) can never be set: a schema mistake. Names beyond a shell's
+    // (`FOO.BAR`, `a[1]`) are fine for Compose and Kubernetes: a warning at check time.
+    if let Some(problem) = model::name_problem(name) {
         diags.push(ctx.diag(
             &at(""),
-            format!("`{name}` is not a valid variable name (letters, digits and _, not starting with a digit)"),
+            format!(
+                "`{}` is not a valid variable name: {problem}",
+                model::shown_name(name)
+            ),
         ));
         return None;
     }
-    let kind_name = rv.kind.as_deref().unwrap_or("string");
-    let Some((_, specific)) = model::TYPES.iter().find(|(t, _)| *t == kind_name) else {
-        let names: Vec<&str> = model::TYPES.iter().map(|(t, _)| *t).collect();
-        let mut msg = format!("variable {name}: unknown type `{kind_name}`");
-        if let Some(best) = crate::suggest::closest(kind_name, names.iter().copied()) {
-            msg.push_str(&format!("; did you mean `{best}`?"));
+    let type_names: Vec<&str> = model::TYPES.iter().map(|(t, _)| *t).collect();
+    let written_type = rv.kind.as_deref().unwrap_or("string");
+    // An unknown type is reported, and the rest of the variable is still checked against
+    // the type that was most likely meant, so that every problem shows at once.
+    let known = model::TYPES.iter().find(|(t, _)| *t == written_type);
+    let kind_name = if let Some((t, _)) = known {
+        Some(*t)
+    } else {
+        {
+            let guess = ctx.suggest.word(written_type, &type_names);
+            let mut msg = format!("variable {label}: unknown type `{written_type}`");
+            if let Some(best) = guess {
+                msg.push_str(&format!("; did you mean `{best}`?"));
+            }
+            msg.push_str(&format!(" (types: {}", type_names.join(", ")));
+            if let Some((t, attrs)) = guess.and_then(|g| model::TYPES.iter().find(|(t, _)| *t == g))
+            {
+                if attrs.is_empty() {
+                    msg.push_str(&format!("; `{t}` takes only the common attributes"));
+                } else {
+                    msg.push_str(&format!("; `{t}` also takes {}", attrs.join(", ")));
+                }
+            }
+            msg.push(')');
+            if matches!(written_type, "jwt-key" | "jwt") {
+                msg = format!("variable {label}: type `{written_type}` is not supported by this version of envgate yet (types: {})", type_names.join(", "));
+            }
+            diags.push(ctx.diag(&at("type"), msg));
+            guess
         }
-        msg.push_str(&format!(" (types: {})", names.join(", ")));
-        if matches!(kind_name, "jwt-key" | "jwt") {
-            msg = format!("variable {name}: type `{kind_name}` is not supported by this version of envgate yet (types: {})", names.join(", "));
-        }
-        diags.push(ctx.diag(&at("type"), msg));
-        return None;
     };
+    let assumed = if kind_name.is_some_and(|k| k != written_type) {
+        format!(
+            "taking `{written_type}` to mean `{}`; ",
+            kind_name.unwrap_or_default()
+        )
+    } else {
+        String::new()
+    };
+    let specific = kind_name
+        .and_then(|k| model::TYPES.iter().find(|(t, _)| *t == k))
+        .map(|(_, a)| *a);
     for attr in rv.set_specific_attrs() {
+        let (Some(kind_name), Some(specific)) = (kind_name, specific) else {
+            break;
+        };
         if !specific.contains(&attr) {
             let mut msg =
-                format!("variable {name}: `{attr}` is not an attribute of type `{kind_name}`");
+                format!("variable {label}: `{attr}` is not an attribute of type `{kind_name}`");
             if specific.is_empty() {
                 msg.push_str(&format!(
-                    " (type `{kind_name}` takes only the common attributes)"
+                    " ({assumed}type `{kind_name}` takes only the common attributes)"
                 ));
             } else {
-                msg.push_str(&format!(" (its attributes: {})", specific.join(", ")));
+                msg.push_str(&format!(
+                    " ({assumed}its attributes: {})",
+                    specific.join(", ")
+                ));
             }
             diags.push(ctx.diag(&at(attr), msg));
         }
@@ -700,7 +850,7 @@ fn validate_var(
             Some(_) => {
                 diags.push(ctx.diag(
                     &at(attr),
-                    format!("variable {name}: `{attr}` must be an integer"),
+                    format!("variable {label}: `{attr}` must be an integer"),
                 ));
                 None
             }
@@ -716,14 +866,14 @@ fn validate_var(
             diags.push(ctx.diag(
                 &at(attr),
                 format!(
-                    "variable {name}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms"
+                    "variable {label}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms"
                 ),
             ));
         }
         parsed
     };
 
-    let kind = match kind_name {
+    let kind = match kind_name.unwrap_or("unknown") {
         "string" => VarKind::String(text_rules(name, rv, ctx, diags)),
         "secret" => VarKind::Secret(text_rules(name, rv, ctx, diags)),
         "url" => {
@@ -732,7 +882,7 @@ fn validate_var(
                 Some("forbid") => Credentials::Forbid,
                 Some("require") => Credentials::Require,
                 Some(other) => {
-                    diags.push(ctx.diag(&at("credentials"), format!("variable {name}: `credentials` must be allow, forbid or require, not `{other}`")));
+                    diags.push(ctx.diag(&at("credentials"), format!("variable {label}: `credentials` must be allow, forbid or require, not `{other}`")));
                     Credentials::Allow
                 }
             };
@@ -751,7 +901,8 @@ fn validate_var(
             min: int_bound("min", rv.min.as_ref(), diags),
             max: int_bound("max", rv.max.as_ref(), diags),
         },
-        "bool" => VarKind::Bool,
+        // Without a type to check against, the common attributes are still checked below.
+        "bool" | "unknown" => VarKind::Bool,
         "enum" => {
             let values: Vec<String> = rv
                 .values
@@ -761,7 +912,7 @@ fn validate_var(
             if values.is_empty() {
                 diags.push(ctx.diag(
                     &at("type"),
-                    format!("variable {name}: type `enum` needs a non-empty `values` list"),
+                    format!("variable {label}: type `enum` needs a non-empty `values` list"),
                 ));
             }
             VarKind::Enum {
@@ -776,7 +927,7 @@ fn validate_var(
         _ => VarKind::Json,
     };
     for (attr, problem) in contradictions(&kind) {
-        diags.push(ctx.diag(&at(attr), format!("variable {name}: {problem}")));
+        diags.push(ctx.diag(&at(attr), format!("variable {label}: {problem}")));
     }
     let mut allow = Vec::new();
     for (i, code) in rv.allow.iter().flatten().enumerate() {
@@ -786,17 +937,33 @@ fn validate_var(
             let idx = i.to_string();
             diags.push(ctx.diag(
                 &["vars", name, "allow", &idx],
-                format!("variable {name}: {}", unknown_code_message(code)),
+                format!(
+                    "variable {label}: {}",
+                    unknown_code_message(code, ctx.suggest)
+                ),
+            ));
+        }
+    }
+    for (i, alias) in rv.aliases.iter().flatten().enumerate() {
+        if let Some(problem) = model::name_problem(alias) {
+            let idx = i.to_string();
+            diags.push(ctx.diag(
+                &["vars", name, "aliases", &idx],
+                format!(
+                    "variable {label}: alias `{}` is not a valid variable name: {problem}",
+                    model::shown_name(alias)
+                ),
             ));
         }
     }
     let mut required_when = Vec::new();
     for (other, values) in rv.required_when.iter().flatten() {
-        if !all.contains_key(other) {
-            diags.push(ctx.diag(
-                &["vars", name, "required_when", other],
-                format!("variable {name}: `required_when` names {other}, which this schema does not declare"),
-            ));
+        if !declared.contains_key(other) {
+            let mut msg = format!("variable {label}: `required_when` names {other}, which this schema does not declare");
+            if let Some(best) = ctx.suggest.variable(other) {
+                msg.push_str(&format!("; did you mean {best}?"));
+            }
+            diags.push(ctx.diag(&["vars", name, "required_when", other], msg));
         }
         required_when.push((other.clone(), values.to_texts()));
     }
@@ -834,7 +1001,7 @@ fn validate_var(
             diags.push(ctx.diag(
                 &at("default"),
                 format!(
-                    "variable {name}: {shown} fails its own type: {name} {}",
+                    "variable {label}: {shown} fails its own type: {name} {}",
                     p.message
                 ),
             ));
@@ -847,19 +1014,20 @@ fn validate_var(
 fn text_rules(
     name: &str,
     rv: &RawVar,
-    ctx: &Locator<'_>,
+    ctx: &Locator<'_, '_>,
     diags: &mut Vec<Diagnostic>,
 ) -> TextRules {
+    let label = model::shown_name(name);
     let to_usize = |v: Option<u64>| v.and_then(|n| usize::try_from(n).ok());
     let pattern = rv.pattern.as_ref().and_then(|p| match compile_pattern(p) {
         Ok(regex) => Some(Pattern {
             source: p.clone(),
             regex,
         }),
-        Err(reason) => {
+        Err(problem) => {
             diags.push(ctx.diag(
                 &["vars", name, "pattern"],
-                format!("variable {name}: `pattern` is not a valid regular expression: {reason}"),
+                format!("variable {label}: {problem}"),
             ));
             None
         }
@@ -870,7 +1038,7 @@ fn text_rules(
             diags.push(ctx.diag(
                 &["vars", name, "encoding"],
                 format!(
-                    "variable {name}: unknown encoding `{e}` (encodings: base64, base64url, hex)"
+                    "variable {label}: unknown encoding `{e}` (encodings: base64, base64url, hex)"
                 ),
             ));
         }
@@ -891,28 +1059,104 @@ fn text_rules(
     }
 }
 
+/// Most one `pattern` may take once compiled: `a{99000}` compiles to megabytes.
+pub const MAX_PATTERN_BYTES: usize = 1024 * 1024;
+/// Most all the patterns of a run may take together (a thousand large ones exhausted memory).
+pub const MAX_PATTERNS_BYTES: usize = 32 * 1024 * 1024;
+
 /// Compiles a `pattern` for a full match. Stacks share fragments, so each distinct pattern
-/// is compiled once per run (a `Regex` clone shares the compiled program).
+/// is compiled once per run (a `Regex` clone shares the compiled program). Its size is
+/// measured (as the Thompson NFA that the regex crate's `size_limit` bounds) and counted
+/// against a running total before the regex is built.
 fn compile_pattern(source: &str) -> Result<std::sync::Arc<regex::Regex>, String> {
+    use regex_automata::nfa::thompson;
     use std::cell::RefCell;
     use std::sync::Arc;
     thread_local! {
         static COMPILED: RefCell<HashMap<String, Arc<regex::Regex>>> = RefCell::new(HashMap::new());
+        static TOTAL_BYTES: Cell<usize> = const { Cell::new(0) };
     }
     if let Some(re) = COMPILED.with(|c| c.borrow().get(source).cloned()) {
         return Ok(re);
     }
+    let invalid = |e: &dyn std::fmt::Display| {
+        format!(
+            "`pattern` is not a valid regular expression: {}",
+            regex_error_reason(&e.to_string())
+        )
+    };
+    let too_large = || {
+        format!(
+            "`pattern` is too large to compile (more than {} KiB compiled); repetition counts such as {{1000}} multiply its size",
+            MAX_PATTERN_BYTES / 1024
+        )
+    };
     // Parsed on its own first: wrapped as `^(?:...)$`, a pattern like `a)|(b` would
     // compile into something else, and errors would point at the wrapper.
-    if let Err(e) = regex_syntax::Parser::new().parse(source) {
-        return Err(regex_error_reason(&e.to_string()));
+    let hir = regex_syntax::Parser::new()
+        .parse(source)
+        .map_err(|e| invalid(&e))?;
+    // Refused before compiling when even a lower bound of its size is too large: building
+    // a thousand such programs up to the limit would take seconds.
+    if min_nfa_states(&hir).saturating_mul(MIN_BYTES_PER_STATE) > MAX_PATTERN_BYTES {
+        return Err(too_large());
     }
+    let anchored = format!("^(?:{source})$");
+    let nfa = thompson::NFA::compiler()
+        .configure(thompson::Config::new().nfa_size_limit(Some(MAX_PATTERN_BYTES)))
+        .build(&anchored)
+        .map_err(|e| {
+            if e.size_limit().is_some() {
+                too_large()
+            } else {
+                invalid(&e)
+            }
+        })?;
+    let size = nfa.memory_usage();
+    drop(nfa);
+    let total = TOTAL_BYTES.with(Cell::get).saturating_add(size);
+    if total > MAX_PATTERNS_BYTES {
+        return Err(format!(
+            "`pattern` is not compiled: the schema's patterns together exceed {} MiB compiled; use fewer or simpler patterns",
+            MAX_PATTERNS_BYTES / (1024 * 1024)
+        ));
+    }
+    TOTAL_BYTES.with(|t| t.set(total));
     let re = Arc::new(
-        regex::Regex::new(&format!("^(?:{source})$"))
-            .map_err(|e| regex_error_reason(&e.to_string()))?,
+        regex::RegexBuilder::new(&anchored)
+            .size_limit(MAX_PATTERN_BYTES)
+            .dfa_size_limit(MAX_PATTERN_BYTES)
+            .build()
+            .map_err(|e| match e {
+                regex::Error::CompiledTooBig(_) => too_large(),
+                other => invalid(&other),
+            })?,
     );
     COMPILED.with(|c| c.borrow_mut().insert(source.to_string(), re.clone()));
     Ok(re)
+}
+
+/// What one compiled NFA state takes at least (24 bytes in regex-automata 0.4).
+const MIN_BYTES_PER_STATE: usize = 16;
+
+/// A lower bound of the NFA states a pattern compiles to: one per literal byte or class,
+/// each repetition copied as many times as its bound.
+fn min_nfa_states(hir: &regex_syntax::hir::Hir) -> usize {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(lit) => lit.0.len(),
+        HirKind::Class(_) => 1,
+        HirKind::Repetition(rep) => {
+            let copies = rep.max.unwrap_or(rep.min).max(rep.min).max(1);
+            min_nfa_states(&rep.sub).saturating_mul(usize::try_from(copies).unwrap_or(usize::MAX))
+        }
+        HirKind::Capture(cap) => min_nfa_states(&cap.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs
+            .iter()
+            .map(min_nfa_states)
+            .fold(0, usize::saturating_add),
+    }
 }
 
 /// The last line of a regex error (the rest repeats the pattern with a caret).
@@ -990,4 +1234,61 @@ fn contradictions(kind: &VarKind) -> Vec<(&'static str, String)> {
         _ => {}
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pattern_size_estimate_is_a_lower_bound() {
+        use regex_automata::nfa::thompson;
+        for p in [
+            "a{3000}",
+            "a{0,3000}",
+            "(?:ab){1000}|x",
+            "[a-z]{500}",
+            r"\w{10}",
+            "abc",
+            "(a|b)*c{2,}",
+        ] {
+            let hir = regex_syntax::Parser::new().parse(p).unwrap();
+            let nfa = thompson::NFA::compiler()
+                .build(&format!("^(?:{p})$"))
+                .unwrap();
+            assert!(
+                min_nfa_states(&hir) * MIN_BYTES_PER_STATE <= nfa.memory_usage(),
+                "{p}: {} states estimated, {} bytes compiled",
+                min_nfa_states(&hir),
+                nfa.memory_usage()
+            );
+        }
+        let huge = regex_syntax::Parser::new().parse("a{99000}|x").unwrap();
+        assert!(min_nfa_states(&huge) * MIN_BYTES_PER_STATE > MAX_PATTERN_BYTES);
+    }
+
+    #[test]
+    fn a_suggester_stops_at_its_budget_and_says_so() {
+        let names: Vec<String> = (0..3000).map(|i| format!("VARIABLE_NUMBER_{i}")).collect();
+        let suggest = Suggester::new(names.iter().map(String::as_str));
+        assert_eq!(
+            suggest.variable("VARIABLE_NUMBR_1"),
+            Some("VARIABLE_NUMBER_1")
+        );
+        assert!(suggest.note(Path::new("s.toml")).is_none());
+        for i in 0..3000 {
+            let _ = suggest.variable(&format!("VARIABLE_NUMBR_{i}"));
+        }
+        assert!(suggest.variable("VARIABLE_NUMBR_2999").is_none());
+        assert!(suggest
+            .note(Path::new("s.toml"))
+            .is_some_and(|d| d.message.contains("suggestions were cut short")));
+        // Words draw on the same kind of budget.
+        let words = Suggester::new([]);
+        assert_eq!(
+            words.word("min_lenght", &["min_length", "max_length"]),
+            Some("min_length")
+        );
+        assert_eq!(words.variable("x"), None);
+    }
 }

@@ -203,9 +203,82 @@ pub fn sensitive_by_name(name: &str) -> bool {
             .any(|s| upper.ends_with(s))
 }
 
+/// Why `name` cannot be a variable name at all, if it cannot: no environment carries an
+/// empty name, one holding `=` (the separator of `NAME=value`), or a control character, and
+/// no env file can write one holding a space. Anything else printable is a name Compose
+/// and Kubernetes pass on (`FOO.BAR`, `VAR-WITH-DASHES`, `a[1]`).
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("it is empty")
+    } else if name.contains('=') {
+        Some("it contains `=`, which separates a name from its value")
+    } else if name.chars().any(char::is_control) {
+        Some("it contains a control character")
+    } else if name.chars().any(char::is_whitespace) {
+        Some("it contains whitespace")
+    } else {
+        None
+    }
+}
+
+/// A name as schema errors show it: control characters escaped, and a name of more than
+/// 80 characters cut (a hostile file's names may be megabytes long).
+pub fn shown_name(name: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match name.char_indices().nth(MAX) {
+        None => crate::report::printable(name),
+        Some((cut, _)) => format!("{}…", crate::report::printable(&name[..cut])).into(),
+    }
+}
+
+/// Whether a POSIX shell can `export` the name: letters, digits and `_`, not starting with
+/// a digit.
+pub fn is_shell_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// One `unexportable-name` warning for each declared variable a POSIX shell could not
+/// export: Compose and Kubernetes pass such names on, but an entrypoint script cannot read
+/// them, and `export`/`env` in a shell cannot set them.
+pub fn unexportable_name_findings(schema: &Schema) -> Vec<crate::finding::Finding> {
+    schema
+        .vars
+        .iter()
+        .filter(|v| !is_shell_name(&v.name))
+        .map(|v| {
+            crate::finding::Finding::new(
+                Code::UnexportableName,
+                format!(
+                    "{} is not a name a POSIX shell can export (letters, digits and _, not starting with a digit)",
+                    v.name
+                ),
+            )
+            .var(v.name.clone())
+            .hint(String::from(
+                "Compose and Kubernetes pass it on, but a shell entrypoint cannot read it; rename it if the service is started by a script, or allow this code for it",
+            ))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_beyond_a_shell_are_names_but_not_exportable() {
+        for ok in ["FOO.BAR", "VAR-WITH-DASHES", "a[1]", "1ABC", "ÄPFEL", "_x"] {
+            assert_eq!(name_problem(ok), None, "{ok}");
+        }
+        for bad in ["", "A=B", "A\u{7}", "A B", "A\tB"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(is_shell_name("_A1") && is_shell_name("db_url"));
+        for not in ["FOO.BAR", "1ABC", "a[1]", "VAR-X", "ÄPFEL"] {
+            assert!(!is_shell_name(not), "{not}");
+        }
+    }
 
     #[test]
     fn sensitive_names() {

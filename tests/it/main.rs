@@ -7,6 +7,7 @@ mod example_stack;
 mod inputs;
 mod rules;
 mod schema_errors;
+mod schema_limits;
 mod secrets;
 mod sources;
 

@@ -459,12 +459,24 @@ fn invalid_variable_names_and_impossible_ports() {
     let s = write(
         &dir,
         "s.toml",
-        "[vars.\"A B\"]\n\n[vars.1ABC]\n\n[vars.P]\ntype = \"port\"\nmin = 70000\n",
+        "[vars.\"A B\"]\n\n[vars.1ABC]\n\n[vars.P]\ntype = \"port\"\nmin = 70000\n\n[vars.\"A=B\"]\n\n[vars.\"\"]\n",
     );
     let (code, err) = check_schema(&s);
     assert_eq!(code, 2);
-    assert!(err.contains("`A B` is not a valid variable name"), "{err}");
-    assert!(err.contains("`1ABC` is not a valid variable name"), "{err}");
+    assert!(
+        err.contains("s.toml:1:7: `A B` is not a valid variable name: it contains whitespace"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.toml:9:7: `A=B` is not a valid variable name: it contains `=`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.toml:11:7: `` is not a valid variable name: it is empty"),
+        "{err}"
+    );
+    // A name Compose accepts is a name (a warning at check time, not a schema error).
+    assert!(!err.contains("1ABC"), "{err}");
     assert!(
         err.contains("`min` of a port must be within 1 to 65535"),
         "{err}"
