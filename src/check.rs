@@ -234,7 +234,9 @@ pub fn check_service(
 
     let (undeclared, undeclared_cut) = undeclared(schema, gathered, stack_names);
     findings.extend(undeclared);
-    let missing_cut = near_misses.as_ref().is_some_and(presence::NearMisses::exhausted);
+    let missing_cut = near_misses
+        .as_ref()
+        .is_some_and(presence::NearMisses::exhausted);
     if missing_cut || undeclared_cut {
         let which = match (missing_cut, undeclared_cut) {
             (true, true) => "missing variables and undeclared keys",
@@ -462,11 +464,7 @@ fn explain_detail(
 
 /// `(why, hint)` when the variable (or an alias, or a `_FILE` form) is set in a process
 /// environment that the service does not read.
-fn unread_env_note(
-    spec: &VarSpec,
-    gathered: &Gathered,
-    service: &str,
-) -> Option<(String, String)> {
+fn unread_env_note(spec: &VarSpec, gathered: &Gathered, service: &str) -> Option<(String, String)> {
     let ignored = gathered.env_ignored?;
     let names: Vec<&str> = std::iter::once(&spec.name)
         .chain(spec.aliases.iter())
@@ -479,7 +477,8 @@ fn unread_env_note(
                 .map(String::as_str)
         })
         .collect();
-    let first = names.first()?;
+    let first = *names.first()?;
+    let first = if first == spec.name { "it" } else { first };
     Some(match ignored {
         crate::source::EnvIgnored::NotInStack => (
             format!("{first} is set in the process environment, but service {service} does not read it"),

@@ -45,30 +45,30 @@ pub fn distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
 }
 
 fn banded_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
-    let (n, m) = (a.len(), b.len());
-    if n.abs_diff(m) > limit {
+    let (len_a, len_b) = (a.len(), b.len());
+    if len_a.abs_diff(len_b) > limit {
         return None;
     }
     // Cells outside the band hold `big`, "more than the limit".
     let big = limit + 1;
-    let mut before: Vec<usize> = vec![big; m + 1];
-    let mut prev: Vec<usize> = (0..=m).map(|j| j.min(big)).collect();
-    let mut cur: Vec<usize> = vec![big; m + 1];
-    for i in 1..=n {
+    let mut before: Vec<usize> = vec![big; len_b + 1];
+    let mut prev: Vec<usize> = (0..=len_b).map(|j| j.min(big)).collect();
+    let mut cur: Vec<usize> = vec![big; len_b + 1];
+    for i in 1..=len_a {
         let lo = i.saturating_sub(limit).max(1);
-        let hi = (i + limit).min(m);
+        let hi = (i + limit).min(len_b);
         cur[lo - 1] = if lo == 1 { i.min(big) } else { big };
         let mut row_min = cur[lo - 1];
         for j in lo..=hi {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            let mut dist = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(before[j - 2] + 1);
+                dist = dist.min(before[j - 2] + 1);
             }
-            cur[j] = d.min(big);
+            cur[j] = dist.min(big);
             row_min = row_min.min(cur[j]);
         }
-        if hi < m {
+        if hi < len_b {
             cur[hi + 1] = big;
         }
         if row_min > limit {
@@ -77,7 +77,7 @@ fn banded_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize
         std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    Some(prev[m]).filter(|d| *d <= limit)
+    Some(prev[len_b]).filter(|dist| *dist <= limit)
 }
 
 /// Candidates prepared once for many "did you mean" queries. Each is normalized once and
@@ -313,7 +313,9 @@ mod tests {
         assert_eq!(distance_within("", "AB", 2), Some(2));
         assert_eq!(distance_within("ÄPFEL", "APFEL", 1), Some(1));
         // Against the full computation, over every pair of a few names.
-        let names = ["KITTEN", "SITTING", "KITCHEN", "ITTEN", "KTITEN", "K", "", "NETTIK"];
+        let names = [
+            "KITTEN", "SITTING", "KITCHEN", "ITTEN", "KTITEN", "K", "", "NETTIK",
+        ];
         for a in names {
             for b in names {
                 let full = strsim::osa_distance(a, b);

@@ -206,7 +206,8 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                             format!("{file_var} is set in {}; mount or create the file, or fix the path", entry.source)
                         })
                     } else {
-                        source.path = None;
+                        // Not shown: point at where `NAME_FILE` is set instead.
+                        source = entry.source.clone();
                         Problem::new(
                             Code::UnreadableFile,
                             format!(
@@ -288,7 +289,8 @@ impl<'g> NearMisses<'g> {
     /// The hint for a missing `spec`: a name set in a form envgate does not read as `spec`
     /// (`db_password_file`, `FILE__DB_PASSWORD`), said as such; else the closest names.
     pub fn hint(&self, spec: &VarSpec) -> Option<String> {
-        self.misread_file_form(spec).or_else(|| self.did_you_mean(spec))
+        self.misread_file_form(spec)
+            .or_else(|| self.did_you_mean(spec))
     }
 
     /// `db_password_file` for `db_password`, `Jwt_Secret_File` for `JWT_SECRET`, or the
@@ -297,10 +299,11 @@ impl<'g> NearMisses<'g> {
     fn misread_file_form(&self, spec: &VarSpec) -> Option<String> {
         for name in std::iter::once(&spec.name).chain(spec.aliases.iter()) {
             let file_form = format!("{name}_FILE");
-            let norm = normalize(&file_form);
-            let found = self
-                .index
-                .exactly(&norm)
+            // Indexed without an exact `_FILE` suffix: `db_password_file` under its whole
+            // name, `DB_PASSWORD_FILE` under `DB_PASSWORD`.
+            let found = [normalize(name), normalize(&file_form)]
+                .iter()
+                .flat_map(|norm| self.index.exactly(norm))
                 .map(|(_, n)| n)
                 .find(|n| n.eq_ignore_ascii_case(&file_form) && *n != file_form);
             let prefixed = format!("FILE__{name}");
@@ -400,12 +403,16 @@ pub(crate) fn looks_like_path(text: &str) -> bool {
             .windows(2)
             .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
             .count();
-        word.len() <= 32 && word.chars().all(|c| c.is_ascii_alphanumeric()) && one_case && switches <= 2
+        word.len() <= 32
+            && word.chars().all(|c| c.is_ascii_alphanumeric())
+            && one_case
+            && switches <= 2
     };
     let component = |c: &str| {
         matches!(c, "." | ".." | "~")
             || (c.len() <= 64
-                && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
+                && c.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
                 && c.split(['.', '_', '-']).all(|w| w.is_empty() || wordy(w)))
     };
     let relative = ["./", "../", "~/"].iter().any(|p| text.starts_with(p));

@@ -2513,7 +2513,10 @@ mod tests {
     fn a_key_repeated_many_times_is_one_issue_and_one_entry() {
         let input = "A=v\n".repeat(50_000) + "B=1\nA=last\n";
         let parsed = parse_str(&input);
-        assert_eq!(pairs(&parsed), vec![("B".into(), "1".into()), ("A".into(), "last".into())]);
+        assert_eq!(
+            pairs(&parsed),
+            vec![("B".into(), "1".into()), ("A".into(), "last".into())]
+        );
         assert_eq!(
             parsed.issues,
             vec![DotenvIssue {
@@ -2532,7 +2535,10 @@ mod tests {
     #[test]
     fn issues_past_the_cap_are_counted_not_kept() {
         // 3 lines of 1,000 distinct references, 250 distinct repeated keys, 150 bad lines.
-        let refs: String = (0..1_000).map(|i| format!("$U_{i} ")).collect();
+        let refs = (0..1_000)
+            .map(|i| format!("$U_{i} "))
+            .collect::<Vec<_>>()
+            .concat();
         let mut input = String::new();
         for k in 0..3 {
             input.push_str(&format!("K{k}={refs}\n"));
@@ -2542,12 +2548,14 @@ mod tests {
         }
         input.push_str(&"bad key=1\n".repeat(150));
         // Expansion: `${X?}` a thousand times is one issue; distinct names are counted.
-        let required: String = (0..300).map(|i| format!("${{R_{i}?}}${{R_0?}}")).collect();
+        let required = (0..300)
+            .map(|i| format!("${{R_{i}?}}${{R_0?}}"))
+            .collect::<Vec<_>>()
+            .concat();
         input.push_str(&format!("REQ={required}\n"));
         let parsed = parse_str(&input);
-        let count = |f: fn(&DotenvIssueKind) -> bool| {
-            parsed.issues.iter().filter(|i| f(&i.kind)).count()
-        };
+        let count =
+            |f: fn(&DotenvIssueKind) -> bool| parsed.issues.iter().filter(|i| f(&i.kind)).count();
         assert_eq!(
             count(|k| matches!(k, DotenvIssueKind::UndefinedVariable { .. })),
             MAX_ISSUES_PER_KIND

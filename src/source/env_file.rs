@@ -182,7 +182,9 @@ fn defined_times(count: usize, lines: &[usize], last: usize) -> String {
     let listed: Vec<String> = lines.iter().map(ToString::to_string).collect();
     let where_ = if count <= lines.len() {
         match listed.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("lines {} and {last}", rest.join(", ")),
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("lines {} and {last}", rest.join(", "))
+            }
             _ => format!("lines {}", listed.join(", ")),
         }
     } else if count == lines.len() + 1 {
@@ -287,7 +289,10 @@ mod tests {
 
     #[test]
     fn repeated_definitions_are_counted_in_one_phrase() {
-        assert_eq!(defined_times(2, &[1, 3], 3), "defined twice (lines 1 and 3)");
+        assert_eq!(
+            defined_times(2, &[1, 3], 3),
+            "defined twice (lines 1 and 3)"
+        );
         assert_eq!(
             defined_times(3, &[1, 3, 5], 5),
             "defined 3 times (lines 1, 3 and 5)"
