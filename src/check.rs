@@ -299,8 +299,18 @@ fn undeclared(
         schema.vars.iter().map(|v| v.name.as_str()),
         presence::NEAR_MISS_BUDGET,
     );
-    for (key, source) in gathered.file_keys.iter().rev() {
-        if is_known(key) || !reported.insert(key.as_str()) {
+    // Each key once, at its last definition, then in file order.
+    let unique: Vec<&(String, SourceRef)> = gathered
+        .file_keys
+        .iter()
+        .rev()
+        .filter(|(key, _)| !is_known(key) && reported.insert(key.as_str()))
+        .collect();
+    for (key, source) in unique.into_iter().rev() {
+        // Past a few hundred, more of the same helps nobody (and a hostile file could make
+        // millions): they are counted instead.
+        if out.len() >= MAX_UNDECLARED_LISTED {
+            more += 1;
             continue;
         }
         if !crate::source::env_file::is_env_name(key) {
@@ -311,12 +321,6 @@ fn undeclared(
                     .hint("is a multi-line value (a wrapped base64 or PEM key) unquoted on the line above? Put it on one line, or in double quotes")
                     .source(Some(SourceRef { name: None, ..source.clone() })),
             );
-            continue;
-        }
-        // Past a few hundred, more of the same helps nobody (and a hostile file could make
-        // millions): they are counted instead.
-        if out.len() >= MAX_UNDECLARED_LISTED {
-            more += 1;
             continue;
         }
         let suggestion = declared
@@ -350,12 +354,11 @@ fn undeclared(
             .source(Some(source.clone())),
         );
     }
-    out.reverse();
     if more > 0 {
         out.push(
             Finding::new(
                 Code::Undeclared,
-                format!("{more} more keys are set but not declared in the schema (the first {MAX_UNDECLARED_LISTED} are listed)"),
+                format!("{} more keys are set but not declared in the schema (the first {MAX_UNDECLARED_LISTED} are listed)", crate::source::env_file::thousands(more)),
             )
             .hint(format!("declare them in {}, or remove them", schema.path.display())),
         );

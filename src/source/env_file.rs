@@ -95,27 +95,12 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         };
         out.findings.push(finding.source(Some(at)));
     }
-    // Past the cap, one finding per kind says how many were not listed.
-    let omitted = [
-        (Code::DotenvSyntax, parsed.omitted.syntax),
-        (Code::UndefinedVariable, parsed.omitted.undefined_variable),
-        (Code::DuplicateKey, parsed.omitted.duplicate_key),
-    ];
-    for (code, more) in omitted.into_iter().filter(|(_, n)| *n > 0) {
-        out.findings.push(
-            Finding::new(
-                code,
-                format!(
-                    "… and {} more {code} findings in {}, not listed (at most {} of a kind are listed per file)",
-                    thousands(more),
-                    path.display(),
-                    dotenv::MAX_ISSUES_PER_KIND
-                ),
-            )
-            .hint("fix the ones listed and run again to see the rest")
-            .source(Some(file_source.clone())),
-        );
-    }
+    let mut syntax_listed = parsed
+        .issues
+        .iter()
+        .filter(|i| matches!(i.kind, DotenvIssueKind::Syntax { .. }))
+        .count();
+    let mut syntax_more = parsed.omitted.syntax;
     let mut line_starts: Option<Vec<usize>> = None;
     for entry in parsed.entries {
         // Compose lets a quoted value run over lines until its closing quote. When the
@@ -140,7 +125,11 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
                 .copied()
                 .unwrap_or(bytes.len());
             let swallowed = swallowed_assignments(&bytes[from..]);
-            if swallowed > 0 {
+            // These are `dotenv-syntax` findings too: under the same cap.
+            if swallowed > 0 && syntax_listed >= dotenv::MAX_ISSUES_PER_KIND {
+                syntax_more += 1;
+            } else if swallowed > 0 {
+                syntax_listed += 1;
                 let lines = if swallowed == 1 {
                     "line that looks"
                 } else {
@@ -168,6 +157,27 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         };
         let source = SourceRef::dotenv(path, entry.line, entry.key.clone());
         out.entries.push((entry.key, value, source));
+    }
+    // Past the cap, one finding per kind says how many were not listed.
+    let omitted = [
+        (Code::DotenvSyntax, syntax_more),
+        (Code::UndefinedVariable, parsed.omitted.undefined_variable),
+        (Code::DuplicateKey, parsed.omitted.duplicate_key),
+    ];
+    for (code, more) in omitted.into_iter().filter(|(_, n)| *n > 0) {
+        out.findings.push(
+            Finding::new(
+                code,
+                format!(
+                    "… and {} more {code} findings in {}, not listed (at most {} of a kind are listed per file)",
+                    thousands(more),
+                    path.display(),
+                    dotenv::MAX_ISSUES_PER_KIND
+                ),
+            )
+            .hint("fix the ones listed and run again to see the rest")
+            .source(Some(file_source.clone())),
+        );
     }
     out
 }

@@ -414,3 +414,62 @@ fn explain_says_a_file_secret_lost_its_trailing_newline() {
     ]));
     assert!(!stdout.contains("newline"), "{stdout}");
 }
+
+#[test]
+fn swallowed_lines_and_keys_that_are_not_names_are_capped_too() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "s.toml",
+        "[vars.OTHER]\ntype = \"string\"\nrequired = false\n",
+    );
+    // 20,000 quoted values that each run over a `KEY=value` line, then 20,000 keys that do
+    // not look like names (they may be pieces of a value: never listed one by one).
+    let swallowing = (0..20_000)
+        .map(|i| format!("K{i}=\"\nA=1\"\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    let mixed = (0..20_000)
+        .map(|i| format!("aB{i}=1\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    write(dir.path(), "app.env", swallowing + &mixed);
+    let (_, stdout, stderr, elapsed) = run_bounded(
+        dir.path(),
+        &[
+            "check",
+            "--schema",
+            "s.toml",
+            "--env-file",
+            "app.env",
+            "--no-process-env",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    assert!(stdout.len() < 200_000, "{} bytes of output", stdout.len());
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let messages = |code: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let syntax = messages("dotenv-syntax");
+    assert_eq!(syntax.len(), 101);
+    assert!(syntax.contains(&"… and 19,900 more dotenv-syntax findings in app.env, not listed (at most 100 of a kind are listed per file)".to_string()), "{syntax:?}");
+    let undeclared = messages("undeclared");
+    assert_eq!(undeclared.len(), 201);
+    assert!(
+        undeclared.contains(
+            &"39,800 more keys are set but not declared in the schema (the first 200 are listed)"
+                .to_string()
+        ),
+        "{undeclared:?}"
+    );
+}
