@@ -122,6 +122,9 @@ impl Omitted {
 /// Most issues of one kind listed for one file (a hostile file can hold millions of bad
 /// lines or references): the rest are counted, and the caller says how many.
 pub const MAX_ISSUES_PER_KIND: usize = 100;
+/// Most distinct keys read from one file (each costs memory for as long as the run
+/// lasts); later new keys are counted, not read, and one issue says how many.
+pub const MAX_KEYS_PER_FILE: usize = 100_000;
 /// How many lines of a repeated key an issue lists (the last one is always known: it is
 /// where the issue is).
 pub const MAX_DUPLICATE_LINES_LISTED: usize = 3;
@@ -169,6 +172,7 @@ pub fn parse(input: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> ParsedDot
         listed: Omitted::default(),
         omitted: Omitted::default(),
         holes: 0,
+        keys_dropped: None,
         budget_left: input.len().saturating_add(EXPANSION_BUDGET_BYTES),
     };
     if let Some(at) = first_crlf {
@@ -285,6 +289,8 @@ struct Parser<'a> {
     /// Emptied slots: compacted away once they are most of `slots`, so that a key defined
     /// a million times costs one entry, not a million.
     holes: usize,
+    /// New keys past [`MAX_KEYS_PER_FILE`]: where the first was, and how many.
+    keys_dropped: Option<(Spot, usize)>,
     budget_left: usize,
 }
 
@@ -318,6 +324,20 @@ impl Parser<'_> {
             .collect();
         for issue in duplicates {
             self.push_issue(issue);
+        }
+        // Never capped: one issue, and the reason values may be missing.
+        if let Some((at, dropped)) = self.keys_dropped {
+            self.issues.push(DotenvIssue {
+                kind: DotenvIssueKind::Syntax {
+                    reason: format!(
+                        "more than {} distinct keys: {} later new keys were not read",
+                        super::env_file::thousands(MAX_KEYS_PER_FILE),
+                        super::env_file::thousands(dropped)
+                    ),
+                },
+                line: at.line,
+                column: at.column,
+            });
         }
         let mut issues = self.issues;
         issues.sort_by_key(|issue| (issue.line, issue.column));
@@ -601,6 +621,10 @@ impl Parser<'_> {
         };
         if value.len() > self.budget_left {
             self.push(at, syntax(R_BUDGET));
+            return;
+        }
+        if self.known.len() >= MAX_KEYS_PER_FILE && !self.known.contains_key(&key) {
+            self.keys_dropped.get_or_insert((at, 0)).1 += 1;
             return;
         }
         self.budget_left -= value.len();
@@ -2530,6 +2554,26 @@ mod tests {
             }]
         );
         assert_eq!(parsed.omitted, Omitted::default());
+    }
+
+    #[test]
+    fn distinct_keys_past_the_cap_are_counted_not_read() {
+        let input = (0..MAX_KEYS_PER_FILE + 5)
+            .map(|i| format!("K{i}=1\n"))
+            .collect::<Vec<_>>()
+            .concat()
+            + "K0=again\n";
+        let parsed = parse_str(&input);
+        assert_eq!(parsed.entries.len(), MAX_KEYS_PER_FILE);
+        assert_eq!(value(&parsed, "K0"), Some("again"));
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![(
+                MAX_KEYS_PER_FILE + 1,
+                1,
+                "more than 100,000 distinct keys: 5 later new keys were not read".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -473,3 +473,44 @@ fn swallowed_lines_and_keys_that_are_not_names_are_capped_too() {
         "{undeclared:?}"
     );
 }
+
+#[test]
+fn a_million_distinct_keys_are_read_up_to_the_cap_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", "[vars.K0]\ntype = \"string\"\n");
+    let keys = (0..1_000_000)
+        .map(|i| format!("K{i}=1\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    write(dir.path(), "app.env", keys);
+    let (code, stdout, stderr, elapsed) = run_bounded(
+        dir.path(),
+        &[
+            "check",
+            "--schema",
+            "s.toml",
+            "--env-file",
+            "app.env",
+            "--no-process-env",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    assert!(stdout.len() < 200_000, "{} bytes of output", stdout.len());
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let syntax: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "dotenv-syntax")
+        .collect();
+    assert_eq!(syntax.len(), 1, "{syntax:?}");
+    assert_eq!(
+        syntax[0]["message"],
+        "line 100001, column 1: more than 100,000 distinct keys: 900,000 later new keys were not read"
+    );
+    // The keys read are still checked.
+    assert!(!has(&report, "missing", "K0"));
+}
