@@ -62,6 +62,8 @@ pub fn check_service(
         .iter()
         .flat_map(|v| std::iter::once(v.name.as_str()).chain(v.aliases.iter().map(String::as_str)))
         .collect();
+    // Built on the first missing variable, shared by all of them.
+    let mut near_misses: Option<presence::NearMisses> = None;
     let mut out = ServiceResult::default();
     let mut seen_secrets: HashMap<String, (&VarSpec, SourceRef)> = HashMap::new();
     for ((spec, resolution), because) in resolved.iter().zip(required_because) {
@@ -94,17 +96,29 @@ pub fn check_service(
         let (status_source, fingerprint) = match &resolution.resolved {
             Resolved::Absent => {
                 if required {
-                    let hint = presence::near_misses(spec, gathered, &claimed)
-                        .or_else(|| spec.hint.clone())
-                        .unwrap_or_else(|| {
-                            format!("set {} in the service's env file or environment", spec.name)
-                        });
-                    let why = match because.flatten() {
+                    let unread = unread_env_note(spec, gathered, &schema.service);
+                    let hint = match &unread {
+                        Some((_, how)) => how.clone(),
+                        None => near_misses
+                            .get_or_insert_with(|| presence::NearMisses::new(gathered, &claimed))
+                            .hint(spec)
+                            .or_else(|| spec.hint.clone())
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "set {} in the service's env file or environment",
+                                    spec.name
+                                )
+                            }),
+                    };
+                    let mut why = match because.flatten() {
                         None => String::from("is not set"),
                         Some(other) => {
                             format!("is not set, and is required because of the value of {other}")
                         }
                     };
+                    if let Some((what, _)) = unread {
+                        why.push_str(&format!(" ({what})"));
+                    }
                     findings.push(
                         Finding::new(Code::Missing, format!("{} {why}", spec.name))
                             .var(spec.name.clone())
@@ -122,9 +136,15 @@ pub fn check_service(
                 );
                 (Some(source.clone()), None)
             }
-            Resolved::Value { value, source } => {
+            Resolved::Value {
+                value,
+                source,
+                newlines_removed,
+            } => {
                 let text = value.expose();
                 let fp = value.fingerprint();
+                // The length the type checks saw, when they saw less than the whole value.
+                let mut checked_chars = None;
                 if text.is_empty() {
                     if required {
                         push(
@@ -140,15 +160,9 @@ pub fn check_service(
                     );
                     let mut problems =
                         hygiene::check_with(text, spec.sensitive, spec.sensitive && free_text);
-                    // One cause, one finding: surrounding whitespace or quotes are reported
-                    // once, and the later checks look at the value without them.
-                    let reported = |code| problems.iter().any(|p: &Problem| p.code == code);
-                    let mut inner = text;
-                    if reported(Code::SurroundingWhitespace) {
-                        inner = inner.trim_matches([' ', '\t', '\r', '\n']);
-                    }
-                    if reported(Code::SurroundingQuotes) && inner.len() >= 2 {
-                        inner = &inner[1..inner.len() - 1];
+                    let inner = checked_text(text, &problems);
+                    if inner.len() != text.len() {
+                        checked_chars = Some(inner.chars().count());
                     }
                     // A value that is only a reference (`'${TOKEN}'`) has no type to check.
                     if !hygiene::is_whole_reference(inner) {
@@ -187,7 +201,13 @@ pub fn check_service(
                         }
                     }
                 }
-                detail = Some(explain_detail(spec, value, &fp));
+                detail = Some(explain_detail(
+                    spec,
+                    value,
+                    &fp,
+                    checked_chars,
+                    *newlines_removed,
+                ));
                 (Some(source.clone()), Some(fp))
             }
         };
@@ -212,7 +232,29 @@ pub fn check_service(
         });
     }
 
-    findings.extend(undeclared(schema, gathered, stack_names));
+    let (undeclared, undeclared_cut) = undeclared(schema, gathered, stack_names);
+    findings.extend(undeclared);
+    let missing_cut = near_misses
+        .as_ref()
+        .is_some_and(presence::NearMisses::exhausted);
+    if missing_cut || undeclared_cut {
+        let which = match (missing_cut, undeclared_cut) {
+            (true, true) => "missing variables and undeclared keys",
+            (true, false) => "missing variables",
+            _ => "undeclared keys",
+        };
+        findings.push(
+            Finding::new(
+                if missing_cut { Code::Missing } else { Code::Undeclared },
+                format!(
+                    "near-miss suggestions for {which} were cut short after {} name comparisons; some `did you mean` hints are left out",
+                    crate::source::env_file::thousands(presence::NEAR_MISS_BUDGET)
+                ),
+            )
+            .severity(Severity::Info)
+            .hint("fix the names the listed hints point at and run again"),
+        );
+    }
     findings.extend(crate::schema::model::unexportable_name_findings(schema));
     out.findings = finalize(findings, schema, profile);
     // A var's status reflects its findings after `allow` and `[severity]`.
@@ -240,11 +282,12 @@ pub fn check_service(
 /// How many `undeclared` keys one service lists one by one.
 const MAX_UNDECLARED_LISTED: usize = 200;
 
+/// Also returns whether the suggestions were cut short by their budget.
 fn undeclared(
     schema: &Schema,
     gathered: &Gathered,
     stack_names: &HashSet<String, impl std::hash::BuildHasher>,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, bool) {
     // `stack_names` already holds this schema's names and aliases (it is every selected
     // service's); it is consulted, never copied: a copy per service would be quadratic.
     let known = |k: &str| stack_names.contains(k) || schema.vars.iter().any(|v| v.name == k);
@@ -252,8 +295,23 @@ fn undeclared(
     let mut reported = HashSet::new();
     let mut out = Vec::new();
     let mut more = 0_usize;
-    for (key, source) in gathered.file_keys.iter().rev() {
-        if is_known(key) || !reported.insert(key.as_str()) {
+    // The declared names, indexed once for every key's "did you mean".
+    let declared = crate::suggest::Index::new(
+        schema.vars.iter().map(|v| v.name.as_str()),
+        presence::NEAR_MISS_BUDGET,
+    );
+    // Each key once, at its last definition, then in file order.
+    let unique: Vec<&(String, SourceRef)> = gathered
+        .file_keys
+        .iter()
+        .rev()
+        .filter(|(key, _)| !is_known(key) && reported.insert(key.as_str()))
+        .collect();
+    for (key, source) in unique.into_iter().rev() {
+        // Past a few hundred, more of the same helps nobody (and a hostile file could make
+        // millions): they are counted instead.
+        if out.len() >= MAX_UNDECLARED_LISTED {
+            more += 1;
             continue;
         }
         if !crate::source::env_file::is_env_name(key) {
@@ -266,19 +324,21 @@ fn undeclared(
             );
             continue;
         }
-        // Past a few hundred, more of the same helps nobody (and a hostile file could make
-        // millions): they are counted instead.
-        if out.len() >= MAX_UNDECLARED_LISTED {
-            more += 1;
-            continue;
-        }
-        let suggestion = crate::suggest::closest(key, schema.vars.iter().map(|v| v.name.as_str()))
+        let suggestion = declared
+            .closest(key)
             .or_else(|| {
-                schema.vars.iter().map(|v| v.name.as_str()).find(|n| {
-                    let (a, b) = (n.to_ascii_uppercase(), key.to_ascii_uppercase());
-                    (a.starts_with(&b) || b.starts_with(&a) || a.ends_with(&b) || b.ends_with(&a))
-                        && a.len().min(b.len()) >= 4
-                })
+                // One name the start or end of the other (`DATABASE_URL` for `DATABASE_URL2`).
+                let upper_key = key.to_ascii_uppercase();
+                declared
+                    .affixes(key, 4)
+                    .into_iter()
+                    .map(|(_, n)| n)
+                    .filter(|n| {
+                        let (a, b) = (n.to_ascii_uppercase(), upper_key.as_str());
+                        (a.starts_with(b) || b.starts_with(&a) || a.ends_with(b) || b.ends_with(&a))
+                            && a.len().min(b.len()) >= 4
+                    })
+                    .min_by_key(|n| (n.len(), *n))
             })
             .filter(|n| gathered.get(n).is_none());
         let hint = match suggestion {
@@ -295,17 +355,16 @@ fn undeclared(
             .source(Some(source.clone())),
         );
     }
-    out.reverse();
     if more > 0 {
         out.push(
             Finding::new(
                 Code::Undeclared,
-                format!("{more} more keys are set but not declared in the schema (the first {MAX_UNDECLARED_LISTED} are listed)"),
+                format!("{} more keys are set but not declared in the schema (the first {MAX_UNDECLARED_LISTED} are listed)", crate::source::env_file::thousands(more)),
             )
             .hint(format!("declare them in {}, or remove them", schema.path.display())),
         );
     }
-    out
+    (out, declared.exhausted())
 }
 
 /// Fills in service and profile, applies `[severity]` overrides and `allow`.
@@ -353,9 +412,32 @@ fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> V
         .collect()
 }
 
+/// The part of a value the type checks look at. One cause, one finding: surrounding
+/// whitespace or quotes are reported once (by hygiene), and the later checks see the value
+/// without them. `explain` reports the same length the checks used.
+fn checked_text<'t>(text: &'t str, hygiene_problems: &[Problem]) -> &'t str {
+    let reported = |code| hygiene_problems.iter().any(|p| p.code == code);
+    let mut inner = text;
+    if reported(Code::SurroundingWhitespace) {
+        inner = inner.trim_matches([' ', '\t', '\r', '\n']);
+    }
+    if reported(Code::SurroundingQuotes) && inner.len() >= 2 {
+        inner = &inner[1..inner.len() - 1];
+    }
+    inner
+}
+
 /// What `explain` shows of a value: the text itself only when it is not sensitive (URL
-/// passwords masked), otherwise facts about it.
-fn explain_detail(spec: &VarSpec, value: &Secret, fingerprint: &str) -> String {
+/// passwords masked), otherwise facts about it; then how many characters the checks counted
+/// when they looked at less than the whole value (`checked_chars`), and the trailing
+/// newlines a `NAME_FILE` file lost on reading.
+fn explain_detail(
+    spec: &VarSpec,
+    value: &Secret,
+    fingerprint: &str,
+    checked_chars: Option<usize>,
+    newlines_removed: usize,
+) -> String {
     let text = value.expose();
     let plain = !text.is_empty() && !text.contains(['\n', '\r']) && text.trim() == text;
     let shown = if plain {
@@ -363,7 +445,54 @@ fn explain_detail(spec: &VarSpec, value: &Secret, fingerprint: &str) -> String {
     } else {
         None
     };
-    shown.unwrap_or_else(|| format!("{}, {fingerprint}", crate::secret::describe(text)))
+    let mut detail =
+        shown.unwrap_or_else(|| format!("{}, {fingerprint}", crate::secret::describe(text)));
+    if let Some(n) = checked_chars {
+        detail.push_str(&format!(
+            "; checked as {n} char{} (without the surrounding whitespace or quotes, as reported)",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    if newlines_removed > 0 {
+        let what = if newlines_removed == 1 {
+            String::from("1 trailing newline")
+        } else {
+            format!("{newlines_removed} trailing newlines")
+        };
+        detail.push_str(&format!(
+            "; {what} of the file removed, as Docker images do"
+        ));
+    }
+    detail
+}
+
+/// `(why, hint)` when the variable (or an alias, or a `_FILE` form) is set in a process
+/// environment that the service does not read.
+fn unread_env_note(spec: &VarSpec, gathered: &Gathered, service: &str) -> Option<(String, String)> {
+    let ignored = gathered.env_ignored?;
+    let names: Vec<&str> = std::iter::once(&spec.name)
+        .chain(spec.aliases.iter())
+        .flat_map(|n| [n.clone(), format!("{n}_FILE")])
+        .filter_map(|form| {
+            gathered
+                .unread_env
+                .iter()
+                .find(|u| **u == form)
+                .map(String::as_str)
+        })
+        .collect();
+    let first = *names.first()?;
+    let first = if first == spec.name { "it" } else { first };
+    Some(match ignored {
+        crate::source::EnvIgnored::NotInStack => (
+            format!("{first} is set in the process environment, but service {service} does not read it"),
+            format!("add `process_env = true` under [services.{service}] in the stack file to read it, or set {} in the service's env file", spec.name),
+        ),
+        crate::source::EnvIgnored::NoProcessEnvFlag => (
+            format!("{first} is set in the process environment, which --no-process-env ignores"),
+            format!("drop --no-process-env to read it, or set {} in an env file", spec.name),
+        ),
+    })
 }
 
 /// Whether the schema author's `hint` (what the value should be) serves better than the

@@ -375,7 +375,7 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
         .flat_map(|v| std::iter::once(v.name.clone()).chain(v.aliases.iter().cloned()))
         .collect();
     for svc in &plan.services {
-        let gathered = source::gather(&svc.sources, env, cwd);
+        let gathered = source::gather(&svc.sources, env, cwd, &svc.schema.vars);
         let result = check::check_service(
             &svc.schema,
             &gathered,

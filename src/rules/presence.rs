@@ -7,6 +7,7 @@ use crate::finding::{SourceKind, SourceRef};
 use crate::schema::model::{Schema, VarSpec};
 use crate::secret::Secret;
 use crate::source::{secret_file, Gathered, RawValue};
+use crate::suggest::{distance_within, normalize, Index};
 use std::collections::HashSet;
 
 /// Where a variable's value was found, if anywhere.
@@ -15,6 +16,8 @@ pub enum Resolved {
     Value {
         value: Secret,
         source: SourceRef,
+        /// Trailing newlines removed from a `NAME_FILE` file (0 for other sources).
+        newlines_removed: usize,
     },
     NotUtf8 {
         source: SourceRef,
@@ -126,6 +129,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                 RawValue::Text(s) => Resolved::Value {
                     value: s.clone(),
                     source: entry.source.clone(),
+                    newlines_removed: 0,
                 },
                 RawValue::NotUtf8 => Resolved::NotUtf8 {
                     source: entry.source.clone(),
@@ -172,10 +176,11 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                 name: Some(file_var.clone()),
             };
             return match secret_file::read(&path) {
-                Ok(text) => Resolution {
+                Ok(read) => Resolution {
                     resolved: Resolved::Value {
-                        value: Secret::new(text),
+                        value: Secret::new(read.text),
                         source,
+                        newlines_removed: read.newlines_removed,
                     },
                     problems,
                 },
@@ -201,7 +206,8 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                             format!("{file_var} is set in {}; mount or create the file, or fix the path", entry.source)
                         })
                     } else {
-                        source.path = None;
+                        // Not shown: point at where `NAME_FILE` is set instead.
+                        source = entry.source.clone();
                         Problem::new(
                             Code::UnreadableFile,
                             format!(
@@ -230,6 +236,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
             resolved: Resolved::Value {
                 value: default.clone(),
                 source,
+                newlines_removed: 0,
             },
             problems,
         };
@@ -240,49 +247,124 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
     }
 }
 
-/// `did you mean JWT_SECRET (set in .env line 4)?` for a missing variable, from the names
-/// the sources do set that the schema does not claim.
-/// `claimed`: names (and aliases) the schema declares; they are never suggested for another.
-pub fn near_misses<S: std::hash::BuildHasher>(
-    spec: &VarSpec,
-    gathered: &Gathered,
-    claimed: &HashSet<&str, S>,
-) -> Option<String> {
-    let claimed = |n: &str| {
-        claimed.contains(n) || n.strip_suffix("_FILE").is_some_and(|b| claimed.contains(b))
-    };
-    let target = crate::suggest::normalize(&spec.name);
-    let upper_name = spec.name.to_ascii_uppercase();
-    let mut hits: Vec<(usize, &str, &SourceRef)> = gathered
-        .names()
-        .filter(|(n, _)| !claimed(n))
-        .filter_map(|(n, e)| {
+/// How many name comparisons the near-miss suggestions of one service may make in all
+/// (2,000 missing variables against 20,000 set names would otherwise be 40 million).
+pub const NEAR_MISS_BUDGET: usize = 300_000;
+
+/// `did you mean JWT_SECRET (set in .env line 4)?` for missing variables, from the names
+/// the sources set that the schema does not claim: indexed once per service, queried once
+/// per missing variable, all queries under one [`NEAR_MISS_BUDGET`].
+pub struct NearMisses<'g> {
+    gathered: &'g Gathered,
+    /// Unclaimed names, compared without their `_FILE` suffix.
+    index: Index<'g>,
+}
+
+impl<'g> NearMisses<'g> {
+    /// `claimed`: names (and aliases) the schema declares; they are never suggested for
+    /// another, nor are their `_FILE` forms.
+    pub fn new<S: std::hash::BuildHasher>(
+        gathered: &'g Gathered,
+        claimed: &HashSet<&str, S>,
+    ) -> Self {
+        let claimed = |n: &str| {
+            claimed.contains(n) || n.strip_suffix("_FILE").is_some_and(|b| claimed.contains(b))
+        };
+        let candidates = gathered
+            .names()
+            .filter(|(n, _)| !claimed(n))
+            .map(|(n, _)| (n.strip_suffix("_FILE").unwrap_or(n), n))
+            .filter(|(base, _)| base.len() >= 3);
+        Self {
+            gathered,
+            index: Index::with_keys(candidates, NEAR_MISS_BUDGET),
+        }
+    }
+
+    /// Whether some query was cut short because the budget was spent.
+    pub fn exhausted(&self) -> bool {
+        self.index.exhausted()
+    }
+
+    /// The hint for a missing `spec`: a name set in a form envgate does not read as `spec`
+    /// (`db_password_file`, `FILE__DB_PASSWORD`), said as such; else the closest names.
+    pub fn hint(&self, spec: &VarSpec) -> Option<String> {
+        self.misread_file_form(spec)
+            .or_else(|| self.did_you_mean(spec))
+    }
+
+    /// `db_password_file` for `db_password`, `Jwt_Secret_File` for `JWT_SECRET`, or the
+    /// `FILE__NAME` of some images: meant as the file form of the variable (or of an alias),
+    /// but not the `NAME_FILE` that envgate and the Docker images read.
+    fn misread_file_form(&self, spec: &VarSpec) -> Option<String> {
+        for name in std::iter::once(&spec.name).chain(spec.aliases.iter()) {
+            let file_form = format!("{name}_FILE");
+            // Indexed without an exact `_FILE` suffix: `db_password_file` under its whole
+            // name, `DB_PASSWORD_FILE` under `DB_PASSWORD`.
+            let found = [normalize(name), normalize(&file_form)]
+                .iter()
+                .flat_map(|norm| self.index.exactly(norm))
+                .map(|(_, n)| n)
+                .find(|n| n.eq_ignore_ascii_case(&file_form) && *n != file_form);
+            let prefixed = format!("FILE__{name}");
+            let found = found
+                .map(str::to_string)
+                .or_else(|| self.gathered.get(&prefixed).map(|_| prefixed));
+            if let Some(found) = found {
+                let at = self
+                    .gathered
+                    .get(&found)
+                    .map(|e| set_where(&e.source))
+                    .unwrap_or_default();
+                return Some(format!(
+                    "{found} is {at}, but it is not read: the file form of {name} is {file_form}, written exactly so; rename {found} to {file_form}"
+                ));
+            }
+        }
+        None
+    }
+
+    fn did_you_mean(&self, spec: &VarSpec) -> Option<String> {
+        let target = normalize(&spec.name);
+        let upper_name = spec.name.to_ascii_uppercase();
+        let max_distance = (target.len() / 5).clamp(1, 3);
+        let score = |cn: &str, n: &str| {
             let base = n.strip_suffix("_FILE").unwrap_or(n);
-            if base.len() < 3 || base.len().abs_diff(spec.name.len()) > 24 {
+            if base.len().abs_diff(spec.name.len()) > 24 {
                 return None;
             }
-            let norm = crate::suggest::normalize(base);
-            let score = if norm == target {
+            if cn == target {
                 Some(0)
             } else if affix_match(&upper_name, &base.to_ascii_uppercase()) {
                 Some(2)
             } else {
-                let d = strsim::damerau_levenshtein(&norm, &target);
-                (d <= (target.len() / 5).clamp(1, 3)).then_some(d + 1)
-            };
-            score.map(|s| (s, n, &e.source))
-        })
-        .collect();
-    hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
-    if hits.is_empty() {
-        return None;
+                distance_within(cn, &target, max_distance).map(|d| d + 1)
+            }
+        };
+        // Names equal once normalized are looked up (free); the rest cost budget.
+        let mut hits: Vec<(usize, &str)> = self
+            .index
+            .exactly(&target)
+            .chain(self.index.affixes(&spec.name, 4))
+            .chain(self.index.near(&spec.name, max_distance))
+            .filter_map(|(cn, n)| score(cn, n).map(|s| (s, n)))
+            .collect();
+        hits.sort_unstable();
+        let mut seen = HashSet::new();
+        hits.retain(|(_, n)| seen.insert(*n));
+        if hits.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = hits
+            .iter()
+            .take(3)
+            .filter_map(|(_, n)| {
+                let src = &self.gathered.get(n)?.source;
+                Some(format!("{n} ({})", set_where(src)))
+            })
+            .collect();
+        Some(format!("did you mean {}?", list.join(" or ")))
     }
-    let list: Vec<String> = hits
-        .iter()
-        .take(3)
-        .map(|(_, n, src)| format!("{n} ({})", set_where(src)))
-        .collect();
-    Some(format!("did you mean {}?", list.join(" or ")))
 }
 
 /// `JWT_SECRET` for `JWT_SECRET_KEY`, `APP_JWT_SECRET_KEY` for `JWT_SECRET_KEY`: one name is
@@ -303,26 +385,46 @@ fn set_where(src: &SourceRef) -> String {
     }
 }
 
-/// A `NAME_FILE` value shaped like a path (`/run/secrets/jwt`, `../secrets/JWT_KEY.pem`):
-/// components of letters, digits, `.`, `_` and `-` whose letters rarely switch case.
-/// Random secrets switch case all the time, so one pasted where the path belongs is not
-/// taken for a path (and never shown).
-fn looks_like_path(text: &str) -> bool {
-    let wordy = |c: &str| {
-        let case_switches = c
-            .chars()
-            .filter(char::is_ascii_alphabetic)
-            .map(|ch| ch.is_ascii_uppercase())
-            .collect::<Vec<_>>()
+/// A `NAME_FILE` value that is unmistakably a path (`/run/secrets/jwt`,
+/// `../secrets/JWT_KEY.pem`): relative (`./`, `../`, `~/`) or of at least two named
+/// components, each made of words (split at `.`, `_` and `-`) that are lower case, upper
+/// case or capitalized, with letters and digits switching at most twice (`k8s`, `v2`).
+/// Random secrets (`/qf50MJPs`, base64 with `/`) switch case and digits all the time, so
+/// one pasted where the path belongs is not taken for a path (and never shown).
+pub(crate) fn looks_like_path(text: &str) -> bool {
+    let wordy = |word: &str| {
+        let letters: Vec<char> = word.chars().filter(char::is_ascii_alphabetic).collect();
+        let one_case = letters.iter().all(char::is_ascii_lowercase)
+            || letters.iter().all(char::is_ascii_uppercase)
+            || (letters.first().is_some_and(char::is_ascii_uppercase)
+                && letters.iter().skip(1).all(char::is_ascii_lowercase));
+        let switches = word
+            .as_bytes()
             .windows(2)
-            .filter(|w| w[0] != w[1])
+            .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
             .count();
-        c.len() <= 64
-            && c.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
-            && case_switches <= 3
+        word.len() <= 32
+            && word.chars().all(|c| c.is_ascii_alphanumeric())
+            && one_case
+            && switches <= 2
     };
-    text.contains('/') && text.len() <= 4096 && text.split('/').all(|c| c.is_empty() || wordy(c))
+    let component = |c: &str| {
+        matches!(c, "." | ".." | "~")
+            || (c.len() <= 64
+                && c.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
+                && c.split(['.', '_', '-']).all(|w| w.is_empty() || wordy(w)))
+    };
+    let relative = ["./", "../", "~/"].iter().any(|p| text.starts_with(p));
+    let named = text
+        .split('/')
+        .filter(|c| !c.is_empty() && !matches!(*c, "." | ".." | "~"))
+        .count();
+    text.contains('/')
+        && text.len() <= 4096
+        && (relative || named >= 2)
+        && named >= 1
+        && text.split('/').all(|c| c.is_empty() || component(c))
 }
 
 #[cfg(test)]
@@ -335,6 +437,10 @@ mod tests {
             "/run/secrets/jwt",
             "../secrets/db_password",
             "secrets/JWT_KEY.pem",
+            "./secrets/db_password.txt",
+            "../secrets/JWT_KEY.pem",
+            "/etc/k8s/Secrets/api-token.v2",
+            "~/keys/id_ed25519",
         ] {
             assert!(looks_like_path(p), "{p}");
         }
@@ -342,6 +448,12 @@ mod tests {
             "k9Qz7LmP2xVb8RtY4nWc6JhF3sDg5AeU",
             "/Zq8rT2vLm9XpK4wN7bY1cD5fH3jG6sA0=",
             "9f86d081884c7d659a2f",
+            "/qf50MJPs",
+            "/aB3xK9mQ2z",
+            "/jwt",
+            "/run/secrets/9f86d081884c7d659a2f",
+            "Zq8rT2/vLm9XpK4wN7bY1c",
+            "./",
         ] {
             assert!(!looks_like_path(s), "{s}");
         }

@@ -46,9 +46,14 @@ pub enum DotenvIssueKind {
         key: String,
         name: String,
     },
-    /// A key defined again; last wins. `first_line` is where it was defined before (its first
-    /// definition).
-    DuplicateKey { key: String, first_line: usize },
+    /// A key defined more than once; the last definition wins. One issue per key however
+    /// often it is repeated, at its last definition: `count` definitions in all, the first
+    /// of them on `lines` (at most [`MAX_DUPLICATE_LINES_LISTED`]).
+    DuplicateKey {
+        key: String,
+        count: usize,
+        lines: Vec<usize>,
+    },
     /// The file uses CRLF line endings (reported once per file, line = first CRLF line).
     /// The CRs are stripped from values.
     CrlfLineEndings,
@@ -66,9 +71,9 @@ impl std::fmt::Debug for DotenvIssueKind {
                 key.chars().count(),
                 name.chars().count()
             ),
-            Self::DuplicateKey { key, first_line } => write!(
+            Self::DuplicateKey { key, count, lines } => write!(
                 f,
-                "DuplicateKey {{ key: <{} chars>, first_line: {first_line} }}",
+                "DuplicateKey {{ key: <{} chars>, count: {count}, lines: {lines:?} }}",
                 key.chars().count()
             ),
             Self::CrlfLineEndings => f.write_str("CrlfLineEndings"),
@@ -88,8 +93,41 @@ pub struct ParsedDotenv {
     /// In file order; a duplicated key appears only once, at its LAST definition (value and
     /// line of the last one).
     pub entries: Vec<DotenvEntry>,
+    /// At most [`MAX_ISSUES_PER_KIND`] of each kind; the others are counted in `omitted`.
     pub issues: Vec<DotenvIssue>,
+    pub omitted: Omitted,
 }
+
+/// How many issues of each kind were counted but not listed (past [`MAX_ISSUES_PER_KIND`]).
+/// Past the cap `$NAME` references are counted one by one, not deduplicated.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Omitted {
+    pub syntax: usize,
+    pub undefined_variable: usize,
+    pub duplicate_key: usize,
+}
+
+impl Omitted {
+    /// The counter for issues of `kind` (`None` for the once-per-file CRLF issue).
+    fn of(&mut self, kind: &DotenvIssueKind) -> Option<&mut usize> {
+        match kind {
+            DotenvIssueKind::Syntax { .. } => Some(&mut self.syntax),
+            DotenvIssueKind::UndefinedVariable { .. } => Some(&mut self.undefined_variable),
+            DotenvIssueKind::DuplicateKey { .. } => Some(&mut self.duplicate_key),
+            DotenvIssueKind::CrlfLineEndings => None,
+        }
+    }
+}
+
+/// Most issues of one kind listed for one file (a hostile file can hold millions of bad
+/// lines or references): the rest are counted, and the caller says how many.
+pub const MAX_ISSUES_PER_KIND: usize = 100;
+/// Most distinct keys read from one file (each costs memory for as long as the run
+/// lasts); later new keys are counted, not read, and one issue says how many.
+pub const MAX_KEYS_PER_FILE: usize = 100_000;
+/// How many lines of a repeated key an issue lists (the last one is always known: it is
+/// where the issue is).
+pub const MAX_DUPLICATE_LINES_LISTED: usize = 3;
 
 /// Maximum length of one logical entry (key + value, quotes included). Longer: Syntax issue,
 /// entry skipped, parsing goes on.
@@ -131,6 +169,10 @@ pub fn parse(input: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> ParsedDot
         slots: Vec::new(),
         known: HashMap::new(),
         issues: Vec::new(),
+        listed: Omitted::default(),
+        omitted: Omitted::default(),
+        holes: 0,
+        keys_dropped: None,
         budget_left: input.len().saturating_add(EXPANSION_BUDGET_BYTES),
     };
     if let Some(at) = first_crlf {
@@ -213,10 +255,14 @@ enum Value {
     NotUtf8,
 }
 
-/// A key seen in this file: where its latest entry is kept, and where it was first defined.
+/// A key seen in this file: where its latest entry is kept, and where it was defined.
 struct Known {
     slot: usize,
-    first_line: usize,
+    /// How many times it is defined.
+    count: usize,
+    /// The first few lines it is defined on.
+    lines: Vec<usize>,
+    last_line: usize,
 }
 
 /// A statement whose key has been read, waiting for its value.
@@ -237,6 +283,14 @@ struct Parser<'a> {
     slots: Vec<Option<DotenvEntry>>,
     known: HashMap<String, Known>,
     issues: Vec<DotenvIssue>,
+    /// Issues listed so far, and those counted past the cap, by kind.
+    listed: Omitted,
+    omitted: Omitted,
+    /// Emptied slots: compacted away once they are most of `slots`, so that a key defined
+    /// a million times costs one entry, not a million.
+    holes: usize,
+    /// New keys past [`MAX_KEYS_PER_FILE`]: where the first was, and how many.
+    keys_dropped: Option<(Spot, usize)>,
     budget_left: usize,
 }
 
@@ -251,13 +305,62 @@ impl Parser<'_> {
         }
     }
 
-    fn finish(self) -> ParsedDotenv {
+    fn finish(mut self) -> ParsedDotenv {
+        // One issue per repeated key, at its last definition, in file order.
+        let mut repeated: Vec<(&String, &Known)> =
+            self.known.iter().filter(|(_, k)| k.count > 1).collect();
+        repeated.sort_unstable_by_key(|(_, k)| k.last_line);
+        let duplicates: Vec<DotenvIssue> = repeated
+            .into_iter()
+            .map(|(key, k)| DotenvIssue {
+                kind: DotenvIssueKind::DuplicateKey {
+                    key: key.clone(),
+                    count: k.count,
+                    lines: k.lines.clone(),
+                },
+                line: k.last_line,
+                column: 1,
+            })
+            .collect();
+        for issue in duplicates {
+            self.push_issue(issue);
+        }
+        // Never capped: one issue, and the reason values may be missing.
+        if let Some((at, dropped)) = self.keys_dropped {
+            self.issues.push(DotenvIssue {
+                kind: DotenvIssueKind::Syntax {
+                    reason: format!(
+                        "more than {} distinct keys: {} later new keys were not read",
+                        super::env_file::thousands(MAX_KEYS_PER_FILE),
+                        super::env_file::thousands(dropped)
+                    ),
+                },
+                line: at.line,
+                column: at.column,
+            });
+        }
         let mut issues = self.issues;
         issues.sort_by_key(|issue| (issue.line, issue.column));
         ParsedDotenv {
             entries: self.slots.into_iter().flatten().collect(),
             issues,
+            omitted: self.omitted,
         }
+    }
+
+    /// Keeps the issue if fewer than [`MAX_ISSUES_PER_KIND`] of its kind are kept, else
+    /// counts it.
+    fn push_issue(&mut self, issue: DotenvIssue) {
+        if let Some(listed) = self.listed.of(&issue.kind) {
+            if *listed >= MAX_ISSUES_PER_KIND {
+                if let Some(omitted) = self.omitted.of(&issue.kind) {
+                    *omitted += 1;
+                }
+                return;
+            }
+            *listed += 1;
+        }
+        self.issues.push(issue);
     }
 
     fn spot(&mut self, pos: usize) -> Spot {
@@ -266,7 +369,7 @@ impl Parser<'_> {
     }
 
     fn push(&mut self, at: Spot, kind: DotenvIssueKind) {
-        self.issues.push(DotenvIssue {
+        self.push_issue(DotenvIssue {
             kind,
             line: at.line,
             column: at.column,
@@ -480,6 +583,7 @@ impl Parser<'_> {
                 self.push(at_value, DotenvIssueKind::Syntax { reason: name });
             }
         }
+        self.omitted.syntax += trouble.required_more;
         if trouble.invalid {
             self.push(at_value, syntax(R_INVALID_REFERENCE));
         }
@@ -497,6 +601,7 @@ impl Parser<'_> {
                 self.push(at_value, DotenvIssueKind::UndefinedVariable { key, name });
             }
         }
+        self.omitted.undefined_variable += piece.undefined_more;
         if trouble.overflow {
             self.push(pending.at, syntax(R_EXPANDED_TOO_LONG));
             return;
@@ -518,25 +623,33 @@ impl Parser<'_> {
             self.push(at, syntax(R_BUDGET));
             return;
         }
+        if self.known.len() >= MAX_KEYS_PER_FILE && !self.known.contains_key(&key) {
+            self.keys_dropped.get_or_insert((at, 0)).1 += 1;
+            return;
+        }
         self.budget_left -= value.len();
+        if self.holes > 1024 && self.holes > self.slots.len() / 2 {
+            self.compact_slots();
+        }
         let slot = self.slots.len();
         if let Some(known) = self.known.get_mut(&key) {
-            self.issues.push(DotenvIssue {
-                kind: DotenvIssueKind::DuplicateKey {
-                    key: key.clone(),
-                    first_line: known.first_line,
-                },
-                line: at.line,
-                column: at.column,
-            });
+            // Counted here, reported once in `finish`.
+            known.count += 1;
+            if known.lines.len() < MAX_DUPLICATE_LINES_LISTED {
+                known.lines.push(at.line);
+            }
+            known.last_line = at.line;
             self.slots[known.slot] = None;
+            self.holes += 1;
             known.slot = slot;
         } else {
             self.known.insert(
                 key.clone(),
                 Known {
                     slot,
-                    first_line: at.line,
+                    count: 1,
+                    lines: vec![at.line],
+                    last_line: at.line,
                 },
             );
         }
@@ -546,6 +659,19 @@ impl Parser<'_> {
             line: at.line,
             not_utf8,
         }));
+    }
+}
+
+impl Parser<'_> {
+    /// Drops the emptied slots and points every key at its entry's new place.
+    fn compact_slots(&mut self) {
+        self.slots.retain(Option::is_some);
+        for (i, entry) in self.slots.iter().enumerate() {
+            if let Some(known) = entry.as_ref().and_then(|e| self.known.get_mut(&e.key)) {
+                known.slot = i;
+            }
+        }
+        self.holes = 0;
     }
 }
 
@@ -746,19 +872,37 @@ struct Piece {
     text: String,
     /// A variable whose bytes are not UTF-8 went into the text.
     not_utf8: bool,
-    /// Variables that expanded to nothing because they are not set.
+    /// Variables that expanded to nothing because they are not set: the first
+    /// [`MAX_ISSUES_PER_KIND`] distinct names, then only counted in `undefined_more`.
     undefined: Vec<String>,
+    undefined_seen: HashSet<String>,
+    undefined_more: usize,
 }
 
 /// Problems met while expanding one value (reported whether or not the part they are in was
 /// used, as Compose evaluates defaults eagerly).
 #[derive(Default)]
 struct Trouble {
-    /// Fixed-wording reasons for `${NAME:?msg}` / `${NAME?msg}` failures.
+    /// Fixed-wording reasons for `${NAME:?msg}` / `${NAME?msg}` failures: the first
+    /// [`MAX_ISSUES_PER_KIND`], then only counted in `required_more`.
     required: Vec<String>,
+    required_more: usize,
     invalid: bool,
     too_deep: bool,
     overflow: bool,
+}
+
+impl Trouble {
+    fn note_required(&mut self, reason: String) {
+        if self.required.contains(&reason) {
+            return;
+        }
+        if self.required.len() < MAX_ISSUES_PER_KIND {
+            self.required.push(reason);
+        } else {
+            self.required_more += 1;
+        }
+    }
 }
 
 impl Piece {
@@ -781,7 +925,24 @@ impl Piece {
     fn append(&mut self, other: Piece, trouble: &mut Trouble) {
         self.push_str(&other.text, trouble);
         self.not_utf8 |= other.not_utf8;
-        self.undefined.extend(other.undefined);
+        for name in other.undefined {
+            self.note_undefined(&name);
+        }
+        self.undefined_more += other.undefined_more;
+    }
+
+    /// Remembers an unset variable: by name while fewer than the cap are known, then
+    /// counted (a value can hold a hundred thousand references).
+    fn note_undefined(&mut self, name: &str) {
+        if self.undefined_seen.contains(name) {
+            return;
+        }
+        if self.undefined.len() < MAX_ISSUES_PER_KIND {
+            self.undefined_seen.insert(name.to_owned());
+            self.undefined.push(name.to_owned());
+        } else {
+            self.undefined_more += 1;
+        }
     }
 }
 
@@ -861,7 +1022,7 @@ impl<'a> Expander<'a> {
     fn plain(&self, name: &str, piece: &mut Piece, trouble: &mut Trouble) {
         let value = self.resolve(name);
         if !value.is_set() {
-            piece.undefined.push(name.to_owned());
+            piece.note_undefined(name);
         }
         piece.push_resolved(&value, trouble);
     }
@@ -917,7 +1078,7 @@ impl<'a> Expander<'a> {
                 let shown = name
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-                trouble.required.push(if shown {
+                trouble.note_required(if shown {
                     format!("required variable {name} is {state}")
                 } else {
                     format!("a required variable is {state}")
@@ -2353,15 +2514,8 @@ mod tests {
                 DotenvIssue {
                     kind: DotenvIssueKind::DuplicateKey {
                         key: "A".into(),
-                        first_line: 1
-                    },
-                    line: 3,
-                    column: 1
-                },
-                DotenvIssue {
-                    kind: DotenvIssueKind::DuplicateKey {
-                        key: "A".into(),
-                        first_line: 1
+                        count: 3,
+                        lines: vec![1, 3, 5],
                     },
                     line: 5,
                     column: 1
@@ -2369,13 +2523,105 @@ mod tests {
                 DotenvIssue {
                     kind: DotenvIssueKind::DuplicateKey {
                         key: "X".into(),
-                        first_line: 6
+                        count: 2,
+                        lines: vec![6, 7],
                     },
                     line: 7,
                     column: 1
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_key_repeated_many_times_is_one_issue_and_one_entry() {
+        let input = "A=v\n".repeat(50_000) + "B=1\nA=last\n";
+        let parsed = parse_str(&input);
+        assert_eq!(
+            pairs(&parsed),
+            vec![("B".into(), "1".into()), ("A".into(), "last".into())]
+        );
+        assert_eq!(
+            parsed.issues,
+            vec![DotenvIssue {
+                kind: DotenvIssueKind::DuplicateKey {
+                    key: "A".into(),
+                    count: 50_001,
+                    lines: vec![1, 2, 3],
+                },
+                line: 50_002,
+                column: 1
+            }]
+        );
+        assert_eq!(parsed.omitted, Omitted::default());
+    }
+
+    #[test]
+    fn distinct_keys_past_the_cap_are_counted_not_read() {
+        let input = (0..MAX_KEYS_PER_FILE + 5)
+            .map(|i| format!("K{i}=1\n"))
+            .collect::<Vec<_>>()
+            .concat()
+            + "K0=again\n";
+        let parsed = parse_str(&input);
+        assert_eq!(parsed.entries.len(), MAX_KEYS_PER_FILE);
+        assert_eq!(value(&parsed, "K0"), Some("again"));
+        assert_eq!(
+            syntax_issues(&parsed),
+            vec![(
+                MAX_KEYS_PER_FILE + 1,
+                1,
+                "more than 100,000 distinct keys: 5 later new keys were not read".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn issues_past_the_cap_are_counted_not_kept() {
+        // 3 lines of 1,000 distinct references, 250 distinct repeated keys, 150 bad lines.
+        let refs = (0..1_000)
+            .map(|i| format!("$U_{i} "))
+            .collect::<Vec<_>>()
+            .concat();
+        let mut input = String::new();
+        for k in 0..3 {
+            input.push_str(&format!("K{k}={refs}\n"));
+        }
+        for k in 0..250 {
+            input.push_str(&format!("D{k}=1\nD{k}=2\n"));
+        }
+        input.push_str(&"bad key=1\n".repeat(150));
+        // Expansion: `${X?}` a thousand times is one issue; distinct names are counted.
+        let required = (0..300)
+            .map(|i| format!("${{R_{i}?}}${{R_0?}}"))
+            .collect::<Vec<_>>()
+            .concat();
+        input.push_str(&format!("REQ={required}\n"));
+        let parsed = parse_str(&input);
+        let count =
+            |f: fn(&DotenvIssueKind) -> bool| parsed.issues.iter().filter(|i| f(&i.kind)).count();
+        assert_eq!(
+            count(|k| matches!(k, DotenvIssueKind::UndefinedVariable { .. })),
+            MAX_ISSUES_PER_KIND
+        );
+        assert_eq!(
+            count(|k| matches!(k, DotenvIssueKind::DuplicateKey { .. })),
+            MAX_ISSUES_PER_KIND
+        );
+        assert_eq!(
+            count(|k| matches!(k, DotenvIssueKind::Syntax { .. })),
+            MAX_ISSUES_PER_KIND
+        );
+        assert_eq!(
+            parsed.omitted,
+            Omitted {
+                undefined_variable: 3_000 - MAX_ISSUES_PER_KIND,
+                duplicate_key: 250 - MAX_ISSUES_PER_KIND,
+                // 150 bad lines and 300 distinct required variables, 100 listed.
+                syntax: 150 + 300 - MAX_ISSUES_PER_KIND,
+            }
+        );
+        assert_eq!(parsed.entries.len(), 3 + 250 + 1);
     }
 
     #[test]

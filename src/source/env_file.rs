@@ -75,15 +75,19 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
                     undefined_variable_unnamed(key)
                 }
             }
-            DotenvIssueKind::DuplicateKey { key, first_line } if is_env_name(key) => Finding::new(
+            DotenvIssueKind::DuplicateKey { key, count, lines } if is_env_name(key) => Finding::new(
                 Code::DuplicateKey,
-                format!("{key} is defined again (first on line {first_line}); the last one wins"),
+                format!("{key} is {}; the last one wins", defined_times(*count, lines, issue.line)),
             )
             .var(key.clone())
-            .hint(format!("remove one of the two definitions of {key}")),
-            DotenvIssueKind::DuplicateKey { first_line, .. } => Finding::new(
+            .hint(if *count == 2 {
+                format!("remove one of the two definitions of {key}")
+            } else {
+                format!("keep one definition of {key}")
+            }),
+            DotenvIssueKind::DuplicateKey { count, lines, .. } => Finding::new(
                 Code::DuplicateKey,
-                format!("a key is defined again (first on line {first_line}); the last one wins"),
+                format!("a key is {}; the last one wins", defined_times(*count, lines, issue.line)),
             )
             .hint("the key is not shown: it does not look like a variable name and may be part of a value (an unquoted multi-line key?)"),
             DotenvIssueKind::CrlfLineEndings => Finding::new(Code::CrlfLineEndings, "the file has Windows (CRLF) line endings")
@@ -91,6 +95,12 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         };
         out.findings.push(finding.source(Some(at)));
     }
+    let mut syntax_listed = parsed
+        .issues
+        .iter()
+        .filter(|i| matches!(i.kind, DotenvIssueKind::Syntax { .. }))
+        .count();
+    let mut syntax_more = parsed.omitted.syntax;
     let mut line_starts: Option<Vec<usize>> = None;
     for entry in parsed.entries {
         // Compose lets a quoted value run over lines until its closing quote. When the
@@ -115,7 +125,11 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
                 .copied()
                 .unwrap_or(bytes.len());
             let swallowed = swallowed_assignments(&bytes[from..]);
-            if swallowed > 0 {
+            // These are `dotenv-syntax` findings too: under the same cap.
+            if swallowed > 0 && syntax_listed >= dotenv::MAX_ISSUES_PER_KIND {
+                syntax_more += 1;
+            } else if swallowed > 0 {
+                syntax_listed += 1;
                 let lines = if swallowed == 1 {
                     "line that looks"
                 } else {
@@ -143,6 +157,63 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
         };
         let source = SourceRef::dotenv(path, entry.line, entry.key.clone());
         out.entries.push((entry.key, value, source));
+    }
+    // Past the cap, one finding per kind says how many were not listed.
+    let omitted = [
+        (Code::DotenvSyntax, syntax_more),
+        (Code::UndefinedVariable, parsed.omitted.undefined_variable),
+        (Code::DuplicateKey, parsed.omitted.duplicate_key),
+    ];
+    for (code, more) in omitted.into_iter().filter(|(_, n)| *n > 0) {
+        out.findings.push(
+            Finding::new(
+                code,
+                format!(
+                    "… and {} more {code} findings in {}, not listed (at most {} of a kind are listed per file)",
+                    thousands(more),
+                    path.display(),
+                    dotenv::MAX_ISSUES_PER_KIND
+                ),
+            )
+            .hint("fix the ones listed and run again to see the rest")
+            .source(Some(file_source.clone())),
+        );
+    }
+    out
+}
+
+/// "defined twice (lines 1 and 3)", "defined 1,000,000 times (lines 1, 2, 3, …, last on
+/// line 1000000)": `lines` are the first definitions, `last` the last one.
+fn defined_times(count: usize, lines: &[usize], last: usize) -> String {
+    let times = match count {
+        2 => "twice".to_string(),
+        n => format!("{} times", thousands(n)),
+    };
+    let listed: Vec<String> = lines.iter().map(ToString::to_string).collect();
+    let where_ = if count <= lines.len() {
+        match listed.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("lines {} and {last}", rest.join(", "))
+            }
+            _ => format!("lines {}", listed.join(", ")),
+        }
+    } else if count == lines.len() + 1 {
+        format!("lines {} and {last}", listed.join(", "))
+    } else {
+        format!("lines {}, …, last on line {last}", listed.join(", "))
+    };
+    format!("defined {times} ({where_})")
+}
+
+/// `1,999,900`: counts a user reads at a glance.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
     out
 }
@@ -220,4 +291,31 @@ fn swallowed_assignments(bytes: &[u8]) -> usize {
         count += usize::from(looks_like_assignment(&l));
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_definitions_are_counted_in_one_phrase() {
+        assert_eq!(
+            defined_times(2, &[1, 3], 3),
+            "defined twice (lines 1 and 3)"
+        );
+        assert_eq!(
+            defined_times(3, &[1, 3, 5], 5),
+            "defined 3 times (lines 1, 3 and 5)"
+        );
+        assert_eq!(
+            defined_times(4, &[1, 3, 5], 9),
+            "defined 4 times (lines 1, 3, 5 and 9)"
+        );
+        assert_eq!(
+            defined_times(1_000_000, &[1, 2, 3], 1_000_000),
+            "defined 1,000,000 times (lines 1, 2, 3, …, last on line 1000000)"
+        );
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_999_900), "1,999,900");
+    }
 }

@@ -82,6 +82,20 @@ pub struct Gathered {
     pub file_keys: Vec<(String, SourceRef)>,
     /// Problems with the sources themselves (dotenv syntax, unreadable env files...).
     pub findings: Vec<Finding>,
+    /// Declared names (with their aliases and `_FILE` forms) that are set in the process
+    /// environment when the service does not read it, and why it does not: a variable
+    /// "not set" that is in fact set there is told so.
+    pub unread_env: Vec<String>,
+    pub env_ignored: Option<EnvIgnored>,
+}
+
+/// Why a service does not read the process environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvIgnored {
+    /// `--no-process-env` was given.
+    NoProcessEnvFlag,
+    /// A stack service without `process_env = true`.
+    NotInStack,
 }
 
 impl Gathered {
@@ -105,8 +119,15 @@ pub struct SourceSpec {
 }
 
 /// Reads the env files (later files win) and then the process environment (which wins over
-/// files, as with Compose).
-pub fn gather(spec: &SourceSpec, env: &ProcessEnv, cwd: &Path) -> Gathered {
+/// files, as with Compose). When the service does not read the process environment, only
+/// the `declared` names (and aliases, and their `_FILE` forms) are looked up in it, to say
+/// why they are "not set".
+pub fn gather(
+    spec: &SourceSpec,
+    env: &ProcessEnv,
+    cwd: &Path,
+    declared: &[crate::schema::model::VarSpec],
+) -> Gathered {
     let mut gathered = Gathered::default();
     for path in &spec.env_files {
         let lookup = |name: &str| -> Option<String> {
@@ -147,6 +168,24 @@ pub fn gather(spec: &SourceSpec, env: &ProcessEnv, cwd: &Path) -> Gathered {
                     base_dir: cwd.clone(),
                 },
             );
+        }
+    } else {
+        // A stack service that does not opt in still expands `${VAR}` from the environment;
+        // `--no-process-env` turns both off.
+        gathered.env_ignored = Some(if spec.expand_from_process_env {
+            EnvIgnored::NotInStack
+        } else {
+            EnvIgnored::NoProcessEnvFlag
+        });
+        for name in declared
+            .iter()
+            .flat_map(|v| std::iter::once(&v.name).chain(v.aliases.iter()))
+        {
+            for form in [name.clone(), format!("{name}_FILE")] {
+                if env.get(&form).is_some() {
+                    gathered.unread_env.push(form);
+                }
+            }
         }
     }
     gathered

@@ -2,6 +2,7 @@
 // Test helpers panic on setup failures by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bounds;
 mod check;
 mod example_stack;
 mod inputs;
