@@ -19,7 +19,7 @@ fn dotenv_parser(c: &mut Criterion) {
     }
     let lookup = |_: &str| -> Option<String> { None };
     c.bench_function("dotenv_parse_1500_lines", |b| {
-        b.iter(|| dotenv::parse(black_box(text.as_bytes()), &lookup));
+        b.iter(|| dotenv::parse(black_box(text.as_bytes()), &lookup, &lookup));
     });
 }
 

@@ -13,6 +13,7 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod secret;
+pub mod sensitivity;
 pub mod source;
 pub mod stack;
 pub mod suggest;
@@ -58,6 +59,9 @@ pub struct Plan {
     pub format: Format,
     pub color: ColorChoice,
     pub strict: bool,
+    /// Which names hold sensitive values, from every selected service's schema: decided
+    /// once, before any message about a value is worded.
+    pub sensitivity: sensitivity::Sensitivity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,7 +236,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
         }
     }
 
+    let sensitivity = sensitivity::Sensitivity::from_schemas(services.iter().map(|s| &s.schema));
     Ok(Plan {
+        sensitivity,
         stack: stack.as_ref().map(|s| s.path.clone()),
         services,
         profile,
@@ -368,19 +374,13 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut findings = Vec::new();
     let mut vars = Vec::new();
     let mut infos = Vec::new();
-    let stack_names: std::collections::HashSet<String> = plan
-        .services
-        .iter()
-        .flat_map(|s| s.schema.vars.iter())
-        .flat_map(|v| std::iter::once(v.name.clone()).chain(v.aliases.iter().cloned()))
-        .collect();
     for svc in &plan.services {
-        let gathered = source::gather(&svc.sources, env, cwd);
+        let gathered = source::gather(&svc.sources, env, cwd, &plan.sensitivity);
         let result = check::check_service(
             &svc.schema,
             &gathered,
             plan.profile.as_deref(),
-            &stack_names,
+            &plan.sensitivity,
         );
         findings.extend(result.findings);
         vars.extend(result.vars);

@@ -21,7 +21,7 @@
 //! Unlike Compose, a bad line does not stop the reading: it is reported and skipped.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 pub struct DotenvEntry {
@@ -30,8 +30,50 @@ pub struct DotenvEntry {
     pub value: String,
     /// 1-based line number where the key starts.
     pub line: usize,
+    /// 1-based line number where the value ends (after `line` for a multi-line value).
+    pub end_line: usize,
     /// The value's bytes were not valid UTF-8 (the caller reports `not-utf8`).
     pub not_utf8: bool,
+    pub written: Written,
+}
+
+/// How a statement was written: what tells a key from a piece of a value that ran onto a
+/// line of its own (a wrapped secret's continuation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The value is only `=` signs: the line was `WORD====`, base32 or base64 padding more
+    /// likely than an assignment.
+    pub padding: bool,
+    /// Nothing follows the `=`: the line ends in `=`.
+    pub empty: bool,
+    /// `KEY: value` (YAML style) rather than `KEY=value`.
+    pub colon: bool,
+}
+
+/// Where a `$NAME` stands in the value that holds it: what showing its name would reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RefPlace {
+    /// Beside other text, outside a URL's user-info, query and fragment.
+    Other,
+    /// The reference is the whole value (`KEY=${NAME}`).
+    WholeValue,
+    /// The whole user-info of a URL that has no password (`scheme://${NAME}@host`).
+    UrlUser,
+    /// The whole password of a URL (`scheme://user:${NAME}@host`).
+    UrlPassword,
+    /// Beside other text in a URL's user-info, or in its query or fragment: where secrets
+    /// are written.
+    UrlSecretPart,
+}
+
+/// A variable reference met while expanding a value. Its name may be a piece of a secret
+/// (`pa$sword` reads as a reference to `$sword`): the caller decides whether it is shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub name: String,
+    /// Written `${NAME...}` rather than `$NAME`.
+    pub braced: bool,
+    pub place: RefPlace,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -44,11 +86,27 @@ pub enum DotenvIssueKind {
     UndefinedVariable {
         /// The key whose value holds the reference (empty when the key itself was bad).
         key: String,
-        name: String,
+        reference: Reference,
+        /// The value holds a credential shape (a token prefix, a JWT...), whatever its key.
+        credential_shape: bool,
+    },
+    /// `${NAME?message}` / `${NAME:?message}` on a variable that is unset (or empty, with the
+    /// colon): Compose stops there. The message is never kept (it is text of the file).
+    RequiredVariable {
+        key: String,
+        reference: Reference,
+        /// Set but empty (`:?`), rather than not set.
+        empty: bool,
+        credential_shape: bool,
     },
     /// A key defined again; last wins. `first_line` is where it was defined before (its first
     /// definition).
-    DuplicateKey { key: String, first_line: usize },
+    DuplicateKey {
+        key: String,
+        first_line: usize,
+        /// How the redefinition was written.
+        written: Written,
+    },
     /// The file uses CRLF line endings (reported once per file, line = first CRLF line).
     /// The CRs are stripped from values.
     CrlfLineEndings,
@@ -60,19 +118,43 @@ impl std::fmt::Debug for DotenvIssueKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Syntax { reason } => f.debug_struct("Syntax").field("reason", reason).finish(),
-            Self::UndefinedVariable { key, name } => write!(
+            Self::UndefinedVariable { key, reference, .. } => write!(
                 f,
-                "UndefinedVariable {{ key: <{} chars>, name: <{} chars> }}",
+                "UndefinedVariable {{ key: <{} chars>, reference: {reference:?} }}",
                 key.chars().count(),
-                name.chars().count()
             ),
-            Self::DuplicateKey { key, first_line } => write!(
+            Self::RequiredVariable {
+                key,
+                reference,
+                empty,
+                ..
+            } => write!(
+                f,
+                "RequiredVariable {{ key: <{} chars>, reference: {reference:?}, empty: {empty} }}",
+                key.chars().count(),
+            ),
+            Self::DuplicateKey {
+                key, first_line, ..
+            } => write!(
                 f,
                 "DuplicateKey {{ key: <{} chars>, first_line: {first_line} }}",
                 key.chars().count()
             ),
             Self::CrlfLineEndings => f.write_str("CrlfLineEndings"),
         }
+    }
+}
+
+/// The name may be a piece of a value: `Debug` shows its length only.
+impl std::fmt::Debug for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Reference {{ name: <{} chars>, braced: {}, place: {:?} }}",
+            self.name.chars().count(),
+            self.braced,
+            self.place
+        )
     }
 }
 
@@ -118,16 +200,23 @@ const R_TOO_DEEP: &str = "variable references nested too deeply (more than 16 le
 const R_EXPANDED_TOO_LONG: &str = "value longer than 4 MiB after expansion";
 const R_BUDGET: &str = "expanded values of this file exceed the 64 MiB limit";
 
-/// `lookup` is consulted FIRST for expansion (the process environment, or earlier files),
-/// then earlier keys of this file — as Compose does.
-pub fn parse(input: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> ParsedDotenv {
+/// What a `${VAR}` in a file can read, in the order compose-go's loader reads it: `env` (the
+/// process environment) first, then this file's own earlier keys, then `earlier_files`
+/// (what the files read before this one set). A bare `KEY` line takes its value from `env`
+/// only (compose-go's inherited keys).
+pub fn parse(
+    input: &[u8],
+    env: &dyn Fn(&str) -> Option<String>,
+    earlier_files: &dyn Fn(&str) -> Option<String>,
+) -> ParsedDotenv {
     let input = input.strip_prefix(UTF8_BOM).unwrap_or(input);
     let (data, first_crlf) = strip_crlf(input);
     let mut parser = Parser {
         data: &data,
         pos: 0,
         lines: LineTracker::new(),
-        lookup,
+        env,
+        earlier_files,
         slots: Vec::new(),
         known: HashMap::new(),
         issues: Vec::new(),
@@ -226,13 +315,15 @@ struct Pending {
     keep: bool,
     start: usize,
     at: Spot,
+    written: Written,
 }
 
 struct Parser<'a> {
     data: &'a [u8],
     pos: usize,
     lines: LineTracker,
-    lookup: &'a dyn Fn(&str) -> Option<String>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    earlier_files: &'a dyn Fn(&str) -> Option<String>,
     /// Entries in file order; a slot is emptied when its key is defined again.
     slots: Vec<Option<DotenvEntry>>,
     known: HashMap<String, Known>,
@@ -358,8 +449,8 @@ impl Parser<'_> {
             self.pos = p;
             if let Some(blank) = inner_blank {
                 self.syntax_at(blank, R_KEY_SPACE);
-            } else if let Some(value) = (self.lookup)(&key) {
-                self.record(key, Value::Text(value), at_key);
+            } else if let Some(value) = (self.env)(&key) {
+                self.record(key, Value::Text(value), at_key, Written::default());
             }
             return;
         };
@@ -377,6 +468,10 @@ impl Parser<'_> {
             keep: problem.is_none(),
             start: key_start,
             at: at_key,
+            written: Written {
+                colon: data[separator] == b':',
+                ..Written::default()
+            },
         };
         let value_start = skip_blanks(data, separator + 1);
         match data.get(value_start) {
@@ -385,7 +480,7 @@ impl Parser<'_> {
         }
     }
 
-    fn unquoted_value(&mut self, pending: Pending, start: usize) {
+    fn unquoted_value(&mut self, mut pending: Pending, start: usize) {
         let data = self.data;
         let end = line_end(data, start);
         self.pos = end;
@@ -407,9 +502,11 @@ impl Parser<'_> {
         match std::str::from_utf8(&raw[..cut]) {
             Ok(text) => {
                 let text = text.trim_end_matches(char::is_whitespace);
+                pending.written.empty = text.is_empty();
+                pending.written.padding = !text.is_empty() && text.bytes().all(|b| b == b'=');
                 self.expand_and_record(pending, text, at_value);
             }
-            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at),
+            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at, pending.written),
         }
     }
 
@@ -436,12 +533,12 @@ impl Parser<'_> {
             return;
         }
         match String::from_utf8(unescape_quote(&data[open + 1..close], quote)) {
-            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at),
+            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at, pending.written),
             Ok(text) if quote == b'"' => {
                 let escaped = expand_escapes(&text);
                 self.expand_and_record(pending, &escaped, at_value);
             }
-            Ok(text) => self.record(pending.key, Value::Text(text), pending.at),
+            Ok(text) => self.record(pending.key, Value::Text(text), pending.at, pending.written),
         }
     }
 
@@ -467,18 +564,30 @@ impl Parser<'_> {
 
     fn expand_and_record(&mut self, pending: Pending, template: &str, at_value: Spot) {
         let expander = Expander {
-            lookup: self.lookup,
+            env: self.env,
+            earlier_files: self.earlier_files,
             slots: &self.slots,
             known: &self.known,
         };
         let mut trouble = Trouble::default();
-        let piece = expander.expand(template, 0, &mut trouble);
+        let piece = expander.expand(template, 0, None, &mut trouble);
 
-        let mut seen = HashSet::new();
-        for name in trouble.required {
-            if seen.insert(name.clone()) {
-                self.push(at_value, DotenvIssueKind::Syntax { reason: name });
-            }
+        let key = if pending.keep {
+            pending.key.as_str()
+        } else {
+            ""
+        };
+        // A fact about the value, for the caller's decision to show anything of it.
+        let credential_shape = crate::secret::looks_like_credential(template)
+            || crate::secret::looks_like_credential(&piece.text);
+        for (reference, empty) in references(template, trouble.required.into_iter()) {
+            let kind = DotenvIssueKind::RequiredVariable {
+                key: key.to_owned(),
+                reference,
+                empty,
+                credential_shape,
+            };
+            self.push(at_value, kind);
         }
         if trouble.invalid {
             self.push(at_value, syntax(R_INVALID_REFERENCE));
@@ -486,16 +595,14 @@ impl Parser<'_> {
         if trouble.too_deep {
             self.push(at_value, syntax(R_TOO_DEEP));
         }
-        let mut seen = HashSet::new();
-        for name in piece.undefined {
-            if seen.insert(name.clone()) {
-                let key = if pending.keep {
-                    pending.key.clone()
-                } else {
-                    String::new()
-                };
-                self.push(at_value, DotenvIssueKind::UndefinedVariable { key, name });
-            }
+        let undefined = piece.undefined.into_iter().map(|site| (site, ()));
+        for (reference, ()) in references(template, undefined) {
+            let kind = DotenvIssueKind::UndefinedVariable {
+                key: key.to_owned(),
+                reference,
+                credential_shape,
+            };
+            self.push(at_value, kind);
         }
         if trouble.overflow {
             self.push(pending.at, syntax(R_EXPANDED_TOO_LONG));
@@ -506,10 +613,10 @@ impl Parser<'_> {
         } else {
             Value::Text(piece.text)
         };
-        self.record(pending.key, value, pending.at);
+        self.record(pending.key, value, pending.at, pending.written);
     }
 
-    fn record(&mut self, key: String, value: Value, at: Spot) {
+    fn record(&mut self, key: String, value: Value, at: Spot, written: Written) {
         let (value, not_utf8) = match value {
             Value::Text(text) => (text, false),
             Value::NotUtf8 => (String::new(), true),
@@ -525,6 +632,7 @@ impl Parser<'_> {
                 kind: DotenvIssueKind::DuplicateKey {
                     key: key.clone(),
                     first_line: known.first_line,
+                    written,
                 },
                 line: at.line,
                 column: at.column,
@@ -540,11 +648,14 @@ impl Parser<'_> {
                 },
             );
         }
+        let end_line = self.spot(self.pos).line;
         self.slots.push(Some(DotenvEntry {
             key,
             value,
             line: at.line,
+            end_line,
             not_utf8,
+            written,
         }));
     }
 }
@@ -740,6 +851,16 @@ impl Resolved<'_> {
     }
 }
 
+/// Where a reference was met: its name, how it was written, and the byte range in the
+/// value's template of the outermost reference holding it (itself, unless `nested`).
+struct Site {
+    name: String,
+    braced: bool,
+    range: Range<usize>,
+    /// Inside another reference's default or alternative word (`${A:-$B}`).
+    nested: bool,
+}
+
 /// Expanded text, with what it depended on.
 #[derive(Default)]
 struct Piece {
@@ -747,15 +868,15 @@ struct Piece {
     /// A variable whose bytes are not UTF-8 went into the text.
     not_utf8: bool,
     /// Variables that expanded to nothing because they are not set.
-    undefined: Vec<String>,
+    undefined: Vec<Site>,
 }
 
 /// Problems met while expanding one value (reported whether or not the part they are in was
 /// used, as Compose evaluates defaults eagerly).
 #[derive(Default)]
 struct Trouble {
-    /// Fixed-wording reasons for `${NAME:?msg}` / `${NAME?msg}` failures.
-    required: Vec<String>,
+    /// `${NAME:?msg}` / `${NAME?msg}` failures, and whether the variable was set but empty.
+    required: Vec<(Site, bool)>,
     invalid: bool,
     too_deep: bool,
     overflow: bool,
@@ -785,16 +906,86 @@ impl Piece {
     }
 }
 
-/// compose-go's `template.Substitute`, with the lookup first and then this file's keys.
+/// One [`Reference`] per name, in order of first appearance, with the caller's extra datum
+/// of that first appearance. A name met several times takes the most revealing place of
+/// any of them (showing it says what each of them was).
+fn references<T>(template: &str, sites: impl Iterator<Item = (Site, T)>) -> Vec<(Reference, T)> {
+    let mut out: Vec<(Reference, T)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (site, extra) in sites {
+        let place = place_of(template, &site.range, site.nested);
+        if let Some(&i) = index.get(&site.name) {
+            let reference = &mut out[i].0;
+            reference.place = reference.place.max(place);
+            reference.braced &= site.braced;
+            continue;
+        }
+        index.insert(site.name.clone(), out.len());
+        out.push((
+            Reference {
+                name: site.name,
+                braced: site.braced,
+                place,
+            },
+            extra,
+        ));
+    }
+    out
+}
+
+/// Where the reference spanning `range` of `template` stands (see [`RefPlace`]). Read on
+/// the value as written, conservatively: in a value holding `://`, a reference before an
+/// `@` is taken as user-info (a path holding `@` is rare), and one after a `?` or `#` as
+/// query or fragment.
+fn place_of(template: &str, range: &Range<usize>, nested: bool) -> RefPlace {
+    let whole = range.start == 0 && range.end == template.len();
+    let url_place = template.find("://").and_then(|scheme_end| {
+        let authority = scheme_end + 3;
+        if range.start < authority {
+            return None; // in the scheme
+        }
+        let before = &template[authority..range.start];
+        let after = &template[range.end..];
+        if before.contains(['?', '#']) {
+            return Some(RefPlace::UrlSecretPart);
+        }
+        if !after.contains('@') {
+            return None; // host, port or path
+        }
+        // The whole user-info, or the whole password after `user:`, up to the one `@`.
+        let alone = after.starts_with('@') && !after[1..].contains('@');
+        let clean = |s: &str| !s.contains([':', '/', '?', '#', '@']);
+        if alone && !nested {
+            if before.is_empty() {
+                return Some(RefPlace::UrlUser);
+            }
+            if let Some(user) = before.strip_suffix(':') {
+                if clean(user) {
+                    return Some(RefPlace::UrlPassword);
+                }
+            }
+        }
+        Some(RefPlace::UrlSecretPart)
+    });
+    match url_place {
+        Some(place) => place,
+        None if whole && !nested => RefPlace::WholeValue,
+        None => RefPlace::Other,
+    }
+}
+
+/// compose-go's `template.Substitute`, looking names up where its loader does: the process
+/// environment, then this file's own earlier keys, then the files read before it.
 struct Expander<'a> {
-    lookup: &'a dyn Fn(&str) -> Option<String>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    earlier_files: &'a dyn Fn(&str) -> Option<String>,
     slots: &'a [Option<DotenvEntry>],
     known: &'a HashMap<String, Known>,
 }
 
 impl<'a> Expander<'a> {
     fn resolve(&self, name: &str) -> Resolved<'a> {
-        if let Some(value) = (self.lookup)(name) {
+        if let Some(value) = (self.env)(name) {
             return Resolved::Text(Cow::Owned(value));
         }
         let (slots, known) = (self.slots, self.known);
@@ -805,11 +996,22 @@ impl<'a> Expander<'a> {
         {
             Some(entry) if entry.not_utf8 => Resolved::NotUtf8,
             Some(entry) => Resolved::Text(Cow::Borrowed(entry.value.as_str())),
-            None => Resolved::Unset,
+            None => match (self.earlier_files)(name) {
+                Some(value) => Resolved::Text(Cow::Owned(value)),
+                None => Resolved::Unset,
+            },
         }
     }
 
-    fn expand(&self, template: &str, depth: usize, trouble: &mut Trouble) -> Piece {
+    /// `outer`: when expanding a reference's word, the range of that reference in the
+    /// value's template (nested references are placed by it).
+    fn expand(
+        &self,
+        template: &str,
+        depth: usize,
+        outer: Option<&Range<usize>>,
+        trouble: &mut Trouble,
+    ) -> Piece {
         let mut piece = Piece::default();
         if depth > MAX_NESTING {
             trouble.too_deep = true;
@@ -833,12 +1035,14 @@ impl<'a> Expander<'a> {
                 }
                 Some(&c) if is_name_start(c) => {
                     let end = name_end(b, dollar + 1);
-                    self.plain(&template[dollar + 1..end], &mut piece, trouble);
+                    let site = site(&template[dollar + 1..end], false, dollar..end, outer);
+                    self.plain(site, &mut piece, trouble);
                     end
                 }
                 Some(b'{') => {
+                    let at = BraceAt { dollar, outer };
                     if let Some(next) =
-                        self.braced(template, dollar, depth, &mut no_brace, &mut piece, trouble)
+                        self.braced(template, at, depth, &mut no_brace, &mut piece, trouble)
                     {
                         next
                     } else {
@@ -858,25 +1062,26 @@ impl<'a> Expander<'a> {
         piece
     }
 
-    fn plain(&self, name: &str, piece: &mut Piece, trouble: &mut Trouble) {
-        let value = self.resolve(name);
+    fn plain(&self, site: Site, piece: &mut Piece, trouble: &mut Trouble) {
+        let value = self.resolve(&site.name);
         if !value.is_set() {
-            piece.undefined.push(name.to_owned());
+            piece.undefined.push(site);
         }
         piece.push_resolved(&value, trouble);
     }
 
-    /// Expands the `${...}` starting at `dollar`; returns the offset after it, or `None` when
-    /// it is not a valid reference.
+    /// Expands the `${...}` starting at `at.dollar`; returns the offset after it, or `None`
+    /// when it is not a valid reference.
     fn braced(
         &self,
         template: &str,
-        dollar: usize,
+        at: BraceAt<'_>,
         depth: usize,
         no_brace: &mut Range<usize>,
         piece: &mut Piece,
         trouble: &mut Trouble,
     ) -> Option<usize> {
+        let BraceAt { dollar, outer } = at;
         let b = template.as_bytes();
         let name_start = dollar + 2;
         if !b.get(name_start).is_some_and(|&c| is_name_start(c)) {
@@ -886,7 +1091,7 @@ impl<'a> Expander<'a> {
         let name = &template[name_start..end];
         let (colon, op, word_start) = match (b.get(end), b.get(end + 1)) {
             (Some(b'}'), _) => {
-                self.plain(name, piece, trouble);
+                self.plain(site(name, true, dollar..end + 1, outer), piece, trouble);
                 return Some(end + 1);
             }
             (Some(b':'), Some(&op @ (b'-' | b'+' | b'?'))) => (true, op, end + 2),
@@ -894,8 +1099,16 @@ impl<'a> Expander<'a> {
             _ => return None,
         };
         let close = closing_brace(b, dollar, no_brace)?;
+        let own = dollar..close + 1;
+        // References in the word are placed where this one stands in the whole value.
+        let word_outer = outer.cloned().unwrap_or_else(|| own.clone());
         // compose-go substitutes the word before looking at the variable.
-        let word = self.expand(&template[word_start..close], depth + 1, trouble);
+        let word = self.expand(
+            &template[word_start..close],
+            depth + 1,
+            Some(&word_outer),
+            trouble,
+        );
         let value = self.resolve(name);
         // With a colon the variable must be set and non-empty, without it only set.
         let present = if colon {
@@ -910,21 +1123,28 @@ impl<'a> Expander<'a> {
             // `:+` on an empty variable gives its (empty) value; unset gives nothing.
             b'+' => piece.push_resolved(&value, trouble),
             _ if present => piece.push_resolved(&value, trouble),
-            // `?`: the message is never copied (it is text of the file); it expands to nothing.
-            _ => {
-                let state = if value.is_set() { "empty" } else { "not set" };
-                // A name that is not in capitals may be a piece of a value: not repeated.
-                let shown = name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-                trouble.required.push(if shown {
-                    format!("required variable {name} is {state}")
-                } else {
-                    format!("a required variable is {state}")
-                });
-            }
+            // `?`: the message is never kept (it is text of the file); it expands to nothing.
+            _ => trouble
+                .required
+                .push((site(name, true, own, outer), value.is_set())),
         }
         Some(close + 1)
+    }
+}
+
+/// Where a `${` starts, and the outer reference it is nested in, if any.
+#[derive(Clone, Copy)]
+struct BraceAt<'r> {
+    dollar: usize,
+    outer: Option<&'r Range<usize>>,
+}
+
+fn site(name: &str, braced: bool, own: Range<usize>, outer: Option<&Range<usize>>) -> Site {
+    Site {
+        name: name.to_owned(),
+        braced,
+        range: outer.cloned().unwrap_or(own),
+        nested: outer.is_some(),
     }
 }
 
@@ -977,7 +1197,7 @@ mod tests {
     }
 
     fn parse_str(input: &str) -> ParsedDotenv {
-        parse(input.as_bytes(), &no_env)
+        parse(input.as_bytes(), &no_env, &no_env)
     }
 
     fn parse_with(input: &str, env: &[(&str, &str)]) -> ParsedDotenv {
@@ -985,7 +1205,11 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        parse(input.as_bytes(), &move |name: &str| env.get(name).cloned())
+        parse(
+            input.as_bytes(),
+            &move |name: &str| env.get(name).cloned(),
+            &no_env,
+        )
     }
 
     fn pairs(parsed: &ParsedDotenv) -> Vec<(String, String)> {
@@ -1020,7 +1244,9 @@ mod tests {
             .issues
             .iter()
             .filter_map(|i| match &i.kind {
-                DotenvIssueKind::UndefinedVariable { name, .. } => Some(name.clone()),
+                DotenvIssueKind::UndefinedVariable { reference, .. } => {
+                    Some(reference.name.clone())
+                }
                 _ => None,
             })
             .collect()
@@ -1839,30 +2065,35 @@ mod tests {
     fn compose_go_required_variables_do_not_copy_the_message() {
         // godotenv_var_expansion_test TestErrorIfEmptyOrUnset / TestErrorIfUnset and
         // template_test TestMandatoryVariableErrors: Compose aborts; we report and go on.
-        let cases: &[(&str, &str)] = &[
-            (
-                "R=${UNSET_VAR:?Test error secret-ish}",
-                "required variable UNSET_VAR is not set",
-            ),
+        let cases: &[(&str, &str, bool)] = &[
+            ("R=${UNSET_VAR:?Test error secret-ish}", "UNSET_VAR", false),
             (
                 "EMPTY_VAR=\nR=${EMPTY_VAR:?Test error secret-ish}",
-                "required variable EMPTY_VAR is empty",
+                "EMPTY_VAR",
+                true,
             ),
-            (
-                "R=${UNSET_VAR?Test error secret-ish}",
-                "required variable UNSET_VAR is not set",
-            ),
-            ("R=${UNSET_VAR:?}", "required variable UNSET_VAR is not set"),
+            ("R=${UNSET_VAR?Test error secret-ish}", "UNSET_VAR", false),
+            ("R=${UNSET_VAR:?}", "UNSET_VAR", false),
             (
                 "R=\"${UNSET_VAR?Mandatory ${FOO} secret-ish}\"",
-                "required variable UNSET_VAR is not set",
+                "UNSET_VAR",
+                false,
             ),
         ];
-        for (input, reason) in cases {
+        for (input, name, is_empty) in cases {
             let parsed = parse_str(input);
-            let issues = syntax_issues(&parsed);
-            assert_eq!(issues.len(), 1, "{input:?}: {issues:?}");
-            assert_eq!(issues[0].2, *reason);
+            let required: Vec<(String, bool)> = parsed
+                .issues
+                .iter()
+                .filter_map(|i| match &i.kind {
+                    DotenvIssueKind::RequiredVariable {
+                        reference, empty, ..
+                    } => Some((reference.name.clone(), *empty)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(required, vec![((*name).to_owned(), *is_empty)], "{input:?}");
+            assert_eq!(syntax_issues(&parsed), vec![], "{input:?}");
             assert!(!format!("{:?}", parsed.issues).contains("secret-ish"));
             assert_eq!(value(&parsed, "R"), Some(""), "{input:?}");
         }
@@ -2179,7 +2410,7 @@ mod tests {
     #[test]
     fn binary_bytes_never_panic() {
         let input: &[u8] = b"A=\xff\xfe\nB=ok\nC=\"caf\xe9\"\nD='\xc3'\n\xffKEY=1\nK\xc3=1\n# comment \xff\xfe\nE=fine # tail \xff\nF=$A\nG=${A:-x}\nH=\"\xff\n";
-        let parsed = parse(input, &no_env);
+        let parsed = parse(input, &no_env, &no_env);
         let got: Vec<(&str, &str, bool)> = parsed
             .entries
             .iter()
@@ -2213,10 +2444,10 @@ mod tests {
         all.extend(0..=255u8);
         all.extend_from_slice(b"\"\nL=${");
         all.extend(0..=255u8);
-        let parsed = parse(&all, &no_env);
+        let parsed = parse(&all, &no_env, &no_env);
         assert!(!parsed.issues.is_empty());
         for cut in 0..all.len() {
-            let _ = parse(&all[..cut], &no_env);
+            let _ = parse(&all[..cut], &no_env, &no_env);
         }
     }
 
@@ -2227,7 +2458,7 @@ mod tests {
         input.extend_from_slice(b"HUGE=");
         input.resize(input.len() + 50 * 1024 * 1024, b'x');
         input.extend_from_slice(b"\nAFTER=1\n");
-        let parsed = parse(&input, &no_env);
+        let parsed = parse(&input, &no_env, &no_env);
         assert_eq!(syntax_issues(&parsed), vec![(1, 1, R_TOO_LONG.to_owned())]);
         assert_eq!(pairs(&parsed), vec![("AFTER".into(), "1".into())]);
         assert_eq!(parsed.entries[0].line, 2);
@@ -2242,7 +2473,7 @@ mod tests {
         let fit_value = MAX_ENTRY_BYTES - "FIT=".len();
         input.resize(input.len() + fit_value, b'z');
         input.extend_from_slice(b"\nAFTER=2");
-        let parsed = parse(&input, &no_env);
+        let parsed = parse(&input, &no_env, &no_env);
         assert_eq!(
             syntax_issues(&parsed),
             vec![(1, 1, R_TOO_LONG.to_owned()), (2, 1, R_TOO_LONG.to_owned())]
@@ -2353,7 +2584,8 @@ mod tests {
                 DotenvIssue {
                     kind: DotenvIssueKind::DuplicateKey {
                         key: "A".into(),
-                        first_line: 1
+                        first_line: 1,
+                        written: Written::default(),
                     },
                     line: 3,
                     column: 1
@@ -2361,7 +2593,8 @@ mod tests {
                 DotenvIssue {
                     kind: DotenvIssueKind::DuplicateKey {
                         key: "A".into(),
-                        first_line: 1
+                        first_line: 1,
+                        written: Written::default(),
                     },
                     line: 5,
                     column: 1
@@ -2369,7 +2602,8 @@ mod tests {
                 DotenvIssue {
                     kind: DotenvIssueKind::DuplicateKey {
                         key: "X".into(),
-                        first_line: 6
+                        first_line: 6,
+                        written: Written::default(),
                     },
                     line: 7,
                     column: 1
@@ -2385,8 +2619,8 @@ mod tests {
             .issues
             .iter()
             .filter_map(|i| match &i.kind {
-                DotenvIssueKind::UndefinedVariable { name, .. } => {
-                    Some((name.clone(), i.line, i.column))
+                DotenvIssueKind::UndefinedVariable { reference, .. } => {
+                    Some((reference.name.clone(), i.line, i.column))
                 }
                 _ => None,
             })
@@ -2422,7 +2656,7 @@ mod tests {
     #[test]
     fn bom_is_skipped() {
         // godotenv_test TestUTF8BOM
-        let parsed = parse(b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2", &no_env);
+        let parsed = parse(b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2", &no_env, &no_env);
         assert_eq!(parsed.issues, vec![]);
         assert_eq!(
             pairs(&parsed),
@@ -2432,7 +2666,7 @@ mod tests {
             ]
         );
         // Only at the start.
-        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env);
+        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env, &no_env);
         assert_eq!(syntax_issues(&parsed), vec![(2, 1, R_KEY_CHAR.to_owned())]);
     }
 
