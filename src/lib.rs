@@ -103,6 +103,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
     let profile = settings.profile.clone();
 
     let mut services = Vec::new();
+    let mut unselected_sensitivity = sensitivity::Sensitivity::default();
     let mut known_profiles: Vec<String> = stack.as_ref().map(Stack::profiles).unwrap_or_default();
     match &stack {
         None => {
@@ -149,10 +150,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     return Err(ConfigError::usage(msg));
                 }
             }
-            let selected: Vec<_> = all
-                .into_iter()
-                .filter(|s| selection.services.is_empty() || selection.services.contains(&s.name))
-                .collect();
+            let (selected, unselected): (Vec<_>, Vec<_>) = all.into_iter().partition(|s| {
+                selection.services.is_empty() || selection.services.contains(&s.name)
+            });
             // Several services may share one schema file: it is loaded once, and dropped
             // after its last service is resolved (a large stack never holds every loaded
             // document at once). The profile is checked once all schemas are known: resolving
@@ -233,10 +233,29 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             if !diags.is_empty() {
                 return Err(error::sorted(diags).into());
             }
+            // A service left out by `--service` may still read the same env files and hold
+            // a secret under a name the selected ones think plain: its declarations count
+            // for what may be shown. Best effort (it is not checked): a schema that does not
+            // load leaves its names unknown, and unknown names are sensitive anyway.
+            let mut loaded: HashMap<PathBuf, Option<SchemaSource>> = HashMap::new();
+            for svc in &unselected {
+                let source = loaded
+                    .entry(svc.schema.clone())
+                    .or_insert_with(|| SchemaSource::load(&svc.schema).ok());
+                if let Some(Ok(schema)) = source
+                    .as_ref()
+                    .map(|s| s.resolve(Some(&svc.name), profile.as_deref()))
+                {
+                    unselected_sensitivity.add(&schema);
+                }
+            }
         }
     }
 
-    let sensitivity = sensitivity::Sensitivity::from_schemas(services.iter().map(|s| &s.schema));
+    let mut sensitivity = unselected_sensitivity;
+    for svc in &services {
+        sensitivity.add(&svc.schema);
+    }
     Ok(Plan {
         sensitivity,
         stack: stack.as_ref().map(|s| s.path.clone()),

@@ -23,16 +23,21 @@ impl Sensitivity {
     /// shares its variable's sensitivity. One sensitive declaration anywhere wins: a
     /// sibling service reading the same env file may hold a secret under the same key.
     pub fn from_schemas<'a>(schemas: impl IntoIterator<Item = &'a Schema>) -> Self {
-        let mut names: HashMap<String, bool> = HashMap::new();
+        let mut table = Self::default();
         for schema in schemas {
-            for spec in &schema.vars {
-                for name in std::iter::once(&spec.name).chain(&spec.aliases) {
-                    let entry = names.entry(name.clone()).or_insert(false);
-                    *entry |= spec.sensitive;
-                }
+            table.add(schema);
+        }
+        table
+    }
+
+    /// Adds one service's declarations (see [`Sensitivity::from_schemas`]).
+    pub fn add(&mut self, schema: &Schema) {
+        for spec in &schema.vars {
+            for name in std::iter::once(&spec.name).chain(&spec.aliases) {
+                let entry = self.names.entry(name.clone()).or_insert(false);
+                *entry |= spec.sensitive;
             }
         }
-        Self { names }
     }
 
     /// Whether some selected service declares `name` (as a variable or an alias).

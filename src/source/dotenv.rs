@@ -2285,6 +2285,138 @@ mod tests {
     }
 
     #[test]
+    fn the_files_own_keys_come_between_the_environment_and_earlier_files() {
+        // compose-go's loader: the process environment, then everything read so far, the
+        // current file's own definitions winning over earlier files'.
+        let earlier = |name: &str| match name {
+            "VAR" => Some("from-earlier-file".to_owned()),
+            "BASE" => Some("base".to_owned()),
+            "INHERITED" => Some("earlier".to_owned()),
+            _ => None,
+        };
+        let input = b"OUT1=${VAR}\nVAR=own\nOUT2=${VAR}\nOUT3=$BASE/x\nOUT4=${HOME}\nINHERITED\n";
+        let env = |name: &str| (name == "HOME").then(|| "/home/me".to_owned());
+        let parsed = parse(input, &env, &earlier);
+        assert_eq!(value(&parsed, "OUT1"), Some("from-earlier-file"));
+        assert_eq!(value(&parsed, "OUT2"), Some("own"));
+        assert_eq!(value(&parsed, "OUT3"), Some("base/x"));
+        assert_eq!(value(&parsed, "OUT4"), Some("/home/me"));
+        // A bare key is inherited from the environment only: the earlier file's entry
+        // stands as it is (with its own source).
+        assert_eq!(value(&parsed, "INHERITED"), None);
+        // The environment wins over the file's own keys.
+        let env = |name: &str| (name == "VAR").then(|| "env".to_owned());
+        let parsed = parse(input, &env, &earlier);
+        assert_eq!(value(&parsed, "OUT2"), Some("env"));
+    }
+
+    fn places(input: &str) -> Vec<(String, bool, RefPlace)> {
+        parse_str(input)
+            .issues
+            .iter()
+            .filter_map(|i| match &i.kind {
+                DotenvIssueKind::UndefinedVariable { reference, .. }
+                | DotenvIssueKind::RequiredVariable { reference, .. } => {
+                    Some((reference.name.clone(), reference.braced, reference.place))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn references_know_where_they_stand() {
+        let one = |input: &str| {
+            let got = places(input);
+            assert_eq!(got.len(), 1, "{input:?}: {got:?}");
+            (got[0].1, got[0].2)
+        };
+        assert_eq!(one("K=${A}"), (true, RefPlace::WholeValue));
+        assert_eq!(one("K=$A"), (false, RefPlace::WholeValue));
+        assert_eq!(one("K=\"${A}\""), (true, RefPlace::WholeValue));
+        assert_eq!(one("K=x$A"), (false, RefPlace::Other));
+        assert_eq!(one("K=pg://app:${A}@db/x"), (true, RefPlace::UrlPassword));
+        assert_eq!(
+            one("K=pg://app:$A@db/x?q=1"),
+            (false, RefPlace::UrlPassword)
+        );
+        assert_eq!(
+            one("K=https://${A}@github.com/x"),
+            (true, RefPlace::UrlUser)
+        );
+        assert_eq!(one("K=pg://app:pw${A}@db"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(one("K=pg://${A}x:pw@db"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(
+            one("K=https://h/x?token=${A}"),
+            (true, RefPlace::UrlSecretPart)
+        );
+        assert_eq!(one("K=https://h/x#${A}"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(one("K=https://${A}/x"), (true, RefPlace::Other));
+        assert_eq!(one("K=${A}://h/x"), (true, RefPlace::Other));
+        // `$A@b@c`: not the one `@` of the URL.
+        assert_eq!(one("K=s://u:${A}@b@c"), (true, RefPlace::UrlSecretPart));
+        // Nested in a default: placed where the outer reference stands, never "whole".
+        assert_eq!(
+            places("K=${SET-$A}")[0..1],
+            [("A".to_owned(), false, RefPlace::Other)]
+        );
+        assert_eq!(places("K=pg://u:${P:-$A}@db")[0].2, RefPlace::UrlSecretPart);
+        // A name met twice takes the most revealing of its places.
+        assert_eq!(
+            places("K=https://$A/x?t=$A"),
+            vec![("A".to_owned(), false, RefPlace::UrlSecretPart)]
+        );
+        // `${NAME?}` is placed too.
+        assert_eq!(one("K=${A?message}"), (true, RefPlace::WholeValue));
+    }
+
+    #[test]
+    fn entries_say_how_they_were_written() {
+        let parsed = parse_str("A=1\nKRUGS4ZA====\nB=\nC: x\nD=\"two\nlines\"\nE=3\n");
+        let got: Vec<(&str, Written, usize, usize)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.written, e.line, e.end_line))
+            .collect();
+        let plain = Written::default();
+        assert_eq!(
+            got,
+            vec![
+                ("A", plain, 1, 1),
+                (
+                    "KRUGS4ZA",
+                    Written {
+                        padding: true,
+                        ..plain
+                    },
+                    2,
+                    2
+                ),
+                (
+                    "B",
+                    Written {
+                        empty: true,
+                        ..plain
+                    },
+                    3,
+                    3
+                ),
+                (
+                    "C",
+                    Written {
+                        colon: true,
+                        ..plain
+                    },
+                    4,
+                    4
+                ),
+                ("D", plain, 5, 6),
+                ("E", plain, 7, 7),
+            ]
+        );
+    }
+
+    #[test]
     fn compose_go_inherited_keys() {
         // fixtures/inherited-not-found-multi-var.env, TestInheritedEnvVariableNotFound and
         // TestInheritedEnvVariableSameSize.

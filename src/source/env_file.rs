@@ -387,3 +387,133 @@ fn swallowed_assignments(bytes: &[u8]) -> usize {
     }
     count
 }
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    fn table() -> Sensitivity {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "[vars.PLAIN]\nsensitive = false\n\n[vars.API_TOKEN]\ntype = \"secret\"\n\n\
+             [vars.KRUGS4ZANFZSAYJAORSXG5BA]\nsensitive = false\n",
+        )
+        .unwrap();
+        let schema = crate::schema::SchemaSource::load(&path)
+            .unwrap()
+            .resolve(None, None)
+            .unwrap();
+        Sensitivity::from_schemas([&schema])
+    }
+
+    #[test]
+    fn keys_that_may_be_pieces_of_values_are_not_shown() {
+        let table = table();
+        let plain = Written::default();
+        let padding = Written {
+            padding: true,
+            ..plain
+        };
+        let empty = Written {
+            empty: true,
+            ..plain
+        };
+        let colon = Written {
+            colon: true,
+            ..plain
+        };
+        assert!(key_may_be_shown("LOG_LEVEL", &table, plain, false));
+        assert!(key_may_be_shown("LOG_LEVEL", &table, plain, true));
+        assert!(key_may_be_shown("LOG_LEVEL", &table, empty, false));
+        assert!(!key_may_be_shown("LOG_LEVEL", &table, empty, true));
+        assert!(!key_may_be_shown("abc", &table, colon, true));
+        assert!(!key_may_be_shown("KRUGS4ZA", &table, padding, false));
+        assert!(!key_may_be_shown("MZXW6YTBOI3DEMRQ", &table, plain, false));
+        assert!(!key_may_be_shown("deadbeefcafe0123", &table, plain, false));
+        assert!(!key_may_be_shown(
+            "THISISALONGRUNOFLETTERSXY",
+            &table,
+            plain,
+            false
+        ));
+        assert!(!key_may_be_shown(
+            "83oTTUyL8dEtdsd9N9AtMQ",
+            &table,
+            plain,
+            false
+        ));
+        // Conventional names, however long, and any declared name.
+        assert!(key_may_be_shown(
+            "POSTGRES_PASSWORD_FILE_V2",
+            &table,
+            plain,
+            false
+        ));
+        assert!(key_may_be_shown("OAUTH2_CLIENT_ID", &table, plain, false));
+        assert!(key_may_be_shown(
+            "KRUGS4ZANFZSAYJAORSXG5BA",
+            &table,
+            padding,
+            true
+        ));
+    }
+
+    fn reference(name: &str, braced: bool, place: RefPlace) -> Reference {
+        Reference {
+            name: name.to_owned(),
+            braced,
+            place,
+        }
+    }
+
+    #[test]
+    fn reference_names_are_shown_only_where_they_cannot_be_pieces_of_secrets() {
+        let table = table();
+        let shown = |key: Option<&str>, r: &Reference, shape: bool| {
+            reference_may_be_shown(key, r, shape, &table)
+        };
+        let other = reference("HOST_NAME", false, RefPlace::Other);
+        assert!(shown(Some("PLAIN"), &other, false));
+        // Not under a sensitive, unknown or credential-shaped key.
+        assert!(!shown(Some("API_TOKEN"), &other, false));
+        assert!(!shown(Some("API_TOKNE"), &other, false));
+        assert!(!shown(Some("PLAIN"), &other, true));
+        assert!(!shown(None, &other, false));
+        // Never a name that is no capitals name, nor one in URL credentials or queries.
+        assert!(!shown(
+            Some("PLAIN"),
+            &reference("sword", false, RefPlace::Other),
+            false
+        ));
+        let query = reference("HOST_NAME", true, RefPlace::UrlSecretPart);
+        assert!(!shown(Some("PLAIN"), &query, false));
+        // A reference standing alone is a reference, even for a secret...
+        for place in [
+            RefPlace::WholeValue,
+            RefPlace::UrlPassword,
+            RefPlace::UrlUser,
+        ] {
+            assert!(shown(
+                Some("API_TOKEN"),
+                &reference("DB_PASSWORD", true, place),
+                false
+            ));
+            // ... written `${NAME}`, or `$NAME` naming a declared variable.
+            assert!(shown(
+                Some("API_TOKEN"),
+                &reference("PLAIN", false, place),
+                false
+            ));
+            assert!(!shown(
+                Some("API_TOKEN"),
+                &reference("UPERMAN", false, place),
+                false
+            ));
+        }
+        // A self-reference names only the key.
+        let own = reference("API_TOKEN", false, RefPlace::UrlSecretPart);
+        assert!(shown(Some("API_TOKEN"), &own, false));
+    }
+}

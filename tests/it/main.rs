@@ -7,6 +7,7 @@ mod example_stack;
 mod rules;
 mod schema_errors;
 mod secrets;
+mod sensitivity;
 mod sources;
 
 use assert_cmd::Command;
