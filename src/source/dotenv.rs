@@ -6,8 +6,11 @@
 //! - Blank lines and lines whose first non-blank character is `#` are skipped.
 //! - `export` followed by blanks is dropped from the start of a statement.
 //! - A key ends at `=` or at `:` (`KEY: value`, YAML style); blanks around it are ignored.
-//!   A key alone on its line takes its value from `lookup` (and is left out when unset).
-//! - Keys hold Unicode letters and digits, `_`, `.`, `-`, `[` and `]`.
+//!   A key alone on its line takes its value from the process environment (and is left out
+//!   when unset).
+//! - Keys hold Unicode letters and numbers (general categories L and N, as Go's `unicode`
+//!   package sees them), `_`, `.`, `-`, `[` and `]`. compose-go keeps a blank other than a
+//!   space inside a key (`A<TAB>B`); we report any blank inside a key instead.
 //! - Unquoted values: leading blanks dropped, cut at the first ` #` (a space, then `#`),
 //!   trailing whitespace dropped, then `$` expansion. Backslashes are literal.
 //! - Double-quoted values may span lines: `\"`, the escapes `\a \b \f \n \r \t \v \\ \$`
@@ -16,7 +19,9 @@
 //! - After a closing quote only blanks and a `#` comment may follow.
 //! - Expansion: `$$` is a `$`; `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`,
 //!   `${NAME:+word}`, `${NAME+word}`, `${NAME:?msg}`, `${NAME?msg}`. Anything else after `$`
-//!   is literal, so `$(cmd)` and backticks stay as written (nothing is ever run).
+//!   is literal, so `$(cmd)` and backticks stay as written (nothing is ever run). A name is
+//!   looked up as compose-go's loader does: the process environment, then this file's own
+//!   earlier keys, then the env files read before this one.
 //!
 //! Unlike Compose, a bad line does not stop the reading: it is reported and skipped.
 
@@ -723,9 +728,20 @@ fn decode_char(data: &[u8], i: usize) -> Option<(char, usize)> {
     Some((c, len))
 }
 
-/// compose-go accepts letters, digits, `_`, `.`, `-`, `[` and `]` in keys.
+/// compose-go accepts `_`, `.`, `-`, `[`, `]` and what Go's `unicode.IsLetter` /
+/// `unicode.IsNumber` accept in keys: the Unicode general categories L and N. (Rust's
+/// `is_alphabetic` would also take combining vowel signs such as the one in `का`, which
+/// compose-go refuses.)
 fn is_key_char(c: char) -> bool {
-    matches!(c, '_' | '.' | '-' | '[' | ']') || c.is_alphabetic() || c.is_numeric()
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '[' | ']');
+    }
+    static LETTER_OR_NUMBER: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\A[\p{L}\p{N}]\z").ok());
+    let mut buf = [0_u8; 4];
+    LETTER_OR_NUMBER
+        .as_ref()
+        .is_some_and(|re| re.is_match(c.encode_utf8(&mut buf)))
 }
 
 /// Offset of the quote closing the one at `open`; a backslash escapes the next byte.
@@ -2141,6 +2157,13 @@ mod tests {
     }
 
     #[test]
+    fn unicode_letters_and_numbers_are_key_characters() {
+        // Go's unicode.IsLetter / IsNumber: categories L and N (Nl and No included).
+        assert_single("日本_Ⅻ²=1", "日本_Ⅻ²", "1", "IsLetter, IsNumber");
+        assert_single("ÄÖ.ü-[0]=2", "ÄÖ.ü-[0]", "2", "isValidKeyRune");
+    }
+
+    #[test]
     fn compose_go_bad_lines() {
         // godotenv_test TestParsing ("lol$wut"), parser_test TestParseVariable, and
         // TestErrorParsing (fixtures/invalid1.env: "key cannot contain a space").
@@ -2153,6 +2176,8 @@ mod tests {
             ("KEY!=value", (1, 4, R_KEY_CHAR)),
             ("ké y=1", (1, 3, R_KEY_SPACE)),
             ("é!=1", (1, 2, R_KEY_CHAR)),
+            // A combining vowel sign (category Mc) is no letter for Go's unicode.IsLetter.
+            ("\u{915}\u{93E}=1", (1, 2, R_KEY_CHAR)),
         ];
         for (input, (line, column, reason)) in cases {
             let parsed = parse_str(input);
