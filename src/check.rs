@@ -30,17 +30,25 @@ pub fn check_service(
     stack_names: &Sensitivity,
 ) -> ServiceResult {
     let mut findings: Vec<Finding> = gathered.findings.clone();
-    // A variable's sensitivity, before any message is worded: its own declaration's, or any
+    let resolutions: Vec<presence::Resolution> = schema
+        .vars
+        .iter()
+        .map(|spec| presence::resolve(spec, gathered, schema))
+        .collect();
+    // A variable's sensitivity, before any message is worded: its own declaration's, any
     // service's that declares the same name or alias (a sibling reading the same env file
-    // may hold a secret under it).
+    // may hold a secret under it), or its value's shape (a token under an innocent name).
     let effective: Vec<Cow<'_, VarSpec>> = schema
         .vars
         .iter()
-        .map(|spec| {
+        .zip(&resolutions)
+        .map(|(spec, resolution)| {
             let sensitive = spec.sensitive
                 || std::iter::once(&spec.name)
                     .chain(&spec.aliases)
-                    .any(|n| stack_names.declared(n) == Some(true));
+                    .any(|n| stack_names.declared(n) == Some(true))
+                || matches!(&resolution.resolved, Resolved::Value { value, .. }
+                    if crate::sensitivity::credential_shaped(value.expose()));
             if sensitive == spec.sensitive {
                 Cow::Borrowed(spec)
             } else {
@@ -53,7 +61,8 @@ pub fn check_service(
         .collect();
     let resolved: Vec<(&VarSpec, presence::Resolution)> = effective
         .iter()
-        .map(|spec| (spec.as_ref(), presence::resolve(spec, gathered, schema)))
+        .map(AsRef::as_ref)
+        .zip(resolutions)
         .collect();
 
     // `required_when`: required because another variable has one of the listed values.

@@ -583,8 +583,8 @@ impl Parser<'_> {
             ""
         };
         // A fact about the value, for the caller's decision to show anything of it.
-        let credential_shape = crate::secret::looks_like_credential(template)
-            || crate::secret::looks_like_credential(&piece.text);
+        let credential_shape = crate::sensitivity::credential_shaped(template)
+            || crate::sensitivity::credential_shaped(&piece.text);
         for (reference, empty) in references(template, trouble.required.into_iter()) {
             let kind = DotenvIssueKind::RequiredVariable {
                 key: key.to_owned(),

@@ -66,7 +66,7 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
                 table
                     .declared(k)
                     .unwrap_or_else(|| crate::schema::model::sensitive_by_name(k))
-                    || crate::secret::looks_like_credential(v)
+                    || crate::sensitivity::credential_shaped(v)
             });
         key_may_be_shown(key, table, written, follows_secret).then(|| key.to_owned())
     };

@@ -157,14 +157,46 @@ fn a_credential_shaped_value_hides_its_references_whatever_its_key() {
     let dir = dir_with(&[
         (
             "s.toml",
-            "[vars.NOTES]\ntype = \"string\"\nsensitive = false\n",
+            "[vars.NOTES]\ntype = \"string\"\nsensitive = false\n\n\
+             [vars.MEMO]\ntype = \"string\"\nsensitive = false\n",
         ),
         ("a.env", "NOTES=ghp_R4nd0mT0k$VWPLANTSHAPE66\n"),
     ]);
-    let args = ["--schema", "s.toml", "--env-file", "a.env"];
-    assert_never_shown(dir.path(), &args, &["VWPLANTSHAPE66", "ghp_R4nd0mT0k"]);
-    let (_, report) = json_report(envgate_in(dir.path()).arg("check").args(args));
+    // MEMO comes from the environment, unexpanded: the check of the value must not name
+    // the reference either.
+    let planted = [
+        "VWPLANTSHAPE66",
+        "ghp_R4nd0mT0k",
+        "XYPLANTENVREF55",
+        "ghp_Q7mW2xLp",
+    ];
+    for (what, output) in every_output(dir.path(), &["--schema", "s.toml", "--env-file", "a.env"])
+        .into_iter()
+        .chain(
+            [&["check"][..], &["check", "--format", "json"], &["explain"]]
+                .into_iter()
+                .map(|command| {
+                    let (_, stdout, stderr) = run(envgate_in(dir.path())
+                        .args(command)
+                        .args(["--schema", "s.toml", "--env-file", "a.env"])
+                        .env("MEMO", "ghp_Q7mW2xLp9$XYPLANTENVREF55"));
+                    (format!("{command:?} with MEMO"), stdout + &stderr)
+                }),
+        )
+    {
+        assert_no_leak_of(&planted, &what, &output);
+    }
+    let (_, report) = json_report(
+        envgate_in(dir.path())
+            .args(["check", "--schema", "s.toml", "--env-file", "a.env"])
+            .env("MEMO", "ghp_Q7mW2xLp9$XYPLANTENVREF55"),
+    );
     assert!(has(&report, "undefined-variable", "NOTES"));
+    assert!(
+        has(&report, "unexpanded-reference", "MEMO"),
+        "{:?}",
+        codes(&report)
+    );
 }
 
 #[test]
