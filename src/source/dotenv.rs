@@ -25,9 +25,11 @@
 //!
 //! Unlike Compose, a bad line does not stop the reading: it is reported and skipped.
 
+#[cfg(test)]
+use super::interpolate::MAX_NESTING;
+use super::interpolate::{self, Lookup, Resolved};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ops::Range;
 
 pub struct DotenvEntry {
     pub key: String,
@@ -55,31 +57,7 @@ pub struct Written {
     pub colon: bool,
 }
 
-/// Where a `$NAME` stands in the value that holds it: what showing its name would reveal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RefPlace {
-    /// Beside other text, outside a URL's user-info, query and fragment.
-    Other,
-    /// The reference is the whole value (`KEY=${NAME}`).
-    WholeValue,
-    /// The whole user-info of a URL that has no password (`scheme://${NAME}@host`).
-    UrlUser,
-    /// The whole password of a URL (`scheme://user:${NAME}@host`).
-    UrlPassword,
-    /// Beside other text in a URL's user-info, or in its query or fragment: where secrets
-    /// are written.
-    UrlSecretPart,
-}
-
-/// A variable reference met while expanding a value. Its name may be a piece of a secret
-/// (`pa$sword` reads as a reference to `$sword`): the caller decides whether it is shown.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Reference {
-    pub name: String,
-    /// Written `${NAME...}` rather than `$NAME`.
-    pub braced: bool,
-    pub place: RefPlace,
-}
+pub use super::interpolate::{RefPlace, Reference};
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum DotenvIssueKind {
@@ -150,19 +128,6 @@ impl std::fmt::Debug for DotenvIssueKind {
     }
 }
 
-/// The name may be a piece of a value: `Debug` shows its length only.
-impl std::fmt::Debug for Reference {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Reference {{ name: <{} chars>, braced: {}, place: {:?} }}",
-            self.name.chars().count(),
-            self.braced,
-            self.place
-        )
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DotenvIssue {
     pub kind: DotenvIssueKind,
@@ -182,12 +147,8 @@ pub struct ParsedDotenv {
 /// entry skipped, parsing goes on.
 pub const MAX_ENTRY_BYTES: usize = 1024 * 1024;
 
-/// Longest value `${VAR}` expansion may build (it can repeat a long variable many times).
-const MAX_EXPANDED_BYTES: usize = 4 * MAX_ENTRY_BYTES;
 /// What expansion and inherited keys may add to a file's values, beyond the file's own size.
 const EXPANSION_BUDGET_BYTES: usize = 64 * MAX_ENTRY_BYTES;
-/// Deepest `${A:-${B:-...}}` nesting that is expanded.
-const MAX_NESTING: usize = 16;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -568,14 +529,13 @@ impl Parser<'_> {
     }
 
     fn expand_and_record(&mut self, pending: Pending, template: &str, at_value: Spot) {
-        let expander = Expander {
+        let lookup = FileLookup {
             env: self.env,
             earlier_files: self.earlier_files,
             slots: &self.slots,
             known: &self.known,
         };
-        let mut trouble = Trouble::default();
-        let piece = expander.expand(template, 0, None, &mut trouble);
+        let expansion = interpolate::expand(template, &lookup);
 
         let key = if pending.keep {
             pending.key.as_str()
@@ -584,8 +544,8 @@ impl Parser<'_> {
         };
         // A fact about the value, for the caller's decision to show anything of it.
         let credential_shape = crate::sensitivity::credential_shaped(template)
-            || crate::sensitivity::credential_shaped(&piece.text);
-        for (reference, empty) in references(template, trouble.required.into_iter()) {
+            || crate::sensitivity::credential_shaped(&expansion.text);
+        for (reference, empty) in expansion.required {
             let kind = DotenvIssueKind::RequiredVariable {
                 key: key.to_owned(),
                 reference,
@@ -594,14 +554,13 @@ impl Parser<'_> {
             };
             self.push(at_value, kind);
         }
-        if trouble.invalid {
+        if expansion.invalid {
             self.push(at_value, syntax(R_INVALID_REFERENCE));
         }
-        if trouble.too_deep {
+        if expansion.too_deep {
             self.push(at_value, syntax(R_TOO_DEEP));
         }
-        let undefined = piece.undefined.into_iter().map(|site| (site, ()));
-        for (reference, ()) in references(template, undefined) {
+        for reference in expansion.undefined {
             let kind = DotenvIssueKind::UndefinedVariable {
                 key: key.to_owned(),
                 reference,
@@ -609,14 +568,14 @@ impl Parser<'_> {
             };
             self.push(at_value, kind);
         }
-        if trouble.overflow {
+        if expansion.overflow {
             self.push(pending.at, syntax(R_EXPANDED_TOO_LONG));
             return;
         }
-        let value = if piece.not_utf8 {
+        let value = if expansion.not_utf8 {
             Value::NotUtf8
         } else {
-            Value::Text(piece.text)
+            Value::Text(expansion.text)
         };
         self.record(pending.key, value, pending.at, pending.written);
     }
@@ -846,163 +805,32 @@ fn octal_char(digits: &str) -> Option<char> {
     char::from_u32(value)
 }
 
-/// A variable's value for expansion.
-enum Resolved<'v> {
-    Unset,
-    Text(Cow<'v, str>),
-    NotUtf8,
+/// Where a value that a `${VAR}` in an env file read came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueOrigin {
+    /// The process environment.
+    Environment,
+    /// This file's own key, defined on `line`.
+    ThisFile { line: usize },
+    /// One of the env files read before this one.
+    EarlierFiles,
 }
 
-impl Resolved<'_> {
-    fn is_set(&self) -> bool {
-        !matches!(self, Resolved::Unset)
-    }
-
-    fn is_non_empty(&self) -> bool {
-        match self {
-            Resolved::Unset => false,
-            Resolved::Text(text) => !text.is_empty(),
-            Resolved::NotUtf8 => true,
-        }
-    }
-}
-
-/// Where a reference was met: its name, how it was written, and the byte range in the
-/// value's template of the outermost reference holding it (itself, unless `nested`).
-struct Site {
-    name: String,
-    braced: bool,
-    range: Range<usize>,
-    /// Inside another reference's default or alternative word (`${A:-$B}`).
-    nested: bool,
-}
-
-/// Expanded text, with what it depended on.
-#[derive(Default)]
-struct Piece {
-    text: String,
-    /// A variable whose bytes are not UTF-8 went into the text.
-    not_utf8: bool,
-    /// Variables that expanded to nothing because they are not set.
-    undefined: Vec<Site>,
-}
-
-/// Problems met while expanding one value (reported whether or not the part they are in was
-/// used, as Compose evaluates defaults eagerly).
-#[derive(Default)]
-struct Trouble {
-    /// `${NAME:?msg}` / `${NAME?msg}` failures, and whether the variable was set but empty.
-    required: Vec<(Site, bool)>,
-    invalid: bool,
-    too_deep: bool,
-    overflow: bool,
-}
-
-impl Piece {
-    fn push_str(&mut self, s: &str, trouble: &mut Trouble) {
-        if self.text.len() + s.len() > MAX_EXPANDED_BYTES {
-            trouble.overflow = true;
-        } else {
-            self.text.push_str(s);
-        }
-    }
-
-    fn push_resolved(&mut self, value: &Resolved<'_>, trouble: &mut Trouble) {
-        match value {
-            Resolved::Unset => {}
-            Resolved::Text(text) => self.push_str(text, trouble),
-            Resolved::NotUtf8 => self.not_utf8 = true,
-        }
-    }
-
-    fn append(&mut self, other: Piece, trouble: &mut Trouble) {
-        self.push_str(&other.text, trouble);
-        self.not_utf8 |= other.not_utf8;
-        self.undefined.extend(other.undefined);
-    }
-}
-
-/// One [`Reference`] per name, in order of first appearance, with the caller's extra datum
-/// of that first appearance. A name met several times takes the most revealing place of
-/// any of them (showing it says what each of them was).
-fn references<T>(template: &str, sites: impl Iterator<Item = (Site, T)>) -> Vec<(Reference, T)> {
-    let mut out: Vec<(Reference, T)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (site, extra) in sites {
-        let place = place_of(template, &site.range, site.nested);
-        if let Some(&i) = index.get(&site.name) {
-            let reference = &mut out[i].0;
-            reference.place = reference.place.max(place);
-            reference.braced &= site.braced;
-            continue;
-        }
-        index.insert(site.name.clone(), out.len());
-        out.push((
-            Reference {
-                name: site.name,
-                braced: site.braced,
-                place,
-            },
-            extra,
-        ));
-    }
-    out
-}
-
-/// Where the reference spanning `range` of `template` stands (see [`RefPlace`]). Read on
-/// the value as written, conservatively: in a value holding `://`, a reference before an
-/// `@` is taken as user-info (a path holding `@` is rare), and one after a `?` or `#` as
-/// query or fragment.
-fn place_of(template: &str, range: &Range<usize>, nested: bool) -> RefPlace {
-    let whole = range.start == 0 && range.end == template.len();
-    let url_place = template.find("://").and_then(|scheme_end| {
-        let authority = scheme_end + 3;
-        if range.start < authority {
-            return None; // in the scheme
-        }
-        let before = &template[authority..range.start];
-        let after = &template[range.end..];
-        if before.contains(['?', '#']) {
-            return Some(RefPlace::UrlSecretPart);
-        }
-        if !after.contains('@') {
-            return None; // host, port or path
-        }
-        // The whole user-info, or the whole password after `user:`, up to the one `@`.
-        let alone = after.starts_with('@') && !after[1..].contains('@');
-        let clean = |s: &str| !s.contains([':', '/', '?', '#', '@']);
-        if alone && !nested {
-            if before.is_empty() {
-                return Some(RefPlace::UrlUser);
-            }
-            if let Some(user) = before.strip_suffix(':') {
-                if clean(user) {
-                    return Some(RefPlace::UrlPassword);
-                }
-            }
-        }
-        Some(RefPlace::UrlSecretPart)
-    });
-    match url_place {
-        Some(place) => place,
-        None if whole && !nested => RefPlace::WholeValue,
-        None => RefPlace::Other,
-    }
-}
-
-/// compose-go's `template.Substitute`, looking names up where its loader does: the process
-/// environment, then this file's own earlier keys, then the files read before it.
-struct Expander<'a> {
+/// Where a `${VAR}` in an env file reads, in compose-go's loader's order: the process
+/// environment, then the file's own earlier keys, then the files read before it.
+struct FileLookup<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     earlier_files: &'a dyn Fn(&str) -> Option<String>,
     slots: &'a [Option<DotenvEntry>],
     known: &'a HashMap<String, Known>,
 }
 
-impl<'a> Expander<'a> {
-    fn resolve(&self, name: &str) -> Resolved<'a> {
+impl<'a> Lookup<'a> for FileLookup<'a> {
+    type Origin = ValueOrigin;
+
+    fn resolve(&self, name: &str) -> Resolved<'a, ValueOrigin> {
         if let Some(value) = (self.env)(name) {
-            return Resolved::Text(Cow::Owned(value));
+            return Resolved::Text(Cow::Owned(value), ValueOrigin::Environment);
         }
         let (slots, known) = (self.slots, self.known);
         match known
@@ -1010,198 +838,20 @@ impl<'a> Expander<'a> {
             .and_then(|k| slots.get(k.slot))
             .and_then(Option::as_ref)
         {
-            Some(entry) if entry.not_utf8 => Resolved::NotUtf8,
-            Some(entry) => Resolved::Text(Cow::Borrowed(entry.value.as_str())),
+            Some(entry) => {
+                let origin = ValueOrigin::ThisFile { line: entry.line };
+                if entry.not_utf8 {
+                    Resolved::NotUtf8(origin)
+                } else {
+                    Resolved::Text(Cow::Borrowed(entry.value.as_str()), origin)
+                }
+            }
             None => match (self.earlier_files)(name) {
-                Some(value) => Resolved::Text(Cow::Owned(value)),
+                Some(value) => Resolved::Text(Cow::Owned(value), ValueOrigin::EarlierFiles),
                 None => Resolved::Unset,
             },
         }
     }
-
-    /// `outer`: when expanding a reference's word, the range of that reference in the
-    /// value's template (nested references are placed by it).
-    fn expand(
-        &self,
-        template: &str,
-        depth: usize,
-        outer: Option<&Range<usize>>,
-        trouble: &mut Trouble,
-    ) -> Piece {
-        let mut piece = Piece::default();
-        if depth > MAX_NESTING {
-            trouble.too_deep = true;
-            return piece;
-        }
-        let b = template.as_bytes();
-        // A stretch of the current line known to hold no `}` (see `closing_brace`).
-        let mut no_brace = 0..0;
-        let mut i = 0;
-        while i < b.len() && !trouble.overflow {
-            let Some(off) = b[i..].iter().position(|&c| c == b'$') else {
-                piece.push_str(&template[i..], trouble);
-                break;
-            };
-            let dollar = i + off;
-            piece.push_str(&template[i..dollar], trouble);
-            i = match b.get(dollar + 1) {
-                Some(b'$') => {
-                    piece.push_str("$", trouble);
-                    dollar + 2
-                }
-                Some(&c) if is_name_start(c) => {
-                    let end = name_end(b, dollar + 1);
-                    let site = site(&template[dollar + 1..end], false, dollar..end, outer);
-                    self.plain(site, &mut piece, trouble);
-                    end
-                }
-                Some(b'{') => {
-                    let at = BraceAt { dollar, outer };
-                    if let Some(next) =
-                        self.braced(template, at, depth, &mut no_brace, &mut piece, trouble)
-                    {
-                        next
-                    } else {
-                        // compose-go fails the whole file here; we report it and keep the text.
-                        trouble.invalid = true;
-                        piece.push_str("${", trouble);
-                        dollar + 2
-                    }
-                }
-                // `$` before anything else (`$(`, `$1`, `$ `, the end) is a literal `$`.
-                _ => {
-                    piece.push_str("$", trouble);
-                    dollar + 1
-                }
-            };
-        }
-        piece
-    }
-
-    fn plain(&self, site: Site, piece: &mut Piece, trouble: &mut Trouble) {
-        let value = self.resolve(&site.name);
-        if !value.is_set() {
-            piece.undefined.push(site);
-        }
-        piece.push_resolved(&value, trouble);
-    }
-
-    /// Expands the `${...}` starting at `at.dollar`; returns the offset after it, or `None`
-    /// when it is not a valid reference.
-    fn braced(
-        &self,
-        template: &str,
-        at: BraceAt<'_>,
-        depth: usize,
-        no_brace: &mut Range<usize>,
-        piece: &mut Piece,
-        trouble: &mut Trouble,
-    ) -> Option<usize> {
-        let BraceAt { dollar, outer } = at;
-        let b = template.as_bytes();
-        let name_start = dollar + 2;
-        if !b.get(name_start).is_some_and(|&c| is_name_start(c)) {
-            return None;
-        }
-        let end = name_end(b, name_start);
-        let name = &template[name_start..end];
-        let (colon, op, word_start) = match (b.get(end), b.get(end + 1)) {
-            (Some(b'}'), _) => {
-                self.plain(site(name, true, dollar..end + 1, outer), piece, trouble);
-                return Some(end + 1);
-            }
-            (Some(b':'), Some(&op @ (b'-' | b'+' | b'?'))) => (true, op, end + 2),
-            (Some(&op @ (b'-' | b'+' | b'?')), _) => (false, op, end + 1),
-            _ => return None,
-        };
-        let close = closing_brace(b, dollar, no_brace)?;
-        let own = dollar..close + 1;
-        // References in the word are placed where this one stands in the whole value.
-        let word_outer = outer.cloned().unwrap_or_else(|| own.clone());
-        // compose-go substitutes the word before looking at the variable.
-        let word = self.expand(
-            &template[word_start..close],
-            depth + 1,
-            Some(&word_outer),
-            trouble,
-        );
-        let value = self.resolve(name);
-        // With a colon the variable must be set and non-empty, without it only set.
-        let present = if colon {
-            value.is_non_empty()
-        } else {
-            value.is_set()
-        };
-        match op {
-            b'-' if present => piece.push_resolved(&value, trouble),
-            b'-' => piece.append(word, trouble),
-            b'+' if present => piece.append(word, trouble),
-            // `:+` on an empty variable gives its (empty) value; unset gives nothing.
-            b'+' => piece.push_resolved(&value, trouble),
-            _ if present => piece.push_resolved(&value, trouble),
-            // `?`: the message is never kept (it is text of the file); it expands to nothing.
-            _ => trouble
-                .required
-                .push((site(name, true, own, outer), value.is_set())),
-        }
-        Some(close + 1)
-    }
-}
-
-/// Where a `${` starts, and the outer reference it is nested in, if any.
-#[derive(Clone, Copy)]
-struct BraceAt<'r> {
-    dollar: usize,
-    outer: Option<&'r Range<usize>>,
-}
-
-fn site(name: &str, braced: bool, own: Range<usize>, outer: Option<&Range<usize>>) -> Site {
-    Site {
-        name: name.to_owned(),
-        braced,
-        range: outer.cloned().unwrap_or(own),
-        nested: outer.is_some(),
-    }
-}
-
-/// Where the `${` at `start` closes, as compose-go finds it: counting `${` and `}` on the
-/// same line (a `$${` counts too); when they never balance, the last `}` of the line.
-/// `no_brace` remembers a stretch of the line without any `}`, so that a line full of
-/// unclosed `${` is scanned once, not once per `${`.
-fn closing_brace(b: &[u8], start: usize, no_brace: &mut Range<usize>) -> Option<usize> {
-    if no_brace.contains(&start) {
-        return None;
-    }
-    let mut depth = 0usize;
-    let mut last = None;
-    let mut p = start;
-    while p < b.len() && b[p] != b'\n' {
-        if b[p] == b'}' {
-            depth = depth.saturating_sub(1);
-            if depth == 0 {
-                return Some(p);
-            }
-            last = Some(p);
-        } else if b[p] == b'$' && b.get(p + 1) == Some(&b'{') {
-            depth += 1;
-            p += 1;
-        }
-        p += 1;
-    }
-    *no_brace = last.map_or(start, |l| l + 1)..p;
-    last
-}
-
-fn is_name_start(c: u8) -> bool {
-    c == b'_' || c.is_ascii_alphabetic()
-}
-
-fn name_end(b: &[u8], start: usize) -> usize {
-    start
-        + b[start..]
-            .iter()
-            .take_while(|&&c| c == b'_' || c.is_ascii_alphanumeric())
-            .count()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod dotenv;
 pub mod env_file;
+pub mod interpolate;
 pub mod secret_file;
 
 use crate::finding::{Finding, SourceRef};
