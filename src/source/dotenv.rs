@@ -55,6 +55,10 @@ pub struct Written {
     pub empty: bool,
     /// `KEY: value` (YAML style) rather than `KEY=value`.
     pub colon: bool,
+    /// Right after the line where a sensitive value ends (as `secret_key` judges its key, or
+    /// by its credential shape). Only looked at, and so only set, for a line ending in `=`
+    /// or written `WORD: rest`: how a wrapped secret's continuation can read as a key.
+    pub after_secret: bool,
 }
 
 pub use super::interpolate::{RefPlace, Reference};
@@ -72,6 +76,8 @@ pub enum DotenvIssueKind {
         reference: Reference,
         /// The value holds a credential shape (a token prefix, a JWT...), whatever its key.
         credential_shape: bool,
+        /// How the key's statement was written.
+        written: Written,
     },
     /// `${NAME?message}` / `${NAME:?message}` on a variable that is unset (or empty, with the
     /// colon): Compose stops there. The message is never kept (it is text of the file).
@@ -81,6 +87,7 @@ pub enum DotenvIssueKind {
         /// Set but empty (`:?`), rather than not set.
         empty: bool,
         credential_shape: bool,
+        written: Written,
     },
     /// A key defined again; last wins. `first_line` is where it was defined before (its first
     /// definition).
@@ -169,11 +176,13 @@ const R_BUDGET: &str = "expanded values of this file exceed the 64 MiB limit";
 /// What a `${VAR}` in a file can read, in the order compose-go's loader reads it: `env` (the
 /// process environment) first, then this file's own earlier keys, then `earlier_files`
 /// (what the files read before this one set). A bare `KEY` line takes its value from `env`
-/// only (compose-go's inherited keys).
+/// only (compose-go's inherited keys). `secret_key` says whether a key holds a sensitive
+/// value (see [`Written::after_secret`]).
 pub fn parse(
     input: &[u8],
     env: &dyn Fn(&str) -> Option<String>,
     earlier_files: &dyn Fn(&str) -> Option<String>,
+    secret_key: &dyn Fn(&str) -> bool,
 ) -> ParsedDotenv {
     let input = input.strip_prefix(UTF8_BOM).unwrap_or(input);
     let (data, first_crlf) = strip_crlf(input);
@@ -183,6 +192,8 @@ pub fn parse(
         lines: LineTracker::new(),
         env,
         earlier_files,
+        secret_key,
+        last_recorded: None,
         slots: Vec::new(),
         known: HashMap::new(),
         issues: Vec::new(),
@@ -290,6 +301,9 @@ struct Parser<'a> {
     lines: LineTracker,
     env: &'a dyn Fn(&str) -> Option<String>,
     earlier_files: &'a dyn Fn(&str) -> Option<String>,
+    secret_key: &'a dyn Fn(&str) -> bool,
+    /// The slot of the entry recorded last, and the line its value ends on.
+    last_recorded: Option<(usize, usize)>,
     /// Entries in file order; a slot is emptied when its key is defined again.
     slots: Vec<Option<DotenvEntry>>,
     known: HashMap<String, Known>,
@@ -542,15 +556,19 @@ impl Parser<'_> {
         } else {
             ""
         };
-        // A fact about the value, for the caller's decision to show anything of it.
-        let credential_shape = crate::sensitivity::credential_shaped(template)
-            || crate::sensitivity::credential_shaped(&expansion.text);
+        // A fact about the value, for the caller's decision to show anything of it (only
+        // needed when there is something to report).
+        let credential_shape = (!expansion.required.is_empty() || !expansion.undefined.is_empty())
+            && (crate::sensitivity::credential_shaped(template)
+                || crate::sensitivity::credential_shaped(&expansion.text));
+        let written = self.settle(pending.written, pending.at.line);
         for (reference, empty) in expansion.required {
             let kind = DotenvIssueKind::RequiredVariable {
                 key: key.to_owned(),
                 reference,
                 empty,
                 credential_shape,
+                written,
             };
             self.push(at_value, kind);
         }
@@ -565,6 +583,7 @@ impl Parser<'_> {
                 key: key.to_owned(),
                 reference,
                 credential_shape,
+                written,
             };
             self.push(at_value, kind);
         }
@@ -580,7 +599,26 @@ impl Parser<'_> {
         self.record(pending.key, value, pending.at, pending.written);
     }
 
+    /// Completes how a statement starting on `line` was written: whether it comes right
+    /// after a sensitive value, looked at only for lines that could be a continuation.
+    fn settle(&self, mut written: Written, line: usize) -> Written {
+        if written.empty || written.colon {
+            // The entry recorded last is still in its slot: only a later statement (this
+            // one, recorded after this call) can empty it.
+            written.after_secret = self
+                .last_recorded
+                .filter(|(_, end_line)| end_line + 1 == line)
+                .and_then(|(slot, _)| self.slots.get(slot).and_then(Option::as_ref))
+                .is_some_and(|entry| {
+                    (self.secret_key)(&entry.key)
+                        || crate::sensitivity::credential_shaped(&entry.value)
+                });
+        }
+        written
+    }
+
     fn record(&mut self, key: String, value: Value, at: Spot, written: Written) {
+        let written = self.settle(written, at.line);
         let (value, not_utf8) = match value {
             Value::Text(text) => (text, false),
             Value::NotUtf8 => (String::new(), true),
@@ -613,6 +651,7 @@ impl Parser<'_> {
             );
         }
         let end_line = self.spot(self.pos).line;
+        self.last_recorded = Some((slot, end_line));
         self.slots.push(Some(DotenvEntry {
             key,
             value,
@@ -862,8 +901,12 @@ mod tests {
         None
     }
 
+    fn no_secret(_: &str) -> bool {
+        false
+    }
+
     fn parse_str(input: &str) -> ParsedDotenv {
-        parse(input.as_bytes(), &no_env, &no_env)
+        parse(input.as_bytes(), &no_env, &no_env, &no_secret)
     }
 
     fn parse_with(input: &str, env: &[(&str, &str)]) -> ParsedDotenv {
@@ -875,6 +918,7 @@ mod tests {
             input.as_bytes(),
             &move |name: &str| env.get(name).cloned(),
             &no_env,
+            &no_secret,
         )
     }
 
@@ -1971,7 +2015,7 @@ mod tests {
         };
         let input = b"OUT1=${VAR}\nVAR=own\nOUT2=${VAR}\nOUT3=$BASE/x\nOUT4=${HOME}\nINHERITED\n";
         let env = |name: &str| (name == "HOME").then(|| "/home/me".to_owned());
-        let parsed = parse(input, &env, &earlier);
+        let parsed = parse(input, &env, &earlier, &no_secret);
         assert_eq!(value(&parsed, "OUT1"), Some("from-earlier-file"));
         assert_eq!(value(&parsed, "OUT2"), Some("own"));
         assert_eq!(value(&parsed, "OUT3"), Some("base/x"));
@@ -1981,7 +2025,7 @@ mod tests {
         assert_eq!(value(&parsed, "INHERITED"), None);
         // The environment wins over the file's own keys.
         let env = |name: &str| (name == "VAR").then(|| "env".to_owned());
-        let parsed = parse(input, &env, &earlier);
+        let parsed = parse(input, &env, &earlier, &no_secret);
         assert_eq!(value(&parsed, "OUT2"), Some("env"));
     }
 
@@ -2217,7 +2261,7 @@ mod tests {
     #[test]
     fn binary_bytes_never_panic() {
         let input: &[u8] = b"A=\xff\xfe\nB=ok\nC=\"caf\xe9\"\nD='\xc3'\n\xffKEY=1\nK\xc3=1\n# comment \xff\xfe\nE=fine # tail \xff\nF=$A\nG=${A:-x}\nH=\"\xff\n";
-        let parsed = parse(input, &no_env, &no_env);
+        let parsed = parse(input, &no_env, &no_env, &no_secret);
         let got: Vec<(&str, &str, bool)> = parsed
             .entries
             .iter()
@@ -2251,10 +2295,10 @@ mod tests {
         all.extend(0..=255u8);
         all.extend_from_slice(b"\"\nL=${");
         all.extend(0..=255u8);
-        let parsed = parse(&all, &no_env, &no_env);
+        let parsed = parse(&all, &no_env, &no_env, &no_secret);
         assert!(!parsed.issues.is_empty());
         for cut in 0..all.len() {
-            let _ = parse(&all[..cut], &no_env, &no_env);
+            let _ = parse(&all[..cut], &no_env, &no_env, &no_secret);
         }
     }
 
@@ -2265,7 +2309,7 @@ mod tests {
         input.extend_from_slice(b"HUGE=");
         input.resize(input.len() + 50 * 1024 * 1024, b'x');
         input.extend_from_slice(b"\nAFTER=1\n");
-        let parsed = parse(&input, &no_env, &no_env);
+        let parsed = parse(&input, &no_env, &no_env, &no_secret);
         assert_eq!(syntax_issues(&parsed), vec![(1, 1, R_TOO_LONG.to_owned())]);
         assert_eq!(pairs(&parsed), vec![("AFTER".into(), "1".into())]);
         assert_eq!(parsed.entries[0].line, 2);
@@ -2280,7 +2324,7 @@ mod tests {
         let fit_value = MAX_ENTRY_BYTES - "FIT=".len();
         input.resize(input.len() + fit_value, b'z');
         input.extend_from_slice(b"\nAFTER=2");
-        let parsed = parse(&input, &no_env, &no_env);
+        let parsed = parse(&input, &no_env, &no_env, &no_secret);
         assert_eq!(
             syntax_issues(&parsed),
             vec![(1, 1, R_TOO_LONG.to_owned()), (2, 1, R_TOO_LONG.to_owned())]
@@ -2463,7 +2507,12 @@ mod tests {
     #[test]
     fn bom_is_skipped() {
         // godotenv_test TestUTF8BOM
-        let parsed = parse(b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2", &no_env, &no_env);
+        let parsed = parse(
+            b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2",
+            &no_env,
+            &no_env,
+            &no_secret,
+        );
         assert_eq!(parsed.issues, vec![]);
         assert_eq!(
             pairs(&parsed),
@@ -2473,7 +2522,7 @@ mod tests {
             ]
         );
         // Only at the start.
-        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env, &no_env);
+        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env, &no_env, &no_secret);
         assert_eq!(syntax_issues(&parsed), vec![(2, 1, R_KEY_CHAR.to_owned())]);
     }
 

@@ -6,7 +6,6 @@ use crate::finding::{Finding, SourceRef};
 use crate::rules::Code;
 use crate::secret::Secret;
 use crate::sensitivity::Sensitivity;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// Env files larger than this are refused (a dotenv file is hand-sized; this bounds memory).
@@ -50,31 +49,26 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
             return out;
         }
     };
-    let parsed = dotenv::parse(&bytes, lookups.env, lookups.earlier_files);
-    // The entry whose value ends on each line: a key on the next line may be the
-    // continuation of that value.
-    let ending_on: HashMap<usize, (&str, &str)> = parsed
-        .entries
-        .iter()
-        .map(|e| (e.end_line, (e.key.as_str(), e.value.as_str())))
-        .collect();
-    let shown = |key: &str, line: usize, written: Written| -> Option<String> {
-        let follows_secret = line
-            .checked_sub(1)
-            .and_then(|above| ending_on.get(&above))
-            .is_some_and(|(k, v)| {
-                table
-                    .declared(k)
-                    .unwrap_or_else(|| crate::schema::model::sensitive_by_name(k))
-                    || crate::sensitivity::credential_shaped(v)
-            });
-        key_may_be_shown(key, table, written, follows_secret).then(|| key.to_owned())
+    // A key is a secret's when a schema says so, or (undeclared) by its name: what a
+    // wrapped secret's first line looks like.
+    let secret_key = |k: &str| {
+        table
+            .declared(k)
+            .unwrap_or_else(|| crate::schema::model::sensitive_by_name(k))
     };
+    let parsed = dotenv::parse(&bytes, lookups.env, lookups.earlier_files, &secret_key);
+    let may_show = |key: &str, written: Written| key_may_be_shown(key, table, written);
     for entry in &parsed.entries {
-        if shown(&entry.key, entry.line, entry.written).is_none() {
+        if !may_show(&entry.key, entry.written) {
             out.hidden_keys.push(entry.key.clone());
         }
     }
+    // A key hidden on one line is hidden on every line of the file.
+    let hidden: std::collections::HashSet<&str> =
+        out.hidden_keys.iter().map(String::as_str).collect();
+    let shown = |key: &str, written: Written| -> Option<String> {
+        (may_show(key, written) && !hidden.contains(key)).then(|| key.to_owned())
+    };
     for issue in &parsed.issues {
         let at = SourceRef {
             line: Some(issue.line),
@@ -90,8 +84,9 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
                 key,
                 reference,
                 credential_shape,
+                written,
             } => {
-                let key = shown(key, issue.line, Written::default());
+                let key = shown(key, *written);
                 undefined_variable(key.as_deref(), reference, *credential_shape, table)
             }
             DotenvIssueKind::RequiredVariable {
@@ -99,8 +94,9 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
                 reference,
                 empty,
                 credential_shape,
+                written,
             } => {
-                let key = shown(key, issue.line, Written::default());
+                let key = shown(key, *written);
                 let state = if *empty { "empty" } else { "not set" };
                 let what = if reference_may_be_shown(key.as_deref(), reference, *credential_shape, table) {
                     format!("required variable {} is {state}", reference.name)
@@ -121,7 +117,7 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
                 key,
                 first_line,
                 written,
-            } => match shown(key, issue.line, *written) {
+            } => match shown(key, *written) {
                 Some(key) => Finding::new(
                     Code::DuplicateKey,
                     format!("{key} is defined again (first on line {first_line}); the last one wins"),
@@ -206,16 +202,11 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
 /// key with the value `===`), a long run of a base32, base64 or hex alphabet, or, right
 /// after a sensitive value, a line that is no plain `KEY=value` (it ends in `=`, or reads
 /// as `WORD: rest`): a wrapped secret's continuation has no other way to hold a separator.
-pub fn key_may_be_shown(
-    key: &str,
-    table: &Sensitivity,
-    written: Written,
-    follows_secret: bool,
-) -> bool {
+pub fn key_may_be_shown(key: &str, table: &Sensitivity, written: Written) -> bool {
     if table.contains(key) {
         return true;
     }
-    let continuation = follows_secret && (written.empty || written.colon);
+    let continuation = written.after_secret && (written.empty || written.colon);
     is_env_name(key) && !written.padding && !looks_random(key) && !continuation
 }
 
@@ -424,39 +415,32 @@ mod shown_tests {
             colon: true,
             ..plain
         };
-        assert!(key_may_be_shown("LOG_LEVEL", &table, plain, false));
-        assert!(key_may_be_shown("LOG_LEVEL", &table, plain, true));
-        assert!(key_may_be_shown("LOG_LEVEL", &table, empty, false));
-        assert!(!key_may_be_shown("LOG_LEVEL", &table, empty, true));
-        assert!(!key_may_be_shown("abc", &table, colon, true));
-        assert!(!key_may_be_shown("KRUGS4ZA", &table, padding, false));
-        assert!(!key_may_be_shown("MZXW6YTBOI3DEMRQ", &table, plain, false));
-        assert!(!key_may_be_shown("deadbeefcafe0123", &table, plain, false));
+        let after = |w: Written| Written {
+            after_secret: true,
+            ..w
+        };
+        assert!(key_may_be_shown("LOG_LEVEL", &table, plain));
+        assert!(key_may_be_shown("LOG_LEVEL", &table, after(plain)));
+        assert!(key_may_be_shown("LOG_LEVEL", &table, empty));
+        assert!(!key_may_be_shown("LOG_LEVEL", &table, after(empty)));
+        assert!(key_may_be_shown("abc", &table, colon));
+        assert!(!key_may_be_shown("abc", &table, after(colon)));
+        assert!(!key_may_be_shown("KRUGS4ZA", &table, padding));
+        assert!(!key_may_be_shown("MZXW6YTBOI3DEMRQ", &table, plain));
+        assert!(!key_may_be_shown("deadbeefcafe0123", &table, plain));
         assert!(!key_may_be_shown(
             "THISISALONGRUNOFLETTERSXY",
             &table,
-            plain,
-            false
+            plain
         ));
-        assert!(!key_may_be_shown(
-            "83oTTUyL8dEtdsd9N9AtMQ",
-            &table,
-            plain,
-            false
-        ));
+        assert!(!key_may_be_shown("83oTTUyL8dEtdsd9N9AtMQ", &table, plain));
         // Conventional names, however long, and any declared name.
-        assert!(key_may_be_shown(
-            "POSTGRES_PASSWORD_FILE_V2",
-            &table,
-            plain,
-            false
-        ));
-        assert!(key_may_be_shown("OAUTH2_CLIENT_ID", &table, plain, false));
+        assert!(key_may_be_shown("POSTGRES_PASSWORD_FILE_V2", &table, plain));
+        assert!(key_may_be_shown("OAUTH2_CLIENT_ID", &table, plain));
         assert!(key_may_be_shown(
             "KRUGS4ZANFZSAYJAORSXG5BA",
             &table,
-            padding,
-            true
+            after(padding)
         ));
     }
 

@@ -288,7 +288,9 @@ fn continuation_lines_of_a_wrapped_secret_are_not_shown_as_keys() {
              KRUGS4ZANFZSAYJAORSXG5BAON2HE2LO====\n\
              TOTP_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n\
              MFRGGZDF=\n\
-             MZXW6YTBOI3DEMRQGQ2TQOJRGEZTIOBV=x\n",
+             MZXW6YTBOI3DEMRQGQ2TQOJRGEZTIOBV=x\n\
+             TOTP_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n\
+             qwmnbvcxzl: tail$Y\n",
         ),
     ]);
     let args = ["--schema", "s.toml", "--env-file", "a.env"];
@@ -300,6 +302,7 @@ fn continuation_lines_of_a_wrapped_secret_are_not_shown_as_keys() {
             "KRUGS4ZANFZSAYJAORSXG5BAON2HE2LO",
             "MFRGGZDF",
             "MZXW6YTBOI3DEMRQGQ2TQOJRGEZTIOBV",
+            "qwmnbvcxzl",
         ],
     );
     let (_, report) = json_report(envgate_in(dir.path()).arg("check").args(args));
@@ -311,8 +314,10 @@ fn continuation_lines_of_a_wrapped_secret_are_not_shown_as_keys() {
             .filter(|f| f["code"] == code && f["var"].is_null())
             .count()
     };
-    // Padding, a line ending in `=` right after a secret, a long base32 run.
-    assert_eq!(unnamed("undeclared"), 3, "{:?}", codes(&report));
+    // Padding, a line ending in `=` right after a secret, a long base32 run, and a
+    // `word: rest` line right after a secret (also in its undefined-variable finding).
+    assert_eq!(unnamed("undeclared"), 4, "{:?}", codes(&report));
+    assert_eq!(unnamed("undefined-variable"), 1, "{:?}", codes(&report));
     assert_eq!(unnamed("duplicate-key"), 1, "{:?}", codes(&report));
     // The secret's own duplicates are named: TOTP_SECRET is a declared name.
     assert!(has(&report, "duplicate-key", "TOTP_SECRET"));
