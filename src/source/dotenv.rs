@@ -2090,6 +2090,34 @@ mod tests {
     }
 
     #[test]
+    fn a_line_right_after_a_secret_is_marked_when_it_could_be_its_continuation() {
+        let secret_key = |k: &str| k == "S";
+        let input = b"S=x\nA=\nS=y\nb: z\nC=\n\nS=w\n\nD=\nP=ghp_abcdef\nE=\nS=v\nF=plain\n";
+        let parsed = parse(input, &no_env, &no_env, &secret_key);
+        let after: Vec<(&str, bool)> = parsed
+            .entries
+            .iter()
+            .filter(|e| e.key != "S")
+            .map(|e| (e.key.as_str(), e.written.after_secret))
+            .collect();
+        // A follows a secret that a later duplicate superseded; b (`WORD: rest`) too; C
+        // follows b, D a blank line; E follows a credential-shaped value; F is a plain
+        // assignment (never a continuation).
+        assert_eq!(
+            after,
+            vec![
+                ("A", true),
+                ("b", true),
+                ("C", false),
+                ("D", false),
+                ("P", false),
+                ("E", true),
+                ("F", false)
+            ]
+        );
+    }
+
+    #[test]
     fn entries_say_how_they_were_written() {
         let parsed = parse_str("A=1\nKRUGS4ZA====\nB=\nC: x\nD=\"two\nlines\"\nE=3\n");
         let got: Vec<(&str, Written, usize, usize)> = parsed
