@@ -59,8 +59,9 @@ pub struct Plan {
     pub format: Format,
     pub color: ColorChoice,
     pub strict: bool,
-    /// Which names hold sensitive values, from every selected service's schema: decided
-    /// once, before any message about a value is worded.
+    /// Which names hold sensitive values, from the schema of every service of the stack
+    /// (those left out by `--service` too, best effort): decided once, before any message
+    /// about a value is worded.
     pub sensitivity: sensitivity::Sensitivity,
 }
 
