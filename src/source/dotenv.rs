@@ -2072,6 +2072,9 @@ mod tests {
         assert_eq!(one("K=https://h/x#${A}"), (true, RefPlace::UrlSecretPart));
         assert_eq!(one("K=https://${A}/x"), (true, RefPlace::Other));
         assert_eq!(one("K=${A}://h/x"), (true, RefPlace::Other));
+        // `/` then the reference then `@`: a path holding `@`, or worse; never a password.
+        assert_eq!(one("K=https://h/${A}@x"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(one("K=s://u/v:${A}@x"), (true, RefPlace::UrlSecretPart));
         // `$A@b@c`: not the one `@` of the URL.
         assert_eq!(one("K=s://u:${A}@b@c"), (true, RefPlace::UrlSecretPart));
         // Nested in a default: placed where the outer reference stands, never "whole".

@@ -221,10 +221,11 @@ impl Piece {
 /// of that first appearance. A name met several times takes the most revealing place of
 /// any of them (showing it says what each of them was).
 fn references<T>(template: &str, sites: impl Iterator<Item = (Site, T)>) -> Vec<(Reference, T)> {
+    let layout = UrlLayout::of(template);
     let mut out: Vec<(Reference, T)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (site, extra) in sites {
-        let place = place_of(template, &site.range, site.nested);
+        let place = layout.place_of(template, &site.range, site.nested);
         if let Some(&i) = index.get(&site.name) {
             let reference = &mut out[i].0;
             reference.place = reference.place.max(place);
@@ -244,44 +245,68 @@ fn references<T>(template: &str, sites: impl Iterator<Item = (Site, T)>) -> Vec<
     out
 }
 
-/// Where the reference spanning `range` of `template` stands (see [`RefPlace`]). Read on
-/// the value as written, conservatively: in a value holding `://`, a reference before an
-/// `@` is taken as user-info (a path holding `@` is rare), and one after a `?` or `#` as
-/// query or fragment.
-fn place_of(template: &str, range: &Range<usize>, nested: bool) -> RefPlace {
-    let whole = range.start == 0 && range.end == template.len();
-    let url_place = template.find("://").and_then(|scheme_end| {
-        let authority = scheme_end + 3;
-        if range.start < authority {
-            return None; // in the scheme
+/// Where the parts of a URL-shaped value are, found once per value (a value may hold many
+/// references: placing each must not rescan it).
+struct UrlLayout {
+    /// Offset of the authority (after the first `://`), if the value has one.
+    authority: Option<usize>,
+    /// First `?` or `#` after the authority (the query or fragment), or the end.
+    query: usize,
+    /// First `:`, `/`, `?`, `#` or `@` after the authority, or the end.
+    first_delimiter: usize,
+    /// The last `@`, if any.
+    last_at: Option<usize>,
+}
+
+impl UrlLayout {
+    fn of(template: &str) -> Self {
+        let authority = template.find("://").map(|i| i + 3);
+        let from = authority.unwrap_or(template.len());
+        let after = |chars: &[char]| {
+            template[from..]
+                .find(chars)
+                .map_or(template.len(), |i| from + i)
+        };
+        Self {
+            authority,
+            query: after(&['?', '#']),
+            first_delimiter: after(&[':', '/', '?', '#', '@']),
+            last_at: template.rfind('@'),
         }
-        let before = &template[authority..range.start];
-        let after = &template[range.end..];
-        if before.contains(['?', '#']) {
-            return Some(RefPlace::UrlSecretPart);
-        }
-        if !after.contains('@') {
-            return None; // host, port or path
-        }
-        // The whole user-info, or the whole password after `user:`, up to the one `@`.
-        let alone = after.starts_with('@') && !after[1..].contains('@');
-        let clean = |s: &str| !s.contains([':', '/', '?', '#', '@']);
-        if alone && !nested {
-            if before.is_empty() {
-                return Some(RefPlace::UrlUser);
+    }
+
+    /// Where the reference spanning `range` of `template` stands (see [`RefPlace`]). Read on the value as written, conservatively: in a value holding
+    /// `://`, a reference before an `@` is taken as user-info (a path holding `@` is rare),
+    /// and one after a `?` or `#` as query or fragment.
+    fn place_of(&self, template: &str, range: &Range<usize>, nested: bool) -> RefPlace {
+        let whole = range.start == 0 && range.end == template.len();
+        let url_place = self.authority.and_then(|authority| {
+            if range.start < authority {
+                return None; // in the scheme
             }
-            if let Some(user) = before.strip_suffix(':') {
-                if clean(user) {
+            if self.query < range.start {
+                return Some(RefPlace::UrlSecretPart);
+            }
+            let last_at = self.last_at.filter(|&at| at >= range.end)?; // else host, port or path
+                                                                       // The whole user-info, or the whole password after `user:`, up to the one `@`.
+            if last_at == range.end && !nested {
+                if range.start == authority {
+                    return Some(RefPlace::UrlUser);
+                }
+                // `user:` then the reference, the user holding no delimiter: that `:` is
+                // the first delimiter after the scheme.
+                let colon = range.start - 1;
+                if self.first_delimiter == colon && template.as_bytes()[colon] == b':' {
                     return Some(RefPlace::UrlPassword);
                 }
             }
+            Some(RefPlace::UrlSecretPart)
+        });
+        match url_place {
+            Some(place) => place,
+            None if whole && !nested => RefPlace::WholeValue,
+            None => RefPlace::Other,
         }
-        Some(RefPlace::UrlSecretPart)
-    });
-    match url_place {
-        Some(place) => place,
-        None if whole && !nested => RefPlace::WholeValue,
-        None => RefPlace::Other,
     }
 }
 
@@ -521,6 +546,24 @@ mod tests {
         assert_eq!(e.required[0].0.name, "GONE");
         assert!(!e.required[0].1, "not set, rather than empty");
         assert!(!e.invalid && !e.too_deep && !e.overflow);
+    }
+
+    #[test]
+    fn many_references_in_one_url_are_placed_in_linear_time() {
+        // Each reference is placed against the value's layout, found once: 100,000 of
+        // them in one 1 MiB value must not rescan it each time.
+        let mut template = String::from("https://u:p@host/x?");
+        for i in 0..100_000 {
+            template.push_str(&format!("$U_{i}&"));
+        }
+        let start = std::time::Instant::now();
+        let e = expand(&template, &Fixed(&[]));
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(e.undefined.len(), 100_000);
+        assert!(e
+            .undefined
+            .iter()
+            .all(|r| r.place == RefPlace::UrlSecretPart));
     }
 
     #[test]
