@@ -15,6 +15,7 @@ pub const MAX_EXPANDED_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_NESTING: usize = 16;
 
 /// Where a `$NAME` stands in the value that holds it: what showing its name would reveal.
+/// Ordered so that, for a name met in several places, the greatest one is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RefPlace {
     /// Beside other text, outside a URL's user-info, query and fragment.
