@@ -8,7 +8,9 @@ use crate::rules::types::Problem;
 use crate::rules::{hygiene, types, Code, Severity};
 use crate::schema::model::{Schema, VarKind, VarSpec};
 use crate::secret::Secret;
+use crate::sensitivity::Sensitivity;
 use crate::source::Gathered;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// The outcome for one service.
@@ -18,19 +20,49 @@ pub struct ServiceResult {
     pub vars: Vec<VarReport>,
 }
 
-/// `stack_names`: every variable (and alias) declared by any selected service, so that a
-/// shared env file's keys are not `undeclared` for the services that do not use them.
+/// `stack_names`: every variable (and alias) declared by any selected service, with its
+/// sensitivity: a shared env file's keys are not `undeclared` for the services that do not
+/// use them, and a variable one service declares sensitive is sensitive for all of them.
 pub fn check_service(
     schema: &Schema,
     gathered: &Gathered,
     profile: Option<&str>,
-    stack_names: &HashSet<String, impl std::hash::BuildHasher>,
+    stack_names: &Sensitivity,
 ) -> ServiceResult {
     let mut findings: Vec<Finding> = gathered.findings.clone();
-    let resolved: Vec<(&VarSpec, presence::Resolution)> = schema
+    let resolutions: Vec<presence::Resolution> = schema
         .vars
         .iter()
-        .map(|spec| (spec, presence::resolve(spec, gathered, schema)))
+        .map(|spec| presence::resolve(spec, gathered, schema))
+        .collect();
+    // A variable's sensitivity, before any message is worded: its own declaration's, any
+    // service's that declares the same name or alias (a sibling reading the same env file
+    // may hold a secret under it), or its value's shape (a token under an innocent name).
+    let effective: Vec<Cow<'_, VarSpec>> = schema
+        .vars
+        .iter()
+        .zip(&resolutions)
+        .map(|(spec, resolution)| {
+            let sensitive = spec.sensitive
+                || std::iter::once(&spec.name)
+                    .chain(&spec.aliases)
+                    .any(|n| stack_names.declared(n) == Some(true))
+                || matches!(&resolution.resolved, Resolved::Value { value, .. }
+                    if crate::sensitivity::credential_shaped(value.expose()));
+            if sensitive == spec.sensitive {
+                Cow::Borrowed(spec)
+            } else {
+                Cow::Owned(VarSpec {
+                    sensitive,
+                    ..spec.clone()
+                })
+            }
+        })
+        .collect();
+    let resolved: Vec<(&VarSpec, presence::Resolution)> = effective
+        .iter()
+        .map(AsRef::as_ref)
+        .zip(resolutions)
         .collect();
 
     // `required_when`: required because another variable has one of the listed values.
@@ -256,7 +288,7 @@ pub fn check_service(
         );
     }
     findings.extend(crate::schema::model::unexportable_name_findings(schema));
-    out.findings = finalize(findings, schema, profile);
+    out.findings = apply_schema_settings(findings, schema, profile);
     // A var's status reflects its findings after `allow` and `[severity]`.
     let mut worst: HashMap<&str, Severity> = HashMap::new();
     for f in &out.findings {
@@ -286,7 +318,7 @@ const MAX_UNDECLARED_LISTED: usize = 200;
 fn undeclared(
     schema: &Schema,
     gathered: &Gathered,
-    stack_names: &HashSet<String, impl std::hash::BuildHasher>,
+    stack_names: &Sensitivity,
 ) -> (Vec<Finding>, bool) {
     // `stack_names` already holds this schema's names and aliases (it is every selected
     // service's); it is consulted, never copied: a copy per service would be quadratic.
@@ -314,7 +346,7 @@ fn undeclared(
             more += 1;
             continue;
         }
-        if !crate::source::env_file::is_env_name(key) {
+        if !gathered.may_show_key(key) {
             // Not a variable name: most likely a line of an unquoted multi-line value
             // (base64, PEM) that may be part of a secret. Say where, never what.
             out.push(
@@ -367,8 +399,13 @@ fn undeclared(
     (out, declared.exhausted())
 }
 
-/// Fills in service and profile, applies `[severity]` overrides and `allow`.
-fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> Vec<Finding> {
+/// Fills in service and profile, applies `[severity]` overrides and `allow`. (Messages are
+/// final when made: what they may show was decided before they were worded.)
+fn apply_schema_settings(
+    findings: Vec<Finding>,
+    schema: &Schema,
+    profile: Option<&str>,
+) -> Vec<Finding> {
     // Variables (and their aliases) that silence some codes, by name.
     let allowing: HashMap<&str, &VarSpec> = schema
         .vars
@@ -387,21 +424,6 @@ fn finalize(findings: Vec<Finding>, schema: &Schema, profile: Option<&str>) -> V
             !spec.is_some_and(|s| s.allows(f.code))
         })
         .map(|mut f| {
-            // A declared secret's undefined-variable finding never names the reference.
-            if f.code == Code::UndefinedVariable {
-                if let Some(spec) = f
-                    .var
-                    .as_deref()
-                    .and_then(|v| schema.vars.iter().find(|s| s.name == v))
-                {
-                    if spec.sensitive {
-                        let unnamed =
-                            crate::source::env_file::undefined_variable_unnamed(Some(&spec.name));
-                        f.message = unnamed.message;
-                        f.hint = unnamed.hint;
-                    }
-                }
-            }
             f.service.clone_from(&schema.service);
             f.profile = profile.map(str::to_string);
             if let Some(sev) = schema.severity.get(&f.code) {

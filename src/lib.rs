@@ -13,6 +13,7 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod secret;
+pub mod sensitivity;
 pub mod source;
 pub mod stack;
 pub mod suggest;
@@ -58,6 +59,10 @@ pub struct Plan {
     pub format: Format,
     pub color: ColorChoice,
     pub strict: bool,
+    /// Which names hold sensitive values, from the schema of every service of the stack
+    /// (those left out by `--service` too, best effort): decided once, before any message
+    /// about a value is worded.
+    pub sensitivity: sensitivity::Sensitivity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +104,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
     let profile = settings.profile.clone();
 
     let mut services = Vec::new();
+    let mut unselected_sensitivity = sensitivity::Sensitivity::default();
     let mut known_profiles: Vec<String> = stack.as_ref().map(Stack::profiles).unwrap_or_default();
     match &stack {
         None => {
@@ -145,10 +151,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     return Err(ConfigError::usage(msg));
                 }
             }
-            let selected: Vec<_> = all
-                .into_iter()
-                .filter(|s| selection.services.is_empty() || selection.services.contains(&s.name))
-                .collect();
+            let (selected, unselected): (Vec<_>, Vec<_>) = all.into_iter().partition(|s| {
+                selection.services.is_empty() || selection.services.contains(&s.name)
+            });
             // Several services may share one schema file: it is loaded once, and dropped
             // after its last service is resolved (a large stack never holds every loaded
             // document at once). The profile is checked once all schemas are known: resolving
@@ -229,10 +234,31 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             if !diags.is_empty() {
                 return Err(error::sorted(diags).into());
             }
+            // A service left out by `--service` may still read the same env files and hold
+            // a secret under a name the selected ones think plain: its declarations count
+            // for what may be shown. Best effort (it is not checked): a schema that does not
+            // load leaves its names unknown, and unknown names are sensitive anyway.
+            let mut loaded: HashMap<PathBuf, Option<SchemaSource>> = HashMap::new();
+            for svc in &unselected {
+                let source = loaded
+                    .entry(svc.schema.clone())
+                    .or_insert_with(|| SchemaSource::load(&svc.schema).ok());
+                if let Some(Ok(schema)) = source
+                    .as_ref()
+                    .map(|s| s.resolve(Some(&svc.name), profile.as_deref()))
+                {
+                    unselected_sensitivity.add(&schema);
+                }
+            }
         }
     }
 
+    let mut sensitivity = unselected_sensitivity;
+    for svc in &services {
+        sensitivity.add(&svc.schema);
+    }
     Ok(Plan {
+        sensitivity,
         stack: stack.as_ref().map(|s| s.path.clone()),
         services,
         profile,
@@ -368,19 +394,13 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut findings = Vec::new();
     let mut vars = Vec::new();
     let mut infos = Vec::new();
-    let stack_names: std::collections::HashSet<String> = plan
-        .services
-        .iter()
-        .flat_map(|s| s.schema.vars.iter())
-        .flat_map(|v| std::iter::once(v.name.clone()).chain(v.aliases.iter().cloned()))
-        .collect();
     for svc in &plan.services {
-        let gathered = source::gather(&svc.sources, env, cwd, &svc.schema.vars);
+        let gathered = source::gather(&svc.sources, env, cwd, &svc.schema.vars, &plan.sensitivity);
         let result = check::check_service(
             &svc.schema,
             &gathered,
             plan.profile.as_deref(),
-            &stack_names,
+            &plan.sensitivity,
         );
         findings.extend(result.findings);
         vars.extend(result.vars);

@@ -6,8 +6,11 @@
 //! - Blank lines and lines whose first non-blank character is `#` are skipped.
 //! - `export` followed by blanks is dropped from the start of a statement.
 //! - A key ends at `=` or at `:` (`KEY: value`, YAML style); blanks around it are ignored.
-//!   A key alone on its line takes its value from `lookup` (and is left out when unset).
-//! - Keys hold Unicode letters and digits, `_`, `.`, `-`, `[` and `]`.
+//!   A key alone on its line takes its value from the process environment (and is left out
+//!   when unset).
+//! - Keys hold Unicode letters and numbers (general categories L and N, as Go's `unicode`
+//!   package sees them), `_`, `.`, `-`, `[` and `]`. compose-go keeps a blank other than a
+//!   space inside a key (`A<TAB>B`); we report any blank inside a key instead.
 //! - Unquoted values: leading blanks dropped, cut at the first ` #` (a space, then `#`),
 //!   trailing whitespace dropped, then `$` expansion. Backslashes are literal.
 //! - Double-quoted values may span lines: `\"`, the escapes `\a \b \f \n \r \t \v \\ \$`
@@ -16,13 +19,17 @@
 //! - After a closing quote only blanks and a `#` comment may follow.
 //! - Expansion: `$$` is a `$`; `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`,
 //!   `${NAME:+word}`, `${NAME+word}`, `${NAME:?msg}`, `${NAME?msg}`. Anything else after `$`
-//!   is literal, so `$(cmd)` and backticks stay as written (nothing is ever run).
+//!   is literal, so `$(cmd)` and backticks stay as written (nothing is ever run). A name is
+//!   looked up as compose-go's loader does: the process environment, then this file's own
+//!   earlier keys, then the env files read before this one.
 //!
 //! Unlike Compose, a bad line does not stop the reading: it is reported and skipped.
 
+#[cfg(test)]
+use super::interpolate::MAX_NESTING;
+use super::interpolate::{self, Lookup, Resolved};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
-use std::ops::Range;
+use std::collections::HashMap;
 
 pub struct DotenvEntry {
     pub key: String,
@@ -30,9 +37,31 @@ pub struct DotenvEntry {
     pub value: String,
     /// 1-based line number where the key starts.
     pub line: usize,
+    /// 1-based line number where the value ends (after `line` for a multi-line value).
+    pub end_line: usize,
     /// The value's bytes were not valid UTF-8 (the caller reports `not-utf8`).
     pub not_utf8: bool,
+    pub written: Written,
 }
+
+/// How a statement was written: what tells a key from a piece of a value that ran onto a
+/// line of its own (a wrapped secret's continuation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The value is only `=` signs: the line was `WORD====`, base32 or base64 padding more
+    /// likely than an assignment.
+    pub padding: bool,
+    /// Nothing follows the `=`: the line ends in `=`.
+    pub empty: bool,
+    /// `KEY: value` (YAML style) rather than `KEY=value`.
+    pub colon: bool,
+    /// Right after the line where a sensitive value ends (as `secret_key` judges its key, or
+    /// by its credential shape). Only looked at, and so only set, for a line ending in `=`
+    /// or written `WORD: rest`: how a wrapped secret's continuation can read as a key.
+    pub after_secret: bool,
+}
+
+pub use super::interpolate::{RefPlace, Reference};
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum DotenvIssueKind {
@@ -44,7 +73,21 @@ pub enum DotenvIssueKind {
     UndefinedVariable {
         /// The key whose value holds the reference (empty when the key itself was bad).
         key: String,
-        name: String,
+        reference: Reference,
+        /// The value holds a credential shape (a token prefix, a JWT...), whatever its key.
+        credential_shape: bool,
+        /// How the key's statement was written.
+        written: Written,
+    },
+    /// `${NAME?message}` / `${NAME:?message}` on a variable that is unset (or empty, with the
+    /// colon): Compose stops there. The message is never kept (it is text of the file).
+    RequiredVariable {
+        key: String,
+        reference: Reference,
+        /// Set but empty (`:?`), rather than not set.
+        empty: bool,
+        credential_shape: bool,
+        written: Written,
     },
     /// A key defined more than once; the last definition wins. One issue per key however
     /// often it is repeated, at its last definition: `count` definitions in all, the first
@@ -53,6 +96,8 @@ pub enum DotenvIssueKind {
         key: String,
         count: usize,
         lines: Vec<usize>,
+        /// How the last definition was written.
+        written: Written,
     },
     /// The file uses CRLF line endings (reported once per file, line = first CRLF line).
     /// The CRs are stripped from values.
@@ -65,13 +110,24 @@ impl std::fmt::Debug for DotenvIssueKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Syntax { reason } => f.debug_struct("Syntax").field("reason", reason).finish(),
-            Self::UndefinedVariable { key, name } => write!(
+            Self::UndefinedVariable { key, reference, .. } => write!(
                 f,
-                "UndefinedVariable {{ key: <{} chars>, name: <{} chars> }}",
+                "UndefinedVariable {{ key: <{} chars>, reference: {reference:?} }}",
                 key.chars().count(),
-                name.chars().count()
             ),
-            Self::DuplicateKey { key, count, lines } => write!(
+            Self::RequiredVariable {
+                key,
+                reference,
+                empty,
+                ..
+            } => write!(
+                f,
+                "RequiredVariable {{ key: <{} chars>, reference: {reference:?}, empty: {empty} }}",
+                key.chars().count(),
+            ),
+            Self::DuplicateKey {
+                key, count, lines, ..
+            } => write!(
                 f,
                 "DuplicateKey {{ key: <{} chars>, count: {count}, lines: {lines:?} }}",
                 key.chars().count()
@@ -99,9 +155,9 @@ pub struct ParsedDotenv {
 }
 
 /// How many issues of each kind were counted but not listed (past [`MAX_ISSUES_PER_KIND`]).
-/// Past the cap `$NAME` references are counted one by one, not deduplicated.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Omitted {
+    /// Syntax issues, and `${NAME?message}` failures (reported as syntax).
     pub syntax: usize,
     pub undefined_variable: usize,
     pub duplicate_key: usize,
@@ -111,7 +167,9 @@ impl Omitted {
     /// The counter for issues of `kind` (`None` for the once-per-file CRLF issue).
     fn of(&mut self, kind: &DotenvIssueKind) -> Option<&mut usize> {
         match kind {
-            DotenvIssueKind::Syntax { .. } => Some(&mut self.syntax),
+            DotenvIssueKind::Syntax { .. } | DotenvIssueKind::RequiredVariable { .. } => {
+                Some(&mut self.syntax)
+            }
             DotenvIssueKind::UndefinedVariable { .. } => Some(&mut self.undefined_variable),
             DotenvIssueKind::DuplicateKey { .. } => Some(&mut self.duplicate_key),
             DotenvIssueKind::CrlfLineEndings => None,
@@ -133,12 +191,8 @@ pub const MAX_DUPLICATE_LINES_LISTED: usize = 3;
 /// entry skipped, parsing goes on.
 pub const MAX_ENTRY_BYTES: usize = 1024 * 1024;
 
-/// Longest value `${VAR}` expansion may build (it can repeat a long variable many times).
-const MAX_EXPANDED_BYTES: usize = 4 * MAX_ENTRY_BYTES;
 /// What expansion and inherited keys may add to a file's values, beyond the file's own size.
 const EXPANSION_BUDGET_BYTES: usize = 64 * MAX_ENTRY_BYTES;
-/// Deepest `${A:-${B:-...}}` nesting that is expanded.
-const MAX_NESTING: usize = 16;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -156,16 +210,27 @@ const R_TOO_DEEP: &str = "variable references nested too deeply (more than 16 le
 const R_EXPANDED_TOO_LONG: &str = "value longer than 4 MiB after expansion";
 const R_BUDGET: &str = "expanded values of this file exceed the 64 MiB limit";
 
-/// `lookup` is consulted FIRST for expansion (the process environment, or earlier files),
-/// then earlier keys of this file — as Compose does.
-pub fn parse(input: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> ParsedDotenv {
+/// What a `${VAR}` in a file can read, in the order compose-go's loader reads it: `env` (the
+/// process environment) first, then this file's own earlier keys, then `earlier_files`
+/// (what the files read before this one set). A bare `KEY` line takes its value from `env`
+/// only (compose-go's inherited keys). `secret_key` says whether a key holds a sensitive
+/// value (see [`Written::after_secret`]).
+pub fn parse(
+    input: &[u8],
+    env: &dyn Fn(&str) -> Option<String>,
+    earlier_files: &dyn Fn(&str) -> Option<String>,
+    secret_key: &dyn Fn(&str) -> bool,
+) -> ParsedDotenv {
     let input = input.strip_prefix(UTF8_BOM).unwrap_or(input);
     let (data, first_crlf) = strip_crlf(input);
     let mut parser = Parser {
         data: &data,
         pos: 0,
         lines: LineTracker::new(),
-        lookup,
+        env,
+        earlier_files,
+        secret_key,
+        last_recorded: None,
         slots: Vec::new(),
         known: HashMap::new(),
         issues: Vec::new(),
@@ -263,6 +328,8 @@ struct Known {
     /// The first few lines it is defined on.
     lines: Vec<usize>,
     last_line: usize,
+    /// How its last definition was written.
+    last_written: Written,
 }
 
 /// A statement whose key has been read, waiting for its value.
@@ -272,13 +339,18 @@ struct Pending {
     keep: bool,
     start: usize,
     at: Spot,
+    written: Written,
 }
 
 struct Parser<'a> {
     data: &'a [u8],
     pos: usize,
     lines: LineTracker,
-    lookup: &'a dyn Fn(&str) -> Option<String>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    earlier_files: &'a dyn Fn(&str) -> Option<String>,
+    secret_key: &'a dyn Fn(&str) -> bool,
+    /// The slot of the entry recorded last, and the line its value ends on.
+    last_recorded: Option<(usize, usize)>,
     /// Entries in file order; a slot is emptied when its key is defined again.
     slots: Vec<Option<DotenvEntry>>,
     known: HashMap<String, Known>,
@@ -317,6 +389,7 @@ impl Parser<'_> {
                     key: key.clone(),
                     count: k.count,
                     lines: k.lines.clone(),
+                    written: k.last_written,
                 },
                 line: k.last_line,
                 column: 1,
@@ -461,8 +534,8 @@ impl Parser<'_> {
             self.pos = p;
             if let Some(blank) = inner_blank {
                 self.syntax_at(blank, R_KEY_SPACE);
-            } else if let Some(value) = (self.lookup)(&key) {
-                self.record(key, Value::Text(value), at_key);
+            } else if let Some(value) = (self.env)(&key) {
+                self.record(key, Value::Text(value), at_key, Written::default());
             }
             return;
         };
@@ -480,6 +553,10 @@ impl Parser<'_> {
             keep: problem.is_none(),
             start: key_start,
             at: at_key,
+            written: Written {
+                colon: data[separator] == b':',
+                ..Written::default()
+            },
         };
         let value_start = skip_blanks(data, separator + 1);
         match data.get(value_start) {
@@ -488,7 +565,7 @@ impl Parser<'_> {
         }
     }
 
-    fn unquoted_value(&mut self, pending: Pending, start: usize) {
+    fn unquoted_value(&mut self, mut pending: Pending, start: usize) {
         let data = self.data;
         let end = line_end(data, start);
         self.pos = end;
@@ -510,9 +587,11 @@ impl Parser<'_> {
         match std::str::from_utf8(&raw[..cut]) {
             Ok(text) => {
                 let text = text.trim_end_matches(char::is_whitespace);
+                pending.written.empty = text.is_empty();
+                pending.written.padding = !text.is_empty() && text.bytes().all(|b| b == b'=');
                 self.expand_and_record(pending, text, at_value);
             }
-            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at),
+            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at, pending.written),
         }
     }
 
@@ -539,12 +618,12 @@ impl Parser<'_> {
             return;
         }
         match String::from_utf8(unescape_quote(&data[open + 1..close], quote)) {
-            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at),
+            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at, pending.written),
             Ok(text) if quote == b'"' => {
                 let escaped = expand_escapes(&text);
                 self.expand_and_record(pending, &escaped, at_value);
             }
-            Ok(text) => self.record(pending.key, Value::Text(text), pending.at),
+            Ok(text) => self.record(pending.key, Value::Text(text), pending.at, pending.written),
         }
     }
 
@@ -569,52 +648,82 @@ impl Parser<'_> {
     }
 
     fn expand_and_record(&mut self, pending: Pending, template: &str, at_value: Spot) {
-        let expander = Expander {
-            lookup: self.lookup,
+        let lookup = FileLookup {
+            env: self.env,
+            earlier_files: self.earlier_files,
             slots: &self.slots,
             known: &self.known,
         };
-        let mut trouble = Trouble::default();
-        let piece = expander.expand(template, 0, &mut trouble);
+        let expansion = interpolate::expand(template, &lookup);
 
-        let mut seen = HashSet::new();
-        for name in trouble.required {
-            if seen.insert(name.clone()) {
-                self.push(at_value, DotenvIssueKind::Syntax { reason: name });
-            }
+        let key = if pending.keep {
+            pending.key.as_str()
+        } else {
+            ""
+        };
+        // A fact about the value, for the caller's decision to show anything of it (only
+        // needed when there is something to report).
+        let credential_shape = (!expansion.required.is_empty() || !expansion.undefined.is_empty())
+            && (crate::sensitivity::credential_shaped(template)
+                || crate::sensitivity::credential_shaped(&expansion.text));
+        let written = self.settle(pending.written, pending.at.line);
+        for (reference, empty) in expansion.required {
+            let kind = DotenvIssueKind::RequiredVariable {
+                key: key.to_owned(),
+                reference,
+                empty,
+                credential_shape,
+                written,
+            };
+            self.push(at_value, kind);
         }
-        self.omitted.syntax += trouble.required_more;
-        if trouble.invalid {
+        if expansion.invalid {
             self.push(at_value, syntax(R_INVALID_REFERENCE));
         }
-        if trouble.too_deep {
+        if expansion.too_deep {
             self.push(at_value, syntax(R_TOO_DEEP));
         }
-        let mut seen = HashSet::new();
-        for name in piece.undefined {
-            if seen.insert(name.clone()) {
-                let key = if pending.keep {
-                    pending.key.clone()
-                } else {
-                    String::new()
-                };
-                self.push(at_value, DotenvIssueKind::UndefinedVariable { key, name });
-            }
+        for reference in expansion.undefined {
+            let kind = DotenvIssueKind::UndefinedVariable {
+                key: key.to_owned(),
+                reference,
+                credential_shape,
+                written,
+            };
+            self.push(at_value, kind);
         }
-        self.omitted.undefined_variable += piece.undefined_more;
-        if trouble.overflow {
+        if expansion.overflow {
             self.push(pending.at, syntax(R_EXPANDED_TOO_LONG));
             return;
         }
-        let value = if piece.not_utf8 {
+        let value = if expansion.not_utf8 {
             Value::NotUtf8
         } else {
-            Value::Text(piece.text)
+            Value::Text(expansion.text)
         };
-        self.record(pending.key, value, pending.at);
+        self.record(pending.key, value, pending.at, pending.written);
     }
 
-    fn record(&mut self, key: String, value: Value, at: Spot) {
+    /// Completes how a statement starting on `line` was written: whether it comes right
+    /// after a sensitive value, looked at only for lines that could be a continuation.
+    fn settle(&self, mut written: Written, line: usize) -> Written {
+        if written.empty || written.colon {
+            // The entry recorded last is still in its slot: only a later statement (this
+            // one, recorded after this call) can empty it.
+            written.after_secret = self
+                .last_recorded
+                .filter(|(_, end_line)| end_line + 1 == line)
+                .and_then(|(slot, _)| self.slots.get(slot).and_then(Option::as_ref))
+                .is_some_and(|entry| {
+                    (self.secret_key)(&entry.key)
+                        || crate::sensitivity::credential_shaped(&entry.value)
+                });
+        }
+        written
+    }
+
+    fn record(&mut self, key: String, value: Value, at: Spot, written: Written) {
+        let written = self.settle(written, at.line);
         let (value, not_utf8) = match value {
             Value::Text(text) => (text, false),
             Value::NotUtf8 => (String::new(), true),
@@ -639,6 +748,7 @@ impl Parser<'_> {
                 known.lines.push(at.line);
             }
             known.last_line = at.line;
+            known.last_written = written;
             self.slots[known.slot] = None;
             self.holes += 1;
             known.slot = slot;
@@ -650,14 +760,19 @@ impl Parser<'_> {
                     count: 1,
                     lines: vec![at.line],
                     last_line: at.line,
+                    last_written: written,
                 },
             );
         }
+        let end_line = self.spot(self.pos).line;
+        self.last_recorded = Some((slot, end_line));
         self.slots.push(Some(DotenvEntry {
             key,
             value,
             line: at.line,
+            end_line,
             not_utf8,
+            written,
         }));
     }
 }
@@ -672,6 +787,8 @@ impl Parser<'_> {
             }
         }
         self.holes = 0;
+        // The entry recorded last moved too (settle looks it up by slot).
+        self.last_recorded = None;
     }
 }
 
@@ -738,9 +855,20 @@ fn decode_char(data: &[u8], i: usize) -> Option<(char, usize)> {
     Some((c, len))
 }
 
-/// compose-go accepts letters, digits, `_`, `.`, `-`, `[` and `]` in keys.
+/// compose-go accepts `_`, `.`, `-`, `[`, `]` and what Go's `unicode.IsLetter` /
+/// `unicode.IsNumber` accept in keys: the Unicode general categories L and N. (Rust's
+/// `is_alphabetic` would also take combining vowel signs such as the one in `का`, which
+/// compose-go refuses.)
 fn is_key_char(c: char) -> bool {
-    matches!(c, '_' | '.' | '-' | '[' | ']') || c.is_alphabetic() || c.is_numeric()
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '[' | ']');
+    }
+    static LETTER_OR_NUMBER: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\A[\p{L}\p{N}]\z").ok());
+    let mut buf = [0_u8; 4];
+    LETTER_OR_NUMBER
+        .as_ref()
+        .is_some_and(|re| re.is_match(c.encode_utf8(&mut buf)))
 }
 
 /// Offset of the quote closing the one at `open`; a backslash escapes the next byte.
@@ -845,118 +973,32 @@ fn octal_char(digits: &str) -> Option<char> {
     char::from_u32(value)
 }
 
-/// A variable's value for expansion.
-enum Resolved<'v> {
-    Unset,
-    Text(Cow<'v, str>),
-    NotUtf8,
+/// Where a value that a `${VAR}` in an env file read came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueOrigin {
+    /// The process environment.
+    Environment,
+    /// This file's own key, defined on `line`.
+    ThisFile { line: usize },
+    /// One of the env files read before this one.
+    EarlierFiles,
 }
 
-impl Resolved<'_> {
-    fn is_set(&self) -> bool {
-        !matches!(self, Resolved::Unset)
-    }
-
-    fn is_non_empty(&self) -> bool {
-        match self {
-            Resolved::Unset => false,
-            Resolved::Text(text) => !text.is_empty(),
-            Resolved::NotUtf8 => true,
-        }
-    }
-}
-
-/// Expanded text, with what it depended on.
-#[derive(Default)]
-struct Piece {
-    text: String,
-    /// A variable whose bytes are not UTF-8 went into the text.
-    not_utf8: bool,
-    /// Variables that expanded to nothing because they are not set: the first
-    /// [`MAX_ISSUES_PER_KIND`] distinct names, then only counted in `undefined_more`.
-    undefined: Vec<String>,
-    undefined_seen: HashSet<String>,
-    undefined_more: usize,
-}
-
-/// Problems met while expanding one value (reported whether or not the part they are in was
-/// used, as Compose evaluates defaults eagerly).
-#[derive(Default)]
-struct Trouble {
-    /// Fixed-wording reasons for `${NAME:?msg}` / `${NAME?msg}` failures: the first
-    /// [`MAX_ISSUES_PER_KIND`], then only counted in `required_more`.
-    required: Vec<String>,
-    required_more: usize,
-    invalid: bool,
-    too_deep: bool,
-    overflow: bool,
-}
-
-impl Trouble {
-    fn note_required(&mut self, reason: String) {
-        if self.required.contains(&reason) {
-            return;
-        }
-        if self.required.len() < MAX_ISSUES_PER_KIND {
-            self.required.push(reason);
-        } else {
-            self.required_more += 1;
-        }
-    }
-}
-
-impl Piece {
-    fn push_str(&mut self, s: &str, trouble: &mut Trouble) {
-        if self.text.len() + s.len() > MAX_EXPANDED_BYTES {
-            trouble.overflow = true;
-        } else {
-            self.text.push_str(s);
-        }
-    }
-
-    fn push_resolved(&mut self, value: &Resolved<'_>, trouble: &mut Trouble) {
-        match value {
-            Resolved::Unset => {}
-            Resolved::Text(text) => self.push_str(text, trouble),
-            Resolved::NotUtf8 => self.not_utf8 = true,
-        }
-    }
-
-    fn append(&mut self, other: Piece, trouble: &mut Trouble) {
-        self.push_str(&other.text, trouble);
-        self.not_utf8 |= other.not_utf8;
-        for name in other.undefined {
-            self.note_undefined(&name);
-        }
-        self.undefined_more += other.undefined_more;
-    }
-
-    /// Remembers an unset variable: by name while fewer than the cap are known, then
-    /// counted (a value can hold a hundred thousand references).
-    fn note_undefined(&mut self, name: &str) {
-        if self.undefined_seen.contains(name) {
-            return;
-        }
-        if self.undefined.len() < MAX_ISSUES_PER_KIND {
-            self.undefined_seen.insert(name.to_owned());
-            self.undefined.push(name.to_owned());
-        } else {
-            self.undefined_more += 1;
-        }
-    }
-}
-
-/// compose-go's `template.Substitute`, with the lookup first and then this file's keys.
-struct Expander<'a> {
-    lookup: &'a dyn Fn(&str) -> Option<String>,
+/// Where a `${VAR}` in an env file reads, in compose-go's loader's order: the process
+/// environment, then the file's own earlier keys, then the files read before it.
+struct FileLookup<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    earlier_files: &'a dyn Fn(&str) -> Option<String>,
     slots: &'a [Option<DotenvEntry>],
     known: &'a HashMap<String, Known>,
 }
 
-impl<'a> Expander<'a> {
-    fn resolve(&self, name: &str) -> Resolved<'a> {
-        if let Some(value) = (self.lookup)(name) {
-            return Resolved::Text(Cow::Owned(value));
+impl<'a> Lookup<'a> for FileLookup<'a> {
+    type Origin = ValueOrigin;
+
+    fn resolve(&self, name: &str) -> Resolved<'a, ValueOrigin> {
+        if let Some(value) = (self.env)(name) {
+            return Resolved::Text(Cow::Owned(value), ValueOrigin::Environment);
         }
         let (slots, known) = (self.slots, self.known);
         match known
@@ -964,169 +1006,20 @@ impl<'a> Expander<'a> {
             .and_then(|k| slots.get(k.slot))
             .and_then(Option::as_ref)
         {
-            Some(entry) if entry.not_utf8 => Resolved::NotUtf8,
-            Some(entry) => Resolved::Text(Cow::Borrowed(entry.value.as_str())),
-            None => Resolved::Unset,
-        }
-    }
-
-    fn expand(&self, template: &str, depth: usize, trouble: &mut Trouble) -> Piece {
-        let mut piece = Piece::default();
-        if depth > MAX_NESTING {
-            trouble.too_deep = true;
-            return piece;
-        }
-        let b = template.as_bytes();
-        // A stretch of the current line known to hold no `}` (see `closing_brace`).
-        let mut no_brace = 0..0;
-        let mut i = 0;
-        while i < b.len() && !trouble.overflow {
-            let Some(off) = b[i..].iter().position(|&c| c == b'$') else {
-                piece.push_str(&template[i..], trouble);
-                break;
-            };
-            let dollar = i + off;
-            piece.push_str(&template[i..dollar], trouble);
-            i = match b.get(dollar + 1) {
-                Some(b'$') => {
-                    piece.push_str("$", trouble);
-                    dollar + 2
-                }
-                Some(&c) if is_name_start(c) => {
-                    let end = name_end(b, dollar + 1);
-                    self.plain(&template[dollar + 1..end], &mut piece, trouble);
-                    end
-                }
-                Some(b'{') => {
-                    if let Some(next) =
-                        self.braced(template, dollar, depth, &mut no_brace, &mut piece, trouble)
-                    {
-                        next
-                    } else {
-                        // compose-go fails the whole file here; we report it and keep the text.
-                        trouble.invalid = true;
-                        piece.push_str("${", trouble);
-                        dollar + 2
-                    }
-                }
-                // `$` before anything else (`$(`, `$1`, `$ `, the end) is a literal `$`.
-                _ => {
-                    piece.push_str("$", trouble);
-                    dollar + 1
-                }
-            };
-        }
-        piece
-    }
-
-    fn plain(&self, name: &str, piece: &mut Piece, trouble: &mut Trouble) {
-        let value = self.resolve(name);
-        if !value.is_set() {
-            piece.note_undefined(name);
-        }
-        piece.push_resolved(&value, trouble);
-    }
-
-    /// Expands the `${...}` starting at `dollar`; returns the offset after it, or `None` when
-    /// it is not a valid reference.
-    fn braced(
-        &self,
-        template: &str,
-        dollar: usize,
-        depth: usize,
-        no_brace: &mut Range<usize>,
-        piece: &mut Piece,
-        trouble: &mut Trouble,
-    ) -> Option<usize> {
-        let b = template.as_bytes();
-        let name_start = dollar + 2;
-        if !b.get(name_start).is_some_and(|&c| is_name_start(c)) {
-            return None;
-        }
-        let end = name_end(b, name_start);
-        let name = &template[name_start..end];
-        let (colon, op, word_start) = match (b.get(end), b.get(end + 1)) {
-            (Some(b'}'), _) => {
-                self.plain(name, piece, trouble);
-                return Some(end + 1);
-            }
-            (Some(b':'), Some(&op @ (b'-' | b'+' | b'?'))) => (true, op, end + 2),
-            (Some(&op @ (b'-' | b'+' | b'?')), _) => (false, op, end + 1),
-            _ => return None,
-        };
-        let close = closing_brace(b, dollar, no_brace)?;
-        // compose-go substitutes the word before looking at the variable.
-        let word = self.expand(&template[word_start..close], depth + 1, trouble);
-        let value = self.resolve(name);
-        // With a colon the variable must be set and non-empty, without it only set.
-        let present = if colon {
-            value.is_non_empty()
-        } else {
-            value.is_set()
-        };
-        match op {
-            b'-' if present => piece.push_resolved(&value, trouble),
-            b'-' => piece.append(word, trouble),
-            b'+' if present => piece.append(word, trouble),
-            // `:+` on an empty variable gives its (empty) value; unset gives nothing.
-            b'+' => piece.push_resolved(&value, trouble),
-            _ if present => piece.push_resolved(&value, trouble),
-            // `?`: the message is never copied (it is text of the file); it expands to nothing.
-            _ => {
-                let state = if value.is_set() { "empty" } else { "not set" };
-                // A name that is not in capitals may be a piece of a value: not repeated.
-                let shown = name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-                trouble.note_required(if shown {
-                    format!("required variable {name} is {state}")
+            Some(entry) => {
+                let origin = ValueOrigin::ThisFile { line: entry.line };
+                if entry.not_utf8 {
+                    Resolved::NotUtf8(origin)
                 } else {
-                    format!("a required variable is {state}")
-                });
+                    Resolved::Text(Cow::Borrowed(entry.value.as_str()), origin)
+                }
             }
+            None => match (self.earlier_files)(name) {
+                Some(value) => Resolved::Text(Cow::Owned(value), ValueOrigin::EarlierFiles),
+                None => Resolved::Unset,
+            },
         }
-        Some(close + 1)
     }
-}
-
-/// Where the `${` at `start` closes, as compose-go finds it: counting `${` and `}` on the
-/// same line (a `$${` counts too); when they never balance, the last `}` of the line.
-/// `no_brace` remembers a stretch of the line without any `}`, so that a line full of
-/// unclosed `${` is scanned once, not once per `${`.
-fn closing_brace(b: &[u8], start: usize, no_brace: &mut Range<usize>) -> Option<usize> {
-    if no_brace.contains(&start) {
-        return None;
-    }
-    let mut depth = 0usize;
-    let mut last = None;
-    let mut p = start;
-    while p < b.len() && b[p] != b'\n' {
-        if b[p] == b'}' {
-            depth = depth.saturating_sub(1);
-            if depth == 0 {
-                return Some(p);
-            }
-            last = Some(p);
-        } else if b[p] == b'$' && b.get(p + 1) == Some(&b'{') {
-            depth += 1;
-            p += 1;
-        }
-        p += 1;
-    }
-    *no_brace = last.map_or(start, |l| l + 1)..p;
-    last
-}
-
-fn is_name_start(c: u8) -> bool {
-    c == b'_' || c.is_ascii_alphabetic()
-}
-
-fn name_end(b: &[u8], start: usize) -> usize {
-    start
-        + b[start..]
-            .iter()
-            .take_while(|&&c| c == b'_' || c.is_ascii_alphanumeric())
-            .count()
 }
 
 #[cfg(test)]
@@ -1137,8 +1030,12 @@ mod tests {
         None
     }
 
+    fn no_secret(_: &str) -> bool {
+        false
+    }
+
     fn parse_str(input: &str) -> ParsedDotenv {
-        parse(input.as_bytes(), &no_env)
+        parse(input.as_bytes(), &no_env, &no_env, &no_secret)
     }
 
     fn parse_with(input: &str, env: &[(&str, &str)]) -> ParsedDotenv {
@@ -1146,7 +1043,12 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        parse(input.as_bytes(), &move |name: &str| env.get(name).cloned())
+        parse(
+            input.as_bytes(),
+            &move |name: &str| env.get(name).cloned(),
+            &no_env,
+            &no_secret,
+        )
     }
 
     fn pairs(parsed: &ParsedDotenv) -> Vec<(String, String)> {
@@ -1181,7 +1083,9 @@ mod tests {
             .issues
             .iter()
             .filter_map(|i| match &i.kind {
-                DotenvIssueKind::UndefinedVariable { name, .. } => Some(name.clone()),
+                DotenvIssueKind::UndefinedVariable { reference, .. } => {
+                    Some(reference.name.clone())
+                }
                 _ => None,
             })
             .collect()
@@ -2000,30 +1904,35 @@ mod tests {
     fn compose_go_required_variables_do_not_copy_the_message() {
         // godotenv_var_expansion_test TestErrorIfEmptyOrUnset / TestErrorIfUnset and
         // template_test TestMandatoryVariableErrors: Compose aborts; we report and go on.
-        let cases: &[(&str, &str)] = &[
-            (
-                "R=${UNSET_VAR:?Test error secret-ish}",
-                "required variable UNSET_VAR is not set",
-            ),
+        let cases: &[(&str, &str, bool)] = &[
+            ("R=${UNSET_VAR:?Test error secret-ish}", "UNSET_VAR", false),
             (
                 "EMPTY_VAR=\nR=${EMPTY_VAR:?Test error secret-ish}",
-                "required variable EMPTY_VAR is empty",
+                "EMPTY_VAR",
+                true,
             ),
-            (
-                "R=${UNSET_VAR?Test error secret-ish}",
-                "required variable UNSET_VAR is not set",
-            ),
-            ("R=${UNSET_VAR:?}", "required variable UNSET_VAR is not set"),
+            ("R=${UNSET_VAR?Test error secret-ish}", "UNSET_VAR", false),
+            ("R=${UNSET_VAR:?}", "UNSET_VAR", false),
             (
                 "R=\"${UNSET_VAR?Mandatory ${FOO} secret-ish}\"",
-                "required variable UNSET_VAR is not set",
+                "UNSET_VAR",
+                false,
             ),
         ];
-        for (input, reason) in cases {
+        for (input, name, is_empty) in cases {
             let parsed = parse_str(input);
-            let issues = syntax_issues(&parsed);
-            assert_eq!(issues.len(), 1, "{input:?}: {issues:?}");
-            assert_eq!(issues[0].2, *reason);
+            let required: Vec<(String, bool)> = parsed
+                .issues
+                .iter()
+                .filter_map(|i| match &i.kind {
+                    DotenvIssueKind::RequiredVariable {
+                        reference, empty, ..
+                    } => Some((reference.name.clone(), *empty)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(required, vec![((*name).to_owned(), *is_empty)], "{input:?}");
+            assert_eq!(syntax_issues(&parsed), vec![], "{input:?}");
             assert!(!format!("{:?}", parsed.issues).contains("secret-ish"));
             assert_eq!(value(&parsed, "R"), Some(""), "{input:?}");
         }
@@ -2071,6 +1980,13 @@ mod tests {
     }
 
     #[test]
+    fn unicode_letters_and_numbers_are_key_characters() {
+        // Go's unicode.IsLetter / IsNumber: categories L and N (Nl and No included).
+        assert_single("日本_Ⅻ²=1", "日本_Ⅻ²", "1", "IsLetter, IsNumber");
+        assert_single("ÄÖ.ü-[0]=2", "ÄÖ.ü-[0]", "2", "isValidKeyRune");
+    }
+
+    #[test]
     fn compose_go_bad_lines() {
         // godotenv_test TestParsing ("lol$wut"), parser_test TestParseVariable, and
         // TestErrorParsing (fixtures/invalid1.env: "key cannot contain a space").
@@ -2083,6 +1999,8 @@ mod tests {
             ("KEY!=value", (1, 4, R_KEY_CHAR)),
             ("ké y=1", (1, 3, R_KEY_SPACE)),
             ("é!=1", (1, 2, R_KEY_CHAR)),
+            // A combining vowel sign (category Mc) is no letter for Go's unicode.IsLetter.
+            ("\u{915}\u{93E}=1", (1, 2, R_KEY_CHAR)),
         ];
         for (input, (line, column, reason)) in cases {
             let parsed = parse_str(input);
@@ -2215,6 +2133,169 @@ mod tests {
     }
 
     #[test]
+    fn the_files_own_keys_come_between_the_environment_and_earlier_files() {
+        // compose-go's loader: the process environment, then everything read so far, the
+        // current file's own definitions winning over earlier files'.
+        let earlier = |name: &str| match name {
+            "VAR" => Some("from-earlier-file".to_owned()),
+            "BASE" => Some("base".to_owned()),
+            "INHERITED" => Some("earlier".to_owned()),
+            _ => None,
+        };
+        let input = b"OUT1=${VAR}\nVAR=own\nOUT2=${VAR}\nOUT3=$BASE/x\nOUT4=${HOME}\nINHERITED\n";
+        let env = |name: &str| (name == "HOME").then(|| "/home/me".to_owned());
+        let parsed = parse(input, &env, &earlier, &no_secret);
+        assert_eq!(value(&parsed, "OUT1"), Some("from-earlier-file"));
+        assert_eq!(value(&parsed, "OUT2"), Some("own"));
+        assert_eq!(value(&parsed, "OUT3"), Some("base/x"));
+        assert_eq!(value(&parsed, "OUT4"), Some("/home/me"));
+        // A bare key is inherited from the environment only: the earlier file's entry
+        // stands as it is (with its own source).
+        assert_eq!(value(&parsed, "INHERITED"), None);
+        // The environment wins over the file's own keys.
+        let env = |name: &str| (name == "VAR").then(|| "env".to_owned());
+        let parsed = parse(input, &env, &earlier, &no_secret);
+        assert_eq!(value(&parsed, "OUT2"), Some("env"));
+    }
+
+    fn places(input: &str) -> Vec<(String, bool, RefPlace)> {
+        parse_str(input)
+            .issues
+            .iter()
+            .filter_map(|i| match &i.kind {
+                DotenvIssueKind::UndefinedVariable { reference, .. }
+                | DotenvIssueKind::RequiredVariable { reference, .. } => {
+                    Some((reference.name.clone(), reference.braced, reference.place))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn references_know_where_they_stand() {
+        let one = |input: &str| {
+            let got = places(input);
+            assert_eq!(got.len(), 1, "{input:?}: {got:?}");
+            (got[0].1, got[0].2)
+        };
+        assert_eq!(one("K=${A}"), (true, RefPlace::WholeValue));
+        assert_eq!(one("K=$A"), (false, RefPlace::WholeValue));
+        assert_eq!(one("K=\"${A}\""), (true, RefPlace::WholeValue));
+        assert_eq!(one("K=x$A"), (false, RefPlace::Other));
+        assert_eq!(one("K=pg://app:${A}@db/x"), (true, RefPlace::UrlPassword));
+        assert_eq!(
+            one("K=pg://app:$A@db/x?q=1"),
+            (false, RefPlace::UrlPassword)
+        );
+        assert_eq!(
+            one("K=https://${A}@github.com/x"),
+            (true, RefPlace::UrlUser)
+        );
+        assert_eq!(one("K=pg://app:pw${A}@db"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(one("K=pg://${A}x:pw@db"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(
+            one("K=https://h/x?token=${A}"),
+            (true, RefPlace::UrlSecretPart)
+        );
+        assert_eq!(one("K=https://h/x#${A}"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(one("K=https://${A}/x"), (true, RefPlace::Other));
+        assert_eq!(one("K=${A}://h/x"), (true, RefPlace::Other));
+        // `/` then the reference then `@`: a path holding `@`, or worse; never a password.
+        assert_eq!(one("K=https://h/${A}@x"), (true, RefPlace::UrlSecretPart));
+        assert_eq!(one("K=s://u/v:${A}@x"), (true, RefPlace::UrlSecretPart));
+        // `$A@b@c`: not the one `@` of the URL.
+        assert_eq!(one("K=s://u:${A}@b@c"), (true, RefPlace::UrlSecretPart));
+        // Nested in a default: placed where the outer reference stands, never "whole".
+        assert_eq!(
+            places("K=${SET-$A}")[0..1],
+            [("A".to_owned(), false, RefPlace::Other)]
+        );
+        assert_eq!(places("K=pg://u:${P:-$A}@db")[0].2, RefPlace::UrlSecretPart);
+        // A name met twice takes the most revealing of its places.
+        assert_eq!(
+            places("K=https://$A/x?t=$A"),
+            vec![("A".to_owned(), false, RefPlace::UrlSecretPart)]
+        );
+        // `${NAME?}` is placed too.
+        assert_eq!(one("K=${A?message}"), (true, RefPlace::WholeValue));
+    }
+
+    #[test]
+    fn a_line_right_after_a_secret_is_marked_when_it_could_be_its_continuation() {
+        let secret_key = |k: &str| k == "S";
+        let input = b"S=x\nA=\nS=y\nb: z\nC=\n\nS=w\n\nD=\nP=ghp_abcdef\nE=\nS=v\nF=plain\n";
+        let parsed = parse(input, &no_env, &no_env, &secret_key);
+        let after: Vec<(&str, bool)> = parsed
+            .entries
+            .iter()
+            .filter(|e| e.key != "S")
+            .map(|e| (e.key.as_str(), e.written.after_secret))
+            .collect();
+        // A follows a secret that a later duplicate superseded; b (`WORD: rest`) too; C
+        // follows b, D a blank line; E follows a credential-shaped value; F is a plain
+        // assignment (never a continuation).
+        assert_eq!(
+            after,
+            vec![
+                ("A", true),
+                ("b", true),
+                ("C", false),
+                ("D", false),
+                ("P", false),
+                ("E", true),
+                ("F", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn entries_say_how_they_were_written() {
+        let parsed = parse_str("A=1\nKRUGS4ZA====\nB=\nC: x\nD=\"two\nlines\"\nE=3\n");
+        let got: Vec<(&str, Written, usize, usize)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.written, e.line, e.end_line))
+            .collect();
+        let plain = Written::default();
+        assert_eq!(
+            got,
+            vec![
+                ("A", plain, 1, 1),
+                (
+                    "KRUGS4ZA",
+                    Written {
+                        padding: true,
+                        ..plain
+                    },
+                    2,
+                    2
+                ),
+                (
+                    "B",
+                    Written {
+                        empty: true,
+                        ..plain
+                    },
+                    3,
+                    3
+                ),
+                (
+                    "C",
+                    Written {
+                        colon: true,
+                        ..plain
+                    },
+                    4,
+                    4
+                ),
+                ("D", plain, 5, 6),
+                ("E", plain, 7, 7),
+            ]
+        );
+    }
+
+    #[test]
     fn compose_go_inherited_keys() {
         // fixtures/inherited-not-found-multi-var.env, TestInheritedEnvVariableNotFound and
         // TestInheritedEnvVariableSameSize.
@@ -2340,7 +2421,7 @@ mod tests {
     #[test]
     fn binary_bytes_never_panic() {
         let input: &[u8] = b"A=\xff\xfe\nB=ok\nC=\"caf\xe9\"\nD='\xc3'\n\xffKEY=1\nK\xc3=1\n# comment \xff\xfe\nE=fine # tail \xff\nF=$A\nG=${A:-x}\nH=\"\xff\n";
-        let parsed = parse(input, &no_env);
+        let parsed = parse(input, &no_env, &no_env, &no_secret);
         let got: Vec<(&str, &str, bool)> = parsed
             .entries
             .iter()
@@ -2374,10 +2455,10 @@ mod tests {
         all.extend(0..=255u8);
         all.extend_from_slice(b"\"\nL=${");
         all.extend(0..=255u8);
-        let parsed = parse(&all, &no_env);
+        let parsed = parse(&all, &no_env, &no_env, &no_secret);
         assert!(!parsed.issues.is_empty());
         for cut in 0..all.len() {
-            let _ = parse(&all[..cut], &no_env);
+            let _ = parse(&all[..cut], &no_env, &no_env, &no_secret);
         }
     }
 
@@ -2388,7 +2469,7 @@ mod tests {
         input.extend_from_slice(b"HUGE=");
         input.resize(input.len() + 50 * 1024 * 1024, b'x');
         input.extend_from_slice(b"\nAFTER=1\n");
-        let parsed = parse(&input, &no_env);
+        let parsed = parse(&input, &no_env, &no_env, &no_secret);
         assert_eq!(syntax_issues(&parsed), vec![(1, 1, R_TOO_LONG.to_owned())]);
         assert_eq!(pairs(&parsed), vec![("AFTER".into(), "1".into())]);
         assert_eq!(parsed.entries[0].line, 2);
@@ -2403,7 +2484,7 @@ mod tests {
         let fit_value = MAX_ENTRY_BYTES - "FIT=".len();
         input.resize(input.len() + fit_value, b'z');
         input.extend_from_slice(b"\nAFTER=2");
-        let parsed = parse(&input, &no_env);
+        let parsed = parse(&input, &no_env, &no_env, &no_secret);
         assert_eq!(
             syntax_issues(&parsed),
             vec![(1, 1, R_TOO_LONG.to_owned()), (2, 1, R_TOO_LONG.to_owned())]
@@ -2516,6 +2597,7 @@ mod tests {
                         key: "A".into(),
                         count: 3,
                         lines: vec![1, 3, 5],
+                        written: Written::default(),
                     },
                     line: 5,
                     column: 1
@@ -2525,6 +2607,7 @@ mod tests {
                         key: "X".into(),
                         count: 2,
                         lines: vec![6, 7],
+                        written: Written::default(),
                     },
                     line: 7,
                     column: 1
@@ -2548,6 +2631,7 @@ mod tests {
                     key: "A".into(),
                     count: 50_001,
                     lines: vec![1, 2, 3],
+                    written: Written::default(),
                 },
                 line: 50_002,
                 column: 1
@@ -2631,8 +2715,8 @@ mod tests {
             .issues
             .iter()
             .filter_map(|i| match &i.kind {
-                DotenvIssueKind::UndefinedVariable { name, .. } => {
-                    Some((name.clone(), i.line, i.column))
+                DotenvIssueKind::UndefinedVariable { reference, .. } => {
+                    Some((reference.name.clone(), i.line, i.column))
                 }
                 _ => None,
             })
@@ -2668,7 +2752,12 @@ mod tests {
     #[test]
     fn bom_is_skipped() {
         // godotenv_test TestUTF8BOM
-        let parsed = parse(b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2", &no_env);
+        let parsed = parse(
+            b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2",
+            &no_env,
+            &no_env,
+            &no_secret,
+        );
         assert_eq!(parsed.issues, vec![]);
         assert_eq!(
             pairs(&parsed),
@@ -2678,7 +2767,7 @@ mod tests {
             ]
         );
         // Only at the start.
-        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env);
+        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env, &no_env, &no_secret);
         assert_eq!(syntax_issues(&parsed), vec![(2, 1, R_KEY_CHAR.to_owned())]);
     }
 

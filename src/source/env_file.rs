@@ -1,10 +1,11 @@
 //! Reading one env file: bounded read, dotenv parsing, and its problems as findings.
 
-use super::dotenv::{self, DotenvIssueKind};
+use super::dotenv::{self, DotenvIssueKind, RefPlace, Reference, Written};
 use super::RawValue;
 use crate::finding::{Finding, SourceRef};
 use crate::rules::Code;
 use crate::secret::Secret;
+use crate::sensitivity::Sensitivity;
 use std::path::Path;
 
 /// Env files larger than this are refused (a dotenv file is hand-sized; this bounds memory).
@@ -13,12 +14,23 @@ pub const MAX_ENV_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct EnvFileRead {
     pub entries: Vec<(String, RawValue, SourceRef)>,
     pub findings: Vec<Finding>,
+    /// Keys read here that must never be shown (see [`key_may_be_shown`]).
+    pub hidden_keys: Vec<String>,
 }
 
-pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead {
+/// Where `${VAR}` in the file reads from: `env` (the process environment) first, then the
+/// file's own earlier keys, then `earlier_files` (see [`dotenv::parse`]).
+pub struct Lookups<'a> {
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub earlier_files: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// `table` decides, before any message is worded, what of a value or key may be shown.
+pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileRead {
     let mut out = EnvFileRead {
         entries: Vec::new(),
         findings: Vec::new(),
+        hidden_keys: Vec::new(),
     };
     let file_source = SourceRef {
         kind: crate::finding::SourceKind::Dotenv,
@@ -37,12 +49,26 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
             return out;
         }
     };
-    let parsed = dotenv::parse(&bytes, lookup);
-    let values: std::collections::HashMap<&str, &str> = parsed
-        .entries
-        .iter()
-        .map(|e| (e.key.as_str(), e.value.as_str()))
-        .collect();
+    // A key is a secret's when a schema says so, or (undeclared) by its name: what a
+    // wrapped secret's first line looks like.
+    let secret_key = |k: &str| {
+        table
+            .declared(k)
+            .unwrap_or_else(|| crate::schema::model::sensitive_by_name(k))
+    };
+    let parsed = dotenv::parse(&bytes, lookups.env, lookups.earlier_files, &secret_key);
+    let may_show = |key: &str, written: Written| key_may_be_shown(key, table, written);
+    for entry in &parsed.entries {
+        if !may_show(&entry.key, entry.written) {
+            out.hidden_keys.push(entry.key.clone());
+        }
+    }
+    // A key hidden on one line is hidden on every line of the file.
+    let hidden: std::collections::HashSet<&str> =
+        out.hidden_keys.iter().map(String::as_str).collect();
+    let shown = |key: &str, written: Written| -> Option<String> {
+        (may_show(key, written) && !hidden.contains(key)).then(|| key.to_owned())
+    };
     for issue in &parsed.issues {
         let at = SourceRef {
             line: Some(issue.line),
@@ -54,42 +80,61 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
                 format!("line {}, column {}: {reason}", issue.line, issue.column),
             )
             .hint("the rest of the file was still read; the line is not shown because it may hold a secret"),
-            DotenvIssueKind::UndefinedVariable { key, name } => {
-                let key = Some(key.as_str()).filter(|k| is_env_name(k));
-                // `pa$WORD`: Compose reads `$WORD` as a variable, and the "name" is then a
-                // piece of the value. It is repeated only where that cannot be a secret: a
-                // capitals name, in a key that is not sensitive, outside URL credentials.
-                // (`check` hides it again for keys the schema declares sensitive.)
-                let in_credentials = key
-                    .and_then(|k| values.get(k))
-                    .is_some_and(|v| v.contains("://") && v.contains('@'));
-                let nameable = key.is_some_and(|k| !crate::schema::model::sensitive_by_name(k))
-                    && !in_credentials
-                    && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-                if nameable {
-                    let k = key.unwrap_or_default();
-                    Finding::new(Code::UndefinedVariable, format!("{k}: ${name} is not defined; it expanded to nothing"))
-                        .var(k)
-                        .hint(format!("define {name} earlier in the file or in the environment, or write ${{{name}:-default}}"))
+            DotenvIssueKind::UndefinedVariable {
+                key,
+                reference,
+                credential_shape,
+                written,
+            } => {
+                let key = shown(key, *written);
+                undefined_variable(key.as_deref(), reference, *credential_shape, table)
+            }
+            DotenvIssueKind::RequiredVariable {
+                key,
+                reference,
+                empty,
+                credential_shape,
+                written,
+            } => {
+                let key = shown(key, *written);
+                let state = if *empty { "empty" } else { "not set" };
+                let what = if reference_may_be_shown(key.as_deref(), reference, *credential_shape, table) {
+                    format!("required variable {} is {state}", reference.name)
                 } else {
-                    undefined_variable_unnamed(key)
+                    format!("a required variable is {state}")
+                };
+                let f = Finding::new(
+                    Code::DotenvSyntax,
+                    format!("line {}, column {}: {what}", issue.line, issue.column),
+                )
+                .hint("Compose stops at `${NAME?message}` when NAME is not set (`${NAME:?message}`: or empty); set it in the environment or earlier in the env files. The line is not shown because it may hold a secret");
+                match key {
+                    Some(k) => f.var(k),
+                    None => f,
                 }
             }
-            DotenvIssueKind::DuplicateKey { key, count, lines } if is_env_name(key) => Finding::new(
-                Code::DuplicateKey,
-                format!("{key} is {}; the last one wins", defined_times(*count, lines, issue.line)),
-            )
-            .var(key.clone())
-            .hint(if *count == 2 {
-                format!("remove one of the two definitions of {key}")
-            } else {
-                format!("keep one definition of {key}")
-            }),
-            DotenvIssueKind::DuplicateKey { count, lines, .. } => Finding::new(
-                Code::DuplicateKey,
-                format!("a key is {}; the last one wins", defined_times(*count, lines, issue.line)),
-            )
-            .hint("the key is not shown: it does not look like a variable name and may be part of a value (an unquoted multi-line key?)"),
+            DotenvIssueKind::DuplicateKey {
+                key,
+                count,
+                lines,
+                written,
+            } => match shown(key, *written) {
+                Some(key) => Finding::new(
+                    Code::DuplicateKey,
+                    format!("{key} is {}; the last one wins", defined_times(*count, lines, issue.line)),
+                )
+                .var(key.clone())
+                .hint(if *count == 2 {
+                    format!("remove one of the two definitions of {key}")
+                } else {
+                    format!("keep one definition of {key}")
+                }),
+                None => Finding::new(
+                    Code::DuplicateKey,
+                    format!("a key is {}; the last one wins", defined_times(*count, lines, issue.line)),
+                )
+                .hint("the key is not shown: it looks like part of a value (an unquoted multi-line value?)"),
+            },
             DotenvIssueKind::CrlfLineEndings => Finding::new(Code::CrlfLineEndings, "the file has Windows (CRLF) line endings")
                 .hint("convert it to LF line endings (dos2unix)"),
         };
@@ -98,7 +143,12 @@ pub fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> EnvFileRead
     let mut syntax_listed = parsed
         .issues
         .iter()
-        .filter(|i| matches!(i.kind, DotenvIssueKind::Syntax { .. }))
+        .filter(|i| {
+            matches!(
+                i.kind,
+                DotenvIssueKind::Syntax { .. } | DotenvIssueKind::RequiredVariable { .. }
+            )
+        })
         .count();
     let mut syntax_more = parsed.omitted.syntax;
     let mut line_starts: Option<Vec<usize>> = None;
@@ -222,9 +272,122 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     crate::fsread::read_bounded(path, MAX_ENV_FILE_BYTES).map_err(|e| e.to_string())
 }
 
+/// Whether a key read from an env file may be shown in a message (`undeclared`,
+/// `duplicate-key`, `undefined-variable`...). A name some selected schema declares always
+/// may. Otherwise it must look like a variable name, and not like a piece of a value that
+/// ran onto a line of its own: a line that ends in `=` padding (`KRUGS4ZA====`, read as a
+/// key with the value `===`), a long run of a base32, base64 or hex alphabet, or, right
+/// after a sensitive value, a line that is no plain `KEY=value` (it ends in `=`, or reads
+/// as `WORD: rest`): a wrapped secret's continuation has no other way to hold a separator.
+pub fn key_may_be_shown(key: &str, table: &Sensitivity, written: Written) -> bool {
+    if table.contains(key) {
+        return true;
+    }
+    let continuation = written.after_secret && (written.empty || written.colon);
+    is_env_name(key) && !written.padding && !looks_random(key) && !continuation
+}
+
+/// Long enough, and without the `_` that joins words in names, to be a run of random
+/// base32 / base64 / hex characters rather than a name someone wrote.
+fn looks_random(key: &str) -> bool {
+    if key.contains('_') {
+        return false;
+    }
+    let len = key.chars().count();
+    let digits = key.chars().any(|c| c.is_ascii_digit());
+    let letters = key.chars().any(|c| c.is_ascii_alphabetic());
+    len >= 24 || (len >= 16 && digits && letters)
+}
+
+/// Whether the name of a reference met in `key`'s value may be shown. The name may be a
+/// piece of the value (`pa$sword` reads as a reference to `$sword`), so it is shown only
+/// - when it is the key itself (a self-reference says nothing the key does not), or
+/// - when it stands alone as the whole value, the whole password or the whole user-info of
+///   a URL, written `${NAME}` (or `$NAME` naming a declared variable): a reference written
+///   as one, not a piece of a secret, or
+/// - when the key is known not to be sensitive, the value holds no credential shape, and the
+///   reference is outside a URL's user-info, query and fragment;
+///
+/// and always only for a conventional capitals name (`DB_PASSWORD`, not `sword`).
+fn reference_may_be_shown(
+    key: Option<&str>,
+    reference: &Reference,
+    credential_shape: bool,
+    table: &Sensitivity,
+) -> bool {
+    let Some(key) = key else { return false };
+    if reference.name == key {
+        return true;
+    }
+    let capitals = reference
+        .name
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !capitals {
+        return false;
+    }
+    let written_as_reference = reference.braced || table.contains(&reference.name);
+    let stands_alone = matches!(
+        reference.place,
+        RefPlace::WholeValue | RefPlace::UrlPassword | RefPlace::UrlUser
+    );
+    if stands_alone && written_as_reference {
+        return true;
+    }
+    let plain_key = table.declared(key) == Some(false) && !credential_shape;
+    plain_key && matches!(reference.place, RefPlace::WholeValue | RefPlace::Other)
+}
+
+/// The `undefined-variable` finding for `reference` in `key`'s value (`key` is `None` when
+/// it may not be shown), worded after deciding what may be shown of it.
+fn undefined_variable(
+    key: Option<&str>,
+    reference: &Reference,
+    credential_shape: bool,
+    table: &Sensitivity,
+) -> Finding {
+    let (Some(k), true) = (
+        key,
+        reference_may_be_shown(key, reference, credential_shape, table),
+    ) else {
+        return undefined_variable_unnamed(key);
+    };
+    let name = &reference.name;
+    let written = format!("${{{name}}}");
+    let (message, hint) = if name == k {
+        (
+            format!("{k} refers to itself ({written}); nothing defined it before, so it expanded to nothing"),
+            format!("set {k} in the environment or in an env file read before this one, or write its value here"),
+        )
+    } else {
+        let set_it = format!("set {name} in the environment or earlier in the env files");
+        match reference.place {
+            RefPlace::UrlPassword => (
+                format!(
+                    "{k}: the password part is {written}, which is not set; it expanded to nothing"
+                ),
+                set_it,
+            ),
+            RefPlace::UrlUser => (
+                format!(
+                    "{k}: the user part is {written}, which is not set; it expanded to nothing"
+                ),
+                set_it,
+            ),
+            _ => (
+                format!("{k}: {written} is not defined; it expanded to nothing"),
+                format!("{set_it}, or write ${{{name}:-default}}"),
+            ),
+        }
+    };
+    Finding::new(Code::UndefinedVariable, message)
+        .var(k)
+        .hint(hint)
+}
+
 /// An `undefined-variable` finding that does not repeat the reference (it may be a piece of
 /// a secret).
-pub fn undefined_variable_unnamed(key: Option<&str>) -> Finding {
+fn undefined_variable_unnamed(key: Option<&str>) -> Finding {
     let message = "a `$` in an unquoted or double-quoted value starts a variable reference that is not defined; it expanded to nothing";
     let f = Finding::new(
         Code::UndefinedVariable,
@@ -291,6 +454,129 @@ fn swallowed_assignments(bytes: &[u8]) -> usize {
         count += usize::from(looks_like_assignment(&l));
     }
     count
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    fn table() -> Sensitivity {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "[vars.PLAIN]\nsensitive = false\n\n[vars.API_TOKEN]\ntype = \"secret\"\n\n\
+             [vars.KRUGS4ZANFZSAYJAORSXG5BA]\nsensitive = false\n",
+        )
+        .unwrap();
+        let schema = crate::schema::SchemaSource::load(&path)
+            .unwrap()
+            .resolve(None, None)
+            .unwrap();
+        Sensitivity::from_schemas([&schema])
+    }
+
+    #[test]
+    fn keys_that_may_be_pieces_of_values_are_not_shown() {
+        let table = table();
+        let plain = Written::default();
+        let padding = Written {
+            padding: true,
+            ..plain
+        };
+        let empty = Written {
+            empty: true,
+            ..plain
+        };
+        let colon = Written {
+            colon: true,
+            ..plain
+        };
+        let after = |w: Written| Written {
+            after_secret: true,
+            ..w
+        };
+        assert!(key_may_be_shown("LOG_LEVEL", &table, plain));
+        assert!(key_may_be_shown("LOG_LEVEL", &table, after(plain)));
+        assert!(key_may_be_shown("LOG_LEVEL", &table, empty));
+        assert!(!key_may_be_shown("LOG_LEVEL", &table, after(empty)));
+        assert!(key_may_be_shown("abc", &table, colon));
+        assert!(!key_may_be_shown("abc", &table, after(colon)));
+        assert!(!key_may_be_shown("KRUGS4ZA", &table, padding));
+        assert!(!key_may_be_shown("MZXW6YTBOI3DEMRQ", &table, plain));
+        assert!(!key_may_be_shown("deadbeefcafe0123", &table, plain));
+        assert!(!key_may_be_shown(
+            "THISISALONGRUNOFLETTERSXY",
+            &table,
+            plain
+        ));
+        assert!(!key_may_be_shown("83oTTUyL8dEtdsd9N9AtMQ", &table, plain));
+        // Conventional names, however long, and any declared name.
+        assert!(key_may_be_shown("POSTGRES_PASSWORD_FILE_V2", &table, plain));
+        assert!(key_may_be_shown("OAUTH2_CLIENT_ID", &table, plain));
+        assert!(key_may_be_shown(
+            "KRUGS4ZANFZSAYJAORSXG5BA",
+            &table,
+            after(padding)
+        ));
+    }
+
+    fn reference(name: &str, braced: bool, place: RefPlace) -> Reference {
+        Reference {
+            name: name.to_owned(),
+            braced,
+            place,
+        }
+    }
+
+    #[test]
+    fn reference_names_are_shown_only_where_they_cannot_be_pieces_of_secrets() {
+        let table = table();
+        let shown = |key: Option<&str>, r: &Reference, shape: bool| {
+            reference_may_be_shown(key, r, shape, &table)
+        };
+        let other = reference("HOST_NAME", false, RefPlace::Other);
+        assert!(shown(Some("PLAIN"), &other, false));
+        // Not under a sensitive, unknown or credential-shaped key.
+        assert!(!shown(Some("API_TOKEN"), &other, false));
+        assert!(!shown(Some("API_TOKNE"), &other, false));
+        assert!(!shown(Some("PLAIN"), &other, true));
+        assert!(!shown(None, &other, false));
+        // Never a name that is no capitals name, nor one in URL credentials or queries.
+        assert!(!shown(
+            Some("PLAIN"),
+            &reference("sword", false, RefPlace::Other),
+            false
+        ));
+        let query = reference("HOST_NAME", true, RefPlace::UrlSecretPart);
+        assert!(!shown(Some("PLAIN"), &query, false));
+        // A reference standing alone is a reference, even for a secret...
+        for place in [
+            RefPlace::WholeValue,
+            RefPlace::UrlPassword,
+            RefPlace::UrlUser,
+        ] {
+            assert!(shown(
+                Some("API_TOKEN"),
+                &reference("DB_PASSWORD", true, place),
+                false
+            ));
+            // ... written `${NAME}`, or `$NAME` naming a declared variable.
+            assert!(shown(
+                Some("API_TOKEN"),
+                &reference("PLAIN", false, place),
+                false
+            ));
+            assert!(!shown(
+                Some("API_TOKEN"),
+                &reference("UPERMAN", false, place),
+                false
+            ));
+        }
+        // A self-reference names only the key.
+        let own = reference("API_TOKEN", false, RefPlace::UrlSecretPart);
+        assert!(shown(Some("API_TOKEN"), &own, false));
+    }
 }
 
 #[cfg(test)]

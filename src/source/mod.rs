@@ -4,6 +4,7 @@
 
 pub mod dotenv;
 pub mod env_file;
+pub mod interpolate;
 pub mod secret_file;
 
 use crate::finding::{Finding, SourceRef};
@@ -87,6 +88,8 @@ pub struct Gathered {
     /// "not set" that is in fact set there is told so.
     pub unread_env: Vec<String>,
     pub env_ignored: Option<EnvIgnored>,
+    /// Keys read from env files that must never be shown ([`env_file::key_may_be_shown`]).
+    hidden_keys: std::collections::HashSet<String>,
 }
 
 /// Why a service does not read the process environment.
@@ -101,6 +104,12 @@ pub enum EnvIgnored {
 impl Gathered {
     pub fn get(&self, name: &str) -> Option<&Entry> {
         self.map.get(name)
+    }
+
+    /// Whether a key read from an env file may be shown in a message: decided once, as
+    /// the file was read ([`env_file::key_may_be_shown`]).
+    pub fn may_show_key(&self, key: &str) -> bool {
+        !self.hidden_keys.contains(key)
     }
 
     /// Every key visible to the service (for near-miss suggestions).
@@ -121,30 +130,39 @@ pub struct SourceSpec {
 /// Reads the env files (later files win) and then the process environment (which wins over
 /// files, as with Compose). When the service does not read the process environment, only
 /// the `declared` names (and aliases, and their `_FILE` forms) are looked up in it, to say
-/// why they are "not set".
+/// why they are "not set". `table` says which names are sensitive, for the wording of
+/// every message about a value read here.
 pub fn gather(
     spec: &SourceSpec,
     env: &ProcessEnv,
     cwd: &Path,
     declared: &[crate::schema::model::VarSpec],
+    table: &crate::sensitivity::Sensitivity,
 ) -> Gathered {
     let mut gathered = Gathered::default();
+    let from_env = |name: &str| -> Option<String> {
+        if spec.expand_from_process_env {
+            env.text(name)
+        } else {
+            None
+        }
+    };
     for path in &spec.env_files {
-        let lookup = |name: &str| -> Option<String> {
-            if spec.expand_from_process_env {
-                if let Some(v) = env.text(name) {
-                    return Some(v);
-                }
-            }
-            // Earlier files' values are visible to later files.
+        // Earlier files' values are visible to later files (after the file's own keys).
+        let from_earlier_files = |name: &str| -> Option<String> {
             match gathered.map.get(name).map(|e| &e.value) {
                 Some(RawValue::Text(s)) => Some(s.expose().to_string()),
                 _ => None,
             }
         };
-        let read = env_file::read(path, &lookup);
+        let lookups = env_file::Lookups {
+            env: &from_env,
+            earlier_files: &from_earlier_files,
+        };
+        let read = env_file::read(path, &lookups, table);
         let base_dir: std::sync::Arc<Path> = path.parent().unwrap_or(cwd).into();
         gathered.findings.extend(read.findings);
+        gathered.hidden_keys.extend(read.hidden_keys);
         for (key, value, source) in read.entries {
             gathered.file_keys.push((key.clone(), source.clone()));
             gathered.map.insert(

@@ -10,6 +10,7 @@ mod rules;
 mod schema_errors;
 mod schema_limits;
 mod secrets;
+mod sensitivity;
 mod sources;
 
 use assert_cmd::Command;

@@ -193,7 +193,7 @@ fn crlf_duplicates_and_undefined_variables() {
         f["message"]
             .as_str()
             .unwrap()
-            .contains("$UNDEFINED_THING is not defined"),
+            .contains("${UNDEFINED_THING} is not defined"),
         "{f}"
     );
     let (code, _) = json_report(case.check(&[&env]).arg("--strict"));
