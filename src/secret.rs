@@ -113,7 +113,9 @@ impl<'a> UrlParts<'a> {
         if last_at < first_end {
             return Some(parts(first_end, extra_at(first_authority)));
         }
-        if !extra_at(first_authority) && at_signs_are_path_or_query(first_authority, &rest[first_end..]) {
+        if !extra_at(first_authority)
+            && at_signs_are_path_or_query(first_authority, &rest[first_end..])
+        {
             return Some(parts(first_end, false));
         }
         // The password holds a character that ends the authority: the user-info runs to the
@@ -189,27 +191,104 @@ pub fn is_scheme(text: &str) -> bool {
 /// forms such as `postgresql+asyncpg` too, when the driver is a known one).
 pub fn is_well_known_scheme(scheme: &str) -> bool {
     const SCHEMES: &[&str] = &[
-        "http", "https", "ws", "wss", "ftp", "ftps", "sftp", "ssh", "git", "file", "unix",
-        "tcp", "udp", "grpc", "grpcs", "postgres", "postgresql", "mysql", "mariadb", "mssql",
-        "sqlserver", "oracle", "sqlite", "sqlite3", "cockroachdb", "clickhouse", "mongodb",
-        "mongodb+srv", "redis", "rediss", "valkey", "memcached", "amqp", "amqps", "kafka",
-        "nats", "mqtt", "mqtts", "smtp", "smtps", "imap", "imaps", "ldap", "ldaps", "s3", "gs",
-        "elasticsearch", "opensearch", "neo4j", "bolt", "couchbase", "cassandra", "etcd",
-        "consul", "vault", "sentry", "statsd", "syslog", "jdbc",
+        "http",
+        "https",
+        "ws",
+        "wss",
+        "ftp",
+        "ftps",
+        "sftp",
+        "ssh",
+        "git",
+        "file",
+        "unix",
+        "tcp",
+        "udp",
+        "grpc",
+        "grpcs",
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "mssql",
+        "sqlserver",
+        "oracle",
+        "sqlite",
+        "sqlite3",
+        "cockroachdb",
+        "clickhouse",
+        "mongodb",
+        "mongodb+srv",
+        "redis",
+        "rediss",
+        "valkey",
+        "memcached",
+        "amqp",
+        "amqps",
+        "kafka",
+        "nats",
+        "mqtt",
+        "mqtts",
+        "smtp",
+        "smtps",
+        "imap",
+        "imaps",
+        "ldap",
+        "ldaps",
+        "s3",
+        "gs",
+        "elasticsearch",
+        "opensearch",
+        "neo4j",
+        "bolt",
+        "couchbase",
+        "cassandra",
+        "etcd",
+        "consul",
+        "vault",
+        "sentry",
+        "statsd",
+        "syslog",
+        "jdbc",
     ];
     const DRIVERS: &[&str] = &[
-        "asyncpg", "psycopg", "psycopg2", "pg8000", "psycopg2cffi", "aiomysql", "asyncmy",
-        "pymysql", "mysqldb", "mysqlconnector", "aiosqlite", "pysqlite", "pyodbc", "aioodbc",
-        "pymssql", "oracledb", "cx_oracle", "srv", "ssl", "tls", "tcp", "unix", "http",
-        "https", "ws", "wss", "redis", "sentinel", "cluster",
+        "asyncpg",
+        "psycopg",
+        "psycopg2",
+        "pg8000",
+        "psycopg2cffi",
+        "aiomysql",
+        "asyncmy",
+        "pymysql",
+        "mysqldb",
+        "mysqlconnector",
+        "aiosqlite",
+        "pysqlite",
+        "pyodbc",
+        "aioodbc",
+        "pymssql",
+        "oracledb",
+        "cx_oracle",
+        "srv",
+        "ssl",
+        "tls",
+        "tcp",
+        "unix",
+        "http",
+        "https",
+        "ws",
+        "wss",
+        "redis",
+        "sentinel",
+        "cluster",
     ];
     let lower = scheme.to_ascii_lowercase();
     if SCHEMES.contains(&lower.as_str()) {
         return true;
     }
-    lower.split_once('+').is_some_and(|(base, driver)| {
-        SCHEMES.contains(&base) && DRIVERS.contains(&driver)
-    })
+    lower
+        .split_once('+')
+        .is_some_and(|(base, driver)| SCHEMES.contains(&base) && DRIVERS.contains(&driver))
 }
 
 /// Hosts whose URLs carry their secret in the path (incoming webhooks): the path is never
@@ -238,9 +317,9 @@ fn is_webhook_host(host: &str) -> bool {
 fn looks_random(segment: &str) -> bool {
     let len = segment.chars().count();
     if len < 16
-        || !segment
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '~' | '%'))
+        || !segment.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '~' | '%')
+        })
     {
         return false;
     }
@@ -479,17 +558,18 @@ fn token_after_auth_scheme(rest: &[char]) -> bool {
     let token: Vec<char> = after[blanks..]
         .iter()
         .take(64)
-        .take_while(|&&c| is_token_char(c) || matches!(c, '+' | '/' | '=' | '.' | '~'))
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | ',' | ';'))
         .copied()
         .collect();
-    token.len() >= 8 && random_looking(&token)
+    // `Bearer` is followed by nothing but a token.
+    token.len() >= 8 && (*word == "bearer" || random_looking(&token))
 }
 
 fn random_looking(token: &[char]) -> bool {
     let lower = token.iter().any(char::is_ascii_lowercase);
     let upper = token.iter().any(char::is_ascii_uppercase);
     let digit = token.iter().any(char::is_ascii_digit);
-    let symbol = token.iter().any(|c| matches!(c, '+' | '/' | '='));
+    let symbol = token.iter().any(|c| matches!(c, '+' | '/' | '=' | '$'));
     u8::from(lower) + u8::from(upper) + u8::from(digit) + u8::from(symbol) >= 2
 }
 
@@ -522,9 +602,7 @@ fn secret_assignment(rest: &[char]) -> bool {
     }
     let separator = match rest.get(j) {
         Some('=') => true,
-        Some(':') => {
-            quote_before || matches!(rest.get(j + 1), Some(' ' | '\t' | '"' | '\''))
-        }
+        Some(':') => quote_before || matches!(rest.get(j + 1), Some(' ' | '\t' | '"' | '\'')),
         _ => false,
     };
     if !separator {
@@ -682,11 +760,23 @@ mod tests {
             ("http://auth:8081", "auth:8081", false),
             ("http://auth:8081/x?y=1#z", "auth:8081", false),
             ("redis://:pw@cache:6379/0", ":pw@cache:6379", false),
-            ("https://registry.npmjs.org/@types/node", "registry.npmjs.org", false),
+            (
+                "https://registry.npmjs.org/@types/node",
+                "registry.npmjs.org",
+                false,
+            ),
             ("https://mastodon.social/@user", "mastodon.social", false),
-            ("https://user:pw@registry.npmjs.org/@types/node", "user:pw@registry.npmjs.org", false),
+            (
+                "https://user:pw@registry.npmjs.org/@types/node",
+                "user:pw@registry.npmjs.org",
+                false,
+            ),
             ("https://h.example/x?email=a@b.c", "h.example", false),
-            ("https://h.example/x?a=1&email=a@b.c;b=2", "h.example", false),
+            (
+                "https://h.example/x?a=1&email=a@b.c;b=2",
+                "h.example",
+                false,
+            ),
             // More than one `@` before the host.
             ("postgres://app:p@ss@db/app", "app:p@ss@db", true),
             // `#`, `?`, `/` or `\` before the last `@`: the user-info runs to it.
@@ -695,9 +785,21 @@ mod tests {
             ("postgres://app:p?ss@db/app", "app:p?ss@db", true),
             ("https://tok1/tok2@host", "tok1/tok2@host", true),
             ("https://tok1\\tok2@host/x", "tok1\\tok2@host", true),
-            ("postgres://app:20240917#rest@db", "app:20240917#rest@db", true),
-            ("postgresql://app:1234/5678abcdefgh@db/app", "app:1234/5678abcdefgh@db", true),
-            ("postgresql://app:pa@ss/Word12345678@db/app", "app:pa@ss/Word12345678@db", true),
+            (
+                "postgres://app:20240917#rest@db",
+                "app:20240917#rest@db",
+                true,
+            ),
+            (
+                "postgresql://app:1234/5678abcdefgh@db/app",
+                "app:1234/5678abcdefgh@db",
+                true,
+            ),
+            (
+                "postgresql://app:pa@ss/Word12345678@db/app",
+                "app:pa@ss/Word12345678@db",
+                true,
+            ),
             // Spared readings need a dotted host with no port, and the `@` where paths and
             // queries hold one.
             ("http://h:8080/x?email=a@b.c", "h:8080/x?email=a@b.c", true),
@@ -736,7 +838,13 @@ mod tests {
         for bad in ["", "1http", "secretpart:https", "a b", &"a".repeat(33)] {
             assert!(!is_scheme(bad), "{bad}");
         }
-        for known in ["https", "POSTGRESQL", "postgresql+asyncpg", "mongodb+srv", "mysql+pymysql"] {
+        for known in [
+            "https",
+            "POSTGRESQL",
+            "postgresql+asyncpg",
+            "mongodb+srv",
+            "mysql+pymysql",
+        ] {
             assert!(is_well_known_scheme(known), "{known}");
         }
         for unknown in ["secretpart", "postgresql+secretpart", "x"] {
@@ -748,7 +856,10 @@ mod tests {
     #[test]
     fn masks_webhook_and_token_paths() {
         assert_eq!(
-            mask_url("https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx").as_deref(),
+            mask_url(
+                "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx"
+            )
+            .as_deref(),
             Some("https://hooks.slack.com/***")
         );
         assert_eq!(
@@ -780,6 +891,8 @@ mod tests {
             "Bearer abcdefghijkLMNOP1234",
             "Authorization: bearer abcdefghijkLMNOP1234",
             "Basic YWRtaW46cGFzc3dvcmQ=",
+            "Bearer $ABCDEFGHIJ12",
+            "bearer abcdefghijkl",
             "token=abc",
             "https://api.example.com/hook?token=abc",
             "host=db password=SuperSecretPw99 user=app",

@@ -4,7 +4,9 @@
 
 use super::Code;
 use crate::schema::model::{Credentials, Encoding, TextRules, UrlRules, VarKind, VarSpec};
-use crate::secret::{contains_credential, is_scheme, is_well_known_scheme, mask_url, Secret, UrlParts};
+use crate::secret::{
+    contains_credential, is_scheme, is_well_known_scheme, mask_url, Secret, UrlParts,
+};
 use std::time::Duration;
 
 /// A problem with one value, before it is given a service, variable and source.
@@ -446,9 +448,7 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
             }
             _ => format!("write a full URL that starts with a scheme: {scheme}://host:port/..."),
         };
-        out.push(
-            Problem::new(Code::InvalidUrl, "is not a full URL (no `scheme://`)").hint(hint),
-        );
+        out.push(Problem::new(Code::InvalidUrl, "is not a full URL (no `scheme://`)").hint(hint));
         return;
     };
     let example = example_scheme(
@@ -470,9 +470,7 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
                 "does not start with a scheme (a letter, then letters, digits, `+`, `-` or `.`, then `://`)",
             ),
         };
-        out.push(problem.hint(format!(
-            "start it with {example}:// and nothing before it"
-        )));
+        out.push(problem.hint(format!("start it with {example}:// and nothing before it")));
         return;
     }
     // A password holding `@`, `/`, `#` or `?` leaves the user-info's end unknown:

@@ -8,6 +8,7 @@ mod rules;
 mod schema_errors;
 mod secrets;
 mod sources;
+mod urls;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
