@@ -345,9 +345,13 @@ fn mask_path(path: &str) -> String {
 /// A URL for display, as written but with its password (if any) replaced by `***`, and its
 /// query string and fragment (which often carry tokens) too; a path is cut at its first
 /// token-like segment, and a webhook's path is hidden whole. Returns `None` when the
-/// user-info cannot be located with certainty ([`UrlParts::ambiguous`]) or what precedes
-/// `://` is no scheme: the caller then shows nothing of it.
+/// user-info cannot be located with certainty ([`UrlParts::ambiguous`]), what precedes
+/// `://` is no scheme, or the text holds a credential shape ([`contains_credential`]): the
+/// caller then shows nothing of it.
 pub fn mask_url(text: &str) -> Option<String> {
+    if contains_credential(text) {
+        return None;
+    }
     // Query strings and fragments often carry tokens (`?token=`, `#access_token=`).
     let mask_query = |tail: &str| match tail.find(['?', '#']) {
         Some(i) => format!("{}{}***", &tail[..i], &tail[i..=i]),
@@ -733,20 +737,32 @@ mod tests {
         assert_eq!(mask_url("postgresql://app:/Secretpassw0rd@db/app"), None);
         assert_eq!(mask_url("postgresql://app:pa@ss/Word12345678@db/app"), None);
         assert_eq!(mask_url("user:pw@host"), None);
+        // A credential shape anywhere: nothing is shown.
         assert_eq!(
-            mask_url("https://sk_live_51HabcDEFghiJKL:@api.stripe.com/v1").as_deref(),
-            Some("https://***@api.stripe.com/v1")
+            mask_url("https://sk_live_51HabcDEFghiJKL:@api.stripe.com/v1"),
+            None
         );
         assert_eq!(
-            mask_url("h/x?key=SecretQQ12345678").as_deref(),
+            mask_url("https://api.example.com/hook?token=abc#frag"),
+            None
+        );
+        assert_eq!(mask_url("https://ghp_token@github.com/x"), None);
+        // A token of no known shape as the user: masked like a password.
+        assert_eq!(
+            mask_url("https://Zq8rT2vLm9XpK4wN7bY1:@api.example.com/v1").as_deref(),
+            Some("https://***@api.example.com/v1")
+        );
+        assert_eq!(
+            mask_url("h/x?id=SecretQQ12345678").as_deref(),
             Some("h/x?***")
         );
+        assert_eq!(mask_url("h/x?key=SecretQQ12345678"), None);
         assert_eq!(
-            mask_url("https://api.example.com/hook?token=abc#frag").as_deref(),
+            mask_url("https://api.example.com/hook?id=abc#frag").as_deref(),
             Some("https://api.example.com/hook?***")
         );
         assert_eq!(
-            mask_url("https://ghp_token@github.com/x").as_deref(),
+            mask_url("https://Zq8rT2vLm9XpK4wN7bY1@github.com/x").as_deref(),
             Some("https://***@github.com/x")
         );
     }
@@ -855,16 +871,25 @@ mod tests {
 
     #[test]
     fn masks_webhook_and_token_paths() {
+        // Slack and Discord webhook URLs are credential shapes: nothing is shown.
         assert_eq!(
             mask_url(
                 "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx"
-            )
-            .as_deref(),
-            Some("https://hooks.slack.com/***")
+            ),
+            None
         );
         assert_eq!(
-            mask_url("https://discord.com/api/webhooks/123456789012345678/abcDEF").as_deref(),
-            Some("https://discord.com/***")
+            mask_url("https://discord.com/api/webhooks/123456789012345678/abcDEF"),
+            None
+        );
+        // Other webhook hosts: the path is hidden whole, however it looks.
+        assert_eq!(
+            mask_url("https://hooks.zapier.com/hooks/catch/123456/abcdef/").as_deref(),
+            Some("https://hooks.zapier.com/***")
+        );
+        assert_eq!(
+            mask_url("https://maker.ifttt.com/trigger/deploy/with/key/abcdef").as_deref(),
+            Some("https://maker.ifttt.com/***")
         );
         assert_eq!(
             mask_url("https://example.com/hooks/8f3a9c2e1b7d4f6a9c2e1b7d/x?y=1").as_deref(),
