@@ -132,6 +132,12 @@ impl<'a> UrlParts<'a> {
         Some(self.authority_start..self.authority_start + at)
     }
 
+    /// Whether the text before `://` is a scheme, or a chain of them as JDBC writes it
+    /// (`jdbc:postgresql`), rather than something pasted in front (`secret part:https`).
+    pub fn scheme_is_valid(&self) -> bool {
+        self.scheme.split(':').all(is_scheme)
+    }
+
     /// The host and port: the authority after its user-info.
     pub fn host_port(&self) -> &'a str {
         self.authority
@@ -358,9 +364,19 @@ pub fn mask_url(text: &str) -> Option<String> {
         None => tail.to_string(),
     };
     let Some(url) = UrlParts::split(text) else {
-        return (!text.contains('@')).then(|| mask_query(text));
+        // `db:5432/app`, `example.com/hooks/<token>`: no scheme, but a path all the same.
+        return (!text.contains('@')).then(|| {
+            let path_end = text.find(['?', '#']).unwrap_or(text.len());
+            let (path, query) = text.split_at(path_end);
+            let path = if path.contains('/') {
+                mask_path(path)
+            } else {
+                path.to_string()
+            };
+            path + &mask_query(query)
+        });
     };
-    if url.ambiguous || !is_scheme(url.scheme) {
+    if url.ambiguous || !url.scheme_is_valid() {
         return None;
     }
     let (path, query) = url
@@ -866,7 +882,18 @@ mod tests {
         for unknown in ["secretpart", "postgresql+secretpart", "x"] {
             assert!(!is_well_known_scheme(unknown), "{unknown}");
         }
-        assert_eq!(mask_url("secretpart:https://abc@sentry.io/1"), None);
+        assert_eq!(mask_url("secret part:https://abc@sentry.io/1"), None);
+        assert!(UrlParts::split("jdbc:postgresql://db/app")
+            .unwrap()
+            .scheme_is_valid());
+        assert_eq!(
+            mask_url("example.com/hooks/8f3a9c2e1b7d4f6a9c2e1b7d").as_deref(),
+            Some("example.com/hooks/***")
+        );
+        assert_eq!(
+            mask_url("8f3a9c2e1b7d4f6a9c2e1b7d").as_deref(),
+            Some("8f3a9c2e1b7d4f6a9c2e1b7d")
+        );
     }
 
     #[test]

@@ -455,8 +455,8 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         rules,
         scheme_nameable(spec, rules, text, parts.scheme).then_some(parts.scheme),
     );
-    // `secretpart:https://...`: what precedes `://` is no scheme, and is never quoted.
-    if !is_scheme(parts.scheme) {
+    // `secret part:https://...`: what precedes `://` is no scheme, and is never quoted.
+    if !parts.scheme_is_valid() {
         let problem = match &rules.schemes {
             Some(schemes) => Problem::new(
                 Code::UrlScheme,
@@ -838,6 +838,45 @@ mod tests {
             assert_eq!(codes(&any, unclear), vec![Code::InvalidUrl], "{unclear}");
         }
         assert_eq!(codes(&u, "http:/auth:8081"), vec![Code::InvalidUrl]);
+    }
+
+    #[test]
+    fn schemes_are_named_only_when_safe() {
+        let rules = |schemes: &[&str]| UrlRules {
+            schemes: Some(schemes.iter().map(|s| (*s).to_string()).collect()),
+            require_host: false,
+            forbid_hosts: vec![],
+            credentials: Credentials::Allow,
+        };
+        let mut dsn = spec(VarKind::Url(rules(&["https"])));
+        dsn.sensitive = true;
+        let message = |spec: &VarSpec, v: &str| check(spec, &Secret::new(v))[0].message.clone();
+        assert_eq!(
+            message(&dsn, "secretpart:https://k@sentry.io/1"),
+            "does not start with a scheme the schema allows; expected https"
+        );
+        assert_eq!(
+            message(&dsn, "secret part:https://k@sentry.io/1"),
+            "does not start with a scheme the schema allows; expected https"
+        );
+        assert_eq!(
+            message(&dsn, "http://k@sentry.io/1"),
+            "uses the scheme `http`; expected https"
+        );
+        let plain = spec(VarKind::Url(rules(&["https"])));
+        assert_eq!(
+            message(&plain, "secretpart:https://sentry.io/1"),
+            "uses the scheme `secretpart`; expected https"
+        );
+        // JDBC's scheme chain is a scheme, not junk in front of one.
+        let jdbc = spec(VarKind::Url(rules(&["jdbc"])));
+        assert_eq!(codes(&jdbc, "jdbc:postgresql://db:5432/app"), vec![]);
+        // A value holding a credential shape is not sensitive by name, but its scheme is
+        // not named either.
+        assert_eq!(
+            message(&plain, "zz9://h/?token=Qu3ryS3cretT0ken99"),
+            "does not start with a scheme the schema allows; expected https"
+        );
     }
 
     #[test]
