@@ -335,6 +335,17 @@ fn looks_random(segment: &str) -> bool {
     ((lower || upper) && digit) || (lower && upper && len >= 20)
 }
 
+/// `app`, `postgres`, `svc_backend2`, `Admin`: short, starting with a letter, and either
+/// lower-case letters, digits and `._-`, or letters only. `Zq8rT2vL` is a token.
+fn reads_like_user_name(user: &str) -> bool {
+    user.len() < 16
+        && user.starts_with(|c: char| c.is_ascii_alphabetic())
+        && (user
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+            || user.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
 /// A path as written, cut at the first segment that looks like a generated token (`***`
 /// in its place and after it): webhook and pre-signed paths carry their secret there.
 fn mask_path(path: &str) -> String {
@@ -395,7 +406,9 @@ pub fn mask_url(text: &str) -> Option<String> {
     let host = &authority[at..];
     match authority[..at].split_once(':') {
         // A user name is shown when it reads like one (`app`, `postgres`), not a token.
-        Some((user, password)) if !password.is_empty() && user.len() < 16 => {
+        Some((user, password))
+            if !password.is_empty() && (user.is_empty() || reads_like_user_name(user)) =>
+        {
             Some(format!("{scheme}://{user}:***{host}{tail}"))
         }
         // A lone user-info, or one with an empty password, is a token (`https://ghp_...@`,
@@ -860,6 +873,69 @@ mod tests {
         let text = "postgres://app:p#$SECRETWORD@db/app";
         let range = UrlParts::split(text).unwrap().userinfo().unwrap();
         assert_eq!(&text[range], "app:p#$SECRETWORD");
+    }
+
+    /// Generated URLs whose password (or token user-info) holds any of the characters that
+    /// end an authority: whatever `mask_url` returns never holds an 8-character piece of it.
+    #[test]
+    fn masking_never_shows_a_piece_of_a_generated_password() {
+        const PLAIN: &[u8] = b"abcXYZ0189:._-+=";
+        const ENDS_AUTHORITY: &[u8] = b"@/#?\\%";
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % bound as u64).unwrap()
+        };
+        let (mut shown_count, mut hidden_count) = (0, 0);
+        for round in 0..20_000 {
+            let len = 8 + next(16);
+            let password: String = (0..len)
+                .map(|_| {
+                    let from = if next(12) == 0 { ENDS_AUTHORITY } else { PLAIN };
+                    char::from(from[next(from.len())])
+                })
+                .collect();
+            let host = [
+                "db",
+                "db.example.com",
+                "10.0.0.1",
+                "db:5432",
+                "h.example.com",
+            ][next(5)];
+            let tail = ["", "/app", "/@scope/pkg", "?email=a@b.c", "/x#y"][next(5)];
+            let url = if round % 2 == 0 {
+                format!("postgresql://app:{password}@{host}{tail}")
+            } else {
+                // A token as the whole user-info. No `:` (that makes it `user:password`, and a
+                // user name is shown) and no `.` (a token with a dotted name then `/@` is the
+                // documented residue).
+                let token = password.replace(['.', ':'], "Q");
+                format!("https://{token}@{host}{tail}")
+            };
+            let secret = url
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .and_then(|rest| rest.rsplit_once(&format!("@{host}{tail}")))
+                .map(|(userinfo, _)| userinfo.trim_start_matches("app:").to_string())
+                .unwrap();
+            let Some(shown) = mask_url(&url) else {
+                hidden_count += 1;
+                continue;
+            };
+            shown_count += 1;
+            let chars: Vec<char> = secret.chars().collect();
+            for window in chars.windows(8) {
+                let piece: String = window.iter().collect();
+                assert!(!shown.contains(&piece), "{url} shown as {shown}");
+            }
+        }
+        // Both paths are exercised: clean passwords masked, unclear ones refused.
+        assert!(
+            shown_count > 1_000 && hidden_count > 1_000,
+            "{shown_count} {hidden_count}"
+        );
     }
 
     #[test]
