@@ -560,10 +560,22 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
     }
     if !host.is_empty() && rules.forbid_hosts.iter().any(|h| host_matches(host, h)) {
         // No host or port is invented: the stack's `hosts` (or Compose's service name) and
-        // the service's port are what the value should hold.
+        // the service's port are what the value should hold, with a scheme the schema allows.
+        let container = if is_loopback(host) {
+            "inside a container, localhost is the container itself: "
+        } else {
+            ""
+        };
         out.push(
-            Problem::new(Code::UrlHostForbidden, format!("points at `{host}`, which is not allowed here"))
-                .hint(format!("{}use the host other services use to reach that service, as the stack's `hosts` names it (by default its service name), and its port: {example}://<host>:<port>", if is_loopback(host) { "inside a container, localhost is the container itself: " } else { "" })),
+            Problem::new(
+                Code::UrlHostForbidden,
+                format!("points at `{host}`, which is not allowed here"),
+            )
+            .hint(format!(
+                "{container}use the host other services use to reach that service, as the \
+                 stack's `hosts` names it (by default its service name), and its port: \
+                 {example}://<host>:<port>"
+            )),
         );
     }
     let has_credentials = !url.username().is_empty() || url.password().is_some();
