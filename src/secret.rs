@@ -550,6 +550,12 @@ pub fn contains_credential(text: &str) -> bool {
     false
 }
 
+/// The former name of [`contains_credential`], for callers written before it scanned the
+/// whole value (the sources branch's `sensitivity::credential_shaped`); same answer.
+pub fn looks_like_credential(text: &str) -> bool {
+    contains_credential(text)
+}
+
 /// `prefix` at the start of `rest`, then at least `min_after` token characters.
 fn token_after_prefix(rest: &[char], prefix: &str, min_after: usize, upper_digits: bool) -> bool {
     let len = prefix.chars().count();
