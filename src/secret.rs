@@ -90,10 +90,11 @@ pub struct UrlParts<'a> {
 impl<'a> UrlParts<'a> {
     /// Splits at the last `@` of the text after `scheme://`: an authority with more than one
     /// `@`, or with `/`, `?`, `#` or `\` before that last `@`, is [`Self::ambiguous`]. One
-    /// reading is spared, because real URLs have it: an `@` that starts a path segment
-    /// (`/@types/node`, `/@user`) or sits in a query value (`?email=a@b.c`) after a dotted
-    /// host name with no port and no second `@`. A password would have to contain a dotted
-    /// name and then `/@` or `?name=` to be mistaken for it.
+    /// reading is spared, because real URLs have it: an `@` in the path (`/@types/node`,
+    /// `/@user`, `/npm/react@18.2.0/`) or in a query value (`?email=a@b.c`) after a dotted
+    /// host name with no port and no second `@`. A `user:password` never reads so (its `:`
+    /// is no dotted host); a token-only user-info would have to hold a dotted name, then a
+    /// `/`, to be mistaken for it.
     pub fn split(text: &'a str) -> Option<Self> {
         let (scheme, rest) = text.split_once("://")?;
         let authority_start = scheme.len() + 3;
@@ -148,8 +149,9 @@ impl<'a> UrlParts<'a> {
 
 /// Whether every `@` in `after` (the text from the first `/`, `?`, `#` or `\` on) reads as
 /// part of a path or query rather than the end of a user-info: `authority`'s host must be a
-/// dotted name without a port, each `@` in the path must start a segment, each `@` in the
-/// query must sit in a `name=value` pair's value, and the fragment must hold none.
+/// dotted name without a port, no `@` in the path may follow a `:` in its segment (that
+/// reads as `user:password`) nor, after a user-info, sit inside a segment, each `@` in the query must sit in a `name=value` pair's
+/// value, and the fragment must hold none. One pass over `after`.
 fn at_signs_are_path_or_query(authority: &str, after: &str) -> bool {
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     if !is_dotted_host_name(host) || after.contains('\\') {
@@ -162,13 +164,22 @@ fn at_signs_are_path_or_query(authority: &str, after: &str) -> bool {
     let (path, query) = before_fragment
         .split_once('?')
         .unwrap_or((before_fragment, ""));
-    let segment_starts = path
-        .match_indices('@')
-        .all(|(i, _)| path[..i].ends_with('/'));
-    segment_starts
-        && query
-            .split(['&', ';'])
-            .all(|pair| pair.find('@').is_none_or(|at| pair[..at].contains('=')))
+    // Behind a user-info, a password holding `@` then a dotted name and `/` would read as
+    // host and path: there an `@` must start its segment (`/@types/node`).
+    let has_userinfo = authority.contains('@');
+    let (mut colon_in_segment, mut segment_start) = (false, false);
+    for c in path.chars() {
+        match c {
+            '@' if colon_in_segment || (has_userinfo && !segment_start) => return false,
+            ':' => colon_in_segment = true,
+            '/' => colon_in_segment = false,
+            _ => {}
+        }
+        segment_start = c == '/';
+    }
+    query
+        .split(['&', ';'])
+        .all(|pair| pair.find('@').is_none_or(|at| pair[..at].contains('=')))
 }
 
 /// `registry.npmjs.org`, `10.0.0.1`: letters, digits, `-` and `_` in dot-separated labels,
@@ -856,7 +867,14 @@ mod tests {
             ("http://h:8080/x?email=a@b.c", "h:8080/x?email=a@b.c", true),
             ("https://h.example:8443/@user", "h.example:8443/@user", true),
             ("https://tok1/@host", "tok1/@host", true),
-            ("https://a.b/x@host", "a.b/x@host", true),
+            ("https://a.b/x:pw@host", "a.b/x:pw@host", true),
+            (
+                "https://cdn.jsdelivr.net/npm/react@18.2.0/umd/x.js",
+                "cdn.jsdelivr.net",
+                false,
+            ),
+            ("https://a.b/x@host", "a.b", false),
+            ("https://u:p@a.b/x@host", "u:p@a.b/x@host", true),
             ("https://a.b/x?y@host", "a.b/x?y@host", true),
             ("https://a.b/#x@host", "a.b/#x@host", true),
             ("https://a.b\\@host", "a.b\\@host", true),
@@ -915,7 +933,7 @@ mod tests {
                 format!("postgresql://app:{password}@{host}{tail}")
             } else {
                 // A token as the whole user-info. No `:` (that makes it `user:password`, and a
-                // user name is shown) and no `.` (a token with a dotted name then `/@` is the
+                // user name is shown) and no `.` (a token holding a dotted name, then `/`, is the
                 // documented residue).
                 let token = password.replace(['.', ':'], "Q");
                 format!("https://{token}@{host}{tail}")
