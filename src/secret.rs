@@ -92,7 +92,7 @@ impl<'a> UrlParts<'a> {
     /// `@`, or with `/`, `?`, `#` or `\` before that last `@`, is [`Self::ambiguous`]. One
     /// reading is spared, because real URLs have it: an `@` in the path (`/@types/node`,
     /// `/@user`, `/npm/react@18.2.0/`) or in a query value (`?email=a@b.c`) after a dotted
-    /// host name with no port and no second `@`. A `user:password` never reads so (its `:`
+    /// host name with no port and no user-info. A `user:password` never reads so (its `:`
     /// is no dotted host); a token-only user-info would have to hold a dotted name, then a
     /// `/`, to be mistaken for it.
     pub fn split(text: &'a str) -> Option<Self> {
@@ -114,9 +114,7 @@ impl<'a> UrlParts<'a> {
         if last_at < first_end {
             return Some(parts(first_end, extra_at(first_authority)));
         }
-        if !extra_at(first_authority)
-            && at_signs_are_path_or_query(first_authority, &rest[first_end..])
-        {
+        if at_signs_are_path_or_query(first_authority, &rest[first_end..]) {
             return Some(parts(first_end, false));
         }
         // The password holds a character that ends the authority: the user-info runs to the
@@ -149,12 +147,13 @@ impl<'a> UrlParts<'a> {
 
 /// Whether every `@` in `after` (the text from the first `/`, `?`, `#` or `\` on) reads as
 /// part of a path or query rather than the end of a user-info: `authority`'s host must be a
-/// dotted name without a port, no `@` in the path may follow a `:` in its segment (that
-/// reads as `user:password`) nor, after a user-info, sit inside a segment, each `@` in the query must sit in a `name=value` pair's
+/// dotted name without a port or user-info, no `@` in the path may follow a `:` in its
+/// segment (that reads as `user:password`), each `@` in the query must sit in a `name=value` pair's
 /// value, and the fragment must hold none. One pass over `after`.
 fn at_signs_are_path_or_query(authority: &str, after: &str) -> bool {
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if !is_dotted_host_name(host) || after.contains('\\') {
+    // Behind a user-info, a password holding `@`, then a dotted name, then `/` or `?`, would
+    // read as host and path: a later `@` is never spared there.
+    if !is_dotted_host_name(authority) || after.contains('\\') {
         return false;
     }
     let (before_fragment, fragment) = after.split_once('#').unwrap_or((after, ""));
@@ -164,18 +163,14 @@ fn at_signs_are_path_or_query(authority: &str, after: &str) -> bool {
     let (path, query) = before_fragment
         .split_once('?')
         .unwrap_or((before_fragment, ""));
-    // Behind a user-info, a password holding `@` then a dotted name and `/` would read as
-    // host and path: there an `@` must start its segment (`/@types/node`).
-    let has_userinfo = authority.contains('@');
-    let (mut colon_in_segment, mut segment_start) = (false, false);
+    let mut colon_in_segment = false;
     for c in path.chars() {
         match c {
-            '@' if colon_in_segment || (has_userinfo && !segment_start) => return false,
+            '@' if colon_in_segment => return false,
             ':' => colon_in_segment = true,
             '/' => colon_in_segment = false,
             _ => {}
         }
-        segment_start = c == '/';
     }
     query
         .split(['&', ';'])
@@ -828,10 +823,11 @@ mod tests {
                 false,
             ),
             ("https://mastodon.social/@user", "mastodon.social", false),
+            // Behind a user-info, a later `@` is never spared.
             (
                 "https://user:pw@registry.npmjs.org/@types/node",
-                "user:pw@registry.npmjs.org",
-                false,
+                "user:pw@registry.npmjs.org/@types",
+                true,
             ),
             ("https://h.example/x?email=a@b.c", "h.example", false),
             (
@@ -875,10 +871,11 @@ mod tests {
             ),
             ("https://a.b/x@host", "a.b", false),
             ("https://u:p@a.b/x@host", "u:p@a.b/x@host", true),
+            ("https://u:p@a.b?x=y@host", "u:p@a.b?x=y@host", true),
             ("https://a.b/x?y@host", "a.b/x?y@host", true),
             ("https://a.b/#x@host", "a.b/#x@host", true),
             ("https://a.b\\@host", "a.b\\@host", true),
-            ("https://user:pa@ss.com/@host", "user:pa@ss.com", false),
+            ("https://user:pa@ss.com/@host", "user:pa@ss.com/@host", true),
         ];
         for &(text, authority, ambiguous) in table {
             let parts = UrlParts::split(text).unwrap();

@@ -293,7 +293,10 @@ fn at_signs_where_real_urls_have_them_still_pass() {
     let vars = [
         ("A_URL", "https://registry.npmjs.org/@types/node"),
         ("B_URL", "https://mastodon.social/@envgate"),
-        ("C_URL", "https://app:pw@registry.npmjs.org/@scope/pkg"),
+        (
+            "C_URL",
+            "https://unpkg.com/react@18.2.0/umd/react.production.min.js",
+        ),
         ("D_URL", "https://forms.example.com/x?email=dev@example.com"),
     ];
     let (code, report) = report_for(schema, &vars);
@@ -305,7 +308,7 @@ fn at_signs_where_real_urls_have_them_still_pass() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("https://app:***@registry.npmjs.org/@scope/pkg"),
+        stdout.contains("https://unpkg.com/react@18.2.0/umd/react.production.min.js"),
         "{stdout}"
     );
     assert!(
