@@ -316,3 +316,22 @@ fn at_signs_where_real_urls_have_them_still_pass() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_reference_inside_a_credential_shaped_value_is_not_named() {
+    let schema = "[vars.CONNINFO]\ntype = \"string\"\n\n[vars.HEADER]\ntype = \"string\"\n";
+    let vars = [
+        ("CONNINFO", "host=db password=pa$SWORDXYZ19 user=app"),
+        ("HEADER", "Bearer $QWERTYUIOP12"),
+    ];
+    let (code, report) = report_for(schema, &vars);
+    assert_eq!(code, 0, "warnings only: {:?}", codes(&report));
+    assert!(has(&report, "unexpanded-reference", "CONNINFO"));
+    assert!(has(&report, "unexpanded-reference", "HEADER"));
+    let (_, human, stderr) = with_schema(schema, &vars, &["check"]);
+    assert_no_leak_of(
+        &["SWORDXYZ19", "QWERTYUIOP12"],
+        "check",
+        &(report.to_string() + &human + &stderr),
+    );
+}
