@@ -48,7 +48,7 @@ pub fn check_service(
                     .chain(&spec.aliases)
                     .any(|n| stack_names.declared(n) == Some(true))
                 || matches!(&resolution.resolved, Resolved::Value { value, .. }
-                    if crate::sensitivity::credential_shaped(value.expose()));
+                    if crate::secret::contains_credential(value.expose()));
             if sensitive == spec.sensitive {
                 Cow::Borrowed(spec)
             } else {
@@ -190,8 +190,11 @@ pub fn check_service(
                         spec.kind,
                         VarKind::String(_) | VarKind::Secret(_) | VarKind::Url(_) | VarKind::Json
                     );
-                    let mut problems =
-                        hygiene::check_with(text, spec.sensitive, spec.sensitive && free_text);
+                    let mut problems = hygiene::check_with(
+                        text,
+                        spec.sensitive || crate::secret::contains_credential(text),
+                        spec.sensitive && free_text,
+                    );
                     let inner = checked_text(text, &problems);
                     if inner.len() != text.len() {
                         checked_chars = Some(inner.chars().count());

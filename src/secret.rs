@@ -63,27 +63,66 @@ pub fn fingerprint(value: &str) -> String {
     out
 }
 
+/// The characters that end a URL's authority. `\` counts: WHATWG parsers read it as `/` in
+/// `http(s)`, `ws(s)`, `ftp` and `file` URLs, so in a password it ends the host early too.
+const AUTHORITY_ENDS: [char; 4] = ['/', '?', '#', '\\'];
+
 /// A URL split as written, without normalising it: `scheme://authority` then the rest
 /// (path, query, fragment). `None` when there is no `://`.
+///
+/// This is the one place that decides where a URL's user-info ends: masking, the
+/// percent-encoding check and the `$NAME` check all read it from here.
 pub struct UrlParts<'a> {
+    /// The text before `://`, as written (not necessarily a valid scheme: see [`is_scheme`]).
     pub scheme: &'a str,
     /// Byte offset of the authority in the whole text.
     pub authority_start: usize,
+    /// `user:password@host:port`. When [`Self::ambiguous`], it runs to the host after the
+    /// last `@`, so that the whole user-info as its writer meant it lies inside it.
     pub authority: &'a str,
     pub tail: &'a str,
+    /// The user-info cannot be told apart from host and path for sure: more than one `@`
+    /// before the host, or a `/`, `?`, `#` or `\` before the last `@` (a password that needs
+    /// percent-encoding). Such a URL is invalid and nothing of it is ever shown.
+    pub ambiguous: bool,
 }
 
 impl<'a> UrlParts<'a> {
+    /// Splits at the last `@` of the text after `scheme://`: an authority with more than one
+    /// `@`, or with `/`, `?`, `#` or `\` before that last `@`, is [`Self::ambiguous`]. One
+    /// reading is spared, because real URLs have it: an `@` in the path (`/@types/node`,
+    /// `/@user`, `/npm/react@18.2.0/`) or in a query value (`?email=a@b.c`) after a dotted
+    /// host name with no port and no user-info. A `user:password` never reads so (its `:`
+    /// is no dotted host); a token-only user-info would have to hold a dotted name, then a
+    /// `/`, to be mistaken for it.
     pub fn split(text: &'a str) -> Option<Self> {
         let (scheme, rest) = text.split_once("://")?;
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(authority_end);
-        Some(Self {
+        let authority_start = scheme.len() + 3;
+        let first_end = rest.find(AUTHORITY_ENDS).unwrap_or(rest.len());
+        let parts = |authority_end: usize, ambiguous: bool| Self {
             scheme,
-            authority_start: scheme.len() + 3,
-            authority,
-            tail,
-        })
+            authority_start,
+            authority: &rest[..authority_end],
+            tail: &rest[authority_end..],
+            ambiguous,
+        };
+        let Some(last_at) = rest.rfind('@') else {
+            return Some(parts(first_end, false));
+        };
+        let first_authority = &rest[..first_end];
+        let extra_at = |authority: &str| authority.matches('@').count() > 1;
+        if last_at < first_end {
+            return Some(parts(first_end, extra_at(first_authority)));
+        }
+        if at_signs_are_path_or_query(first_authority, &rest[first_end..]) {
+            return Some(parts(first_end, false));
+        }
+        // The password holds a character that ends the authority: the user-info runs to the
+        // last `@`, the host from there to the next delimiter.
+        let host_end = rest[last_at + 1..]
+            .find(AUTHORITY_ENDS)
+            .map_or(rest.len(), |i| last_at + 1 + i);
+        Some(parts(host_end, true))
     }
 
     /// The user-info (`user:password`) as a byte range of the whole text.
@@ -92,61 +131,290 @@ impl<'a> UrlParts<'a> {
         Some(self.authority_start..self.authority_start + at)
     }
 
-    /// A password holding `/`, `?` or `#` ends the authority early: `app:p#ss@db` leaves
-    /// `app:p` as the authority with an `@` further on. The tell-tale: an authority with a
-    /// `:` and no `@`, then an `@` in the path, or in the query or fragment when what
-    /// follows the `:` is no port number.
-    pub fn credentials_cut_short(&self) -> bool {
-        let Some((_, after_colon)) = self.authority.rsplit_once(':') else {
-            return false;
-        };
-        let port = !after_colon.is_empty() && after_colon.chars().all(|c| c.is_ascii_digit());
-        if let Some((userinfo, _)) = self.authority.rsplit_once('@') {
-            // `app:pa@ss/word@db`: a password with `@` and `/` leaves an `@` in the path.
-            return userinfo.contains(':') && self.path().contains('@');
-        }
-        self.path().contains('@') || (self.tail.contains('@') && !port)
+    /// Whether the text before `://` is a scheme, or a chain of them as JDBC writes it
+    /// (`jdbc:postgresql`), rather than something pasted in front (`secret part:https`).
+    pub fn scheme_is_valid(&self) -> bool {
+        self.scheme.split(':').all(is_scheme)
     }
 
-    /// Whether the password's place cannot be known for sure (then nothing is shown).
-    pub fn ambiguous(&self) -> bool {
-        self.credentials_cut_short()
-            || (self.path().contains('@')
-                && (self.authority.contains(':') || self.authority.contains('@')))
-    }
-
-    /// The path: the tail before any query string or fragment.
-    fn path(&self) -> &str {
-        self.tail
-            .find(['?', '#'])
-            .map_or(self.tail, |i| &self.tail[..i])
+    /// The host and port: the authority after its user-info.
+    pub fn host_port(&self) -> &'a str {
+        self.authority
+            .rfind('@')
+            .map_or(self.authority, |at| &self.authority[at + 1..])
     }
 }
 
+/// Whether every `@` in `after` (the text from the first `/`, `?`, `#` or `\` on) reads as
+/// part of a path or query rather than the end of a user-info: `authority`'s host must be a
+/// dotted name without a port or user-info, no `@` in the path may follow a `:` in its
+/// segment (that reads as `user:password`), each `@` in the query must sit in a `name=value` pair's
+/// value, and the fragment must hold none. One pass over `after`.
+fn at_signs_are_path_or_query(authority: &str, after: &str) -> bool {
+    // Behind a user-info, a password holding `@`, then a dotted name, then `/` or `?`, would
+    // read as host and path: a later `@` is never spared there.
+    if !is_dotted_host_name(authority) || after.contains('\\') {
+        return false;
+    }
+    let (before_fragment, fragment) = after.split_once('#').unwrap_or((after, ""));
+    if fragment.contains('@') {
+        return false;
+    }
+    let (path, query) = before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""));
+    let mut colon_in_segment = false;
+    for c in path.chars() {
+        match c {
+            '@' if colon_in_segment => return false,
+            ':' => colon_in_segment = true,
+            '/' => colon_in_segment = false,
+            _ => {}
+        }
+    }
+    query
+        .split(['&', ';'])
+        .all(|pair| pair.find('@').is_none_or(|at| pair[..at].contains('=')))
+}
+
+/// `registry.npmjs.org`, `10.0.0.1`: letters, digits, `-` and `_` in dot-separated labels,
+/// at least two of them, and no port.
+fn is_dotted_host_name(host: &str) -> bool {
+    host.len() <= 253
+        && host.contains('.')
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// RFC 3986 section 3.1: a letter, then letters, digits, `+`, `-` or `.`; and short (the
+/// longest registered schemes are under 32 characters).
+pub fn is_scheme(text: &str) -> bool {
+    let mut chars = text.chars();
+    text.len() <= 32
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Schemes that name a protocol every reader knows, so saying one names no secret (`+driver`
+/// forms such as `postgresql+asyncpg` too, when the driver is a known one).
+pub fn is_well_known_scheme(scheme: &str) -> bool {
+    const SCHEMES: &[&str] = &[
+        "http",
+        "https",
+        "ws",
+        "wss",
+        "ftp",
+        "ftps",
+        "sftp",
+        "ssh",
+        "git",
+        "file",
+        "unix",
+        "tcp",
+        "udp",
+        "grpc",
+        "grpcs",
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "mssql",
+        "sqlserver",
+        "oracle",
+        "sqlite",
+        "sqlite3",
+        "cockroachdb",
+        "clickhouse",
+        "mongodb",
+        "mongodb+srv",
+        "redis",
+        "rediss",
+        "valkey",
+        "memcached",
+        "amqp",
+        "amqps",
+        "kafka",
+        "nats",
+        "mqtt",
+        "mqtts",
+        "smtp",
+        "smtps",
+        "imap",
+        "imaps",
+        "ldap",
+        "ldaps",
+        "s3",
+        "gs",
+        "elasticsearch",
+        "opensearch",
+        "neo4j",
+        "bolt",
+        "couchbase",
+        "cassandra",
+        "etcd",
+        "consul",
+        "vault",
+        "sentry",
+        "statsd",
+        "syslog",
+        "jdbc",
+    ];
+    const DRIVERS: &[&str] = &[
+        "asyncpg",
+        "psycopg",
+        "psycopg2",
+        "pg8000",
+        "psycopg2cffi",
+        "aiomysql",
+        "asyncmy",
+        "pymysql",
+        "mysqldb",
+        "mysqlconnector",
+        "aiosqlite",
+        "pysqlite",
+        "pyodbc",
+        "aioodbc",
+        "pymssql",
+        "oracledb",
+        "cx_oracle",
+        "srv",
+        "ssl",
+        "tls",
+        "tcp",
+        "unix",
+        "http",
+        "https",
+        "ws",
+        "wss",
+        "redis",
+        "sentinel",
+        "cluster",
+    ];
+    let lower = scheme.to_ascii_lowercase();
+    if SCHEMES.contains(&lower.as_str()) {
+        return true;
+    }
+    lower
+        .split_once('+')
+        .is_some_and(|(base, driver)| SCHEMES.contains(&base) && DRIVERS.contains(&driver))
+}
+
+/// Hosts whose URLs carry their secret in the path (incoming webhooks): the path is never
+/// shown.
+fn is_webhook_host(host: &str) -> bool {
+    const HOSTS: &[&str] = &[
+        "hooks.slack.com",
+        "discord.com",
+        "discordapp.com",
+        "webhook.office.com",
+        "hooks.zapier.com",
+        "maker.ifttt.com",
+        "chat.googleapis.com",
+        "open.feishu.cn",
+        "oapi.dingtalk.com",
+    ];
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    HOSTS
+        .iter()
+        .any(|h| host == *h || host.strip_suffix(h).is_some_and(|sub| sub.ends_with('.')))
+}
+
+/// A path segment that reads as a generated token rather than a word or a number: long,
+/// from a token alphabet, mixing letters with digits (or both cases).
+fn looks_random(segment: &str) -> bool {
+    let len = segment.chars().count();
+    if len < 16
+        || !segment.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '~' | '%')
+        })
+    {
+        return false;
+    }
+    let lower = segment.chars().any(|c| c.is_ascii_lowercase());
+    let upper = segment.chars().any(|c| c.is_ascii_uppercase());
+    let digit = segment.chars().any(|c| c.is_ascii_digit());
+    ((lower || upper) && digit) || (lower && upper && len >= 20)
+}
+
+/// `app`, `postgres`, `svc_backend2`, `Admin`: short, starting with a letter, and either
+/// lower-case letters, digits and `._-`, or letters only. `Zq8rT2vL` is a token.
+fn reads_like_user_name(user: &str) -> bool {
+    user.len() < 16
+        && user.starts_with(|c: char| c.is_ascii_alphabetic())
+        && (user
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+            || user.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// A path as written, cut at the first segment that looks like a generated token (`***`
+/// in its place and after it): webhook and pre-signed paths carry their secret there.
+fn mask_path(path: &str) -> String {
+    let mut offset = 0;
+    for segment in path.split('/') {
+        if looks_random(segment) {
+            return format!("{}***", &path[..offset]);
+        }
+        offset += segment.len() + 1;
+    }
+    path.to_string()
+}
+
 /// A URL for display, as written but with its password (if any) replaced by `***`, and its
-/// query string and fragment (which often carry tokens) too. Returns `None` when the
-/// password cannot be located with certainty (a password holding `/` or `#` that breaks
-/// the URL): the caller then shows nothing of it.
+/// query string and fragment (which often carry tokens) too; a path is cut at its first
+/// token-like segment, and a webhook's path is hidden whole. Returns `None` when the
+/// user-info cannot be located with certainty ([`UrlParts::ambiguous`]), what precedes
+/// `://` is no scheme, or the text holds a credential shape ([`contains_credential`]): the
+/// caller then shows nothing of it.
 pub fn mask_url(text: &str) -> Option<String> {
+    if contains_credential(text) {
+        return None;
+    }
     // Query strings and fragments often carry tokens (`?token=`, `#access_token=`).
-    let mask_tail = |tail: &str| match tail.find(['?', '#']) {
+    let mask_query = |tail: &str| match tail.find(['?', '#']) {
         Some(i) => format!("{}{}***", &tail[..i], &tail[i..=i]),
         None => tail.to_string(),
     };
     let Some(url) = UrlParts::split(text) else {
-        return (!text.contains('@')).then(|| mask_tail(text));
+        // `db:5432/app`, `example.com/hooks/<token>`: no scheme, but a path all the same.
+        return (!text.contains('@')).then(|| {
+            let path_end = text.find(['?', '#']).unwrap_or(text.len());
+            let (path, query) = text.split_at(path_end);
+            let path = if path.contains('/') {
+                mask_path(path)
+            } else {
+                path.to_string()
+            };
+            path + &mask_query(query)
+        });
     };
-    if url.ambiguous() {
+    if url.ambiguous || !url.scheme_is_valid() {
         return None;
     }
-    let (scheme, authority, tail) = (url.scheme, url.authority, mask_tail(url.tail));
+    let (path, query) = url
+        .tail
+        .find(['?', '#'])
+        .map_or((url.tail, ""), |i| url.tail.split_at(i));
+    let path = if is_webhook_host(url.host_port()) && !path.is_empty() && path != "/" {
+        String::from("/***")
+    } else {
+        mask_path(path)
+    };
+    let (scheme, authority, tail) = (url.scheme, url.authority, path + &mask_query(query));
     let Some(at) = authority.rfind('@') else {
         return Some(format!("{scheme}://{authority}{tail}"));
     };
     let host = &authority[at..];
     match authority[..at].split_once(':') {
         // A user name is shown when it reads like one (`app`, `postgres`), not a token.
-        Some((user, password)) if !password.is_empty() && user.len() < 16 => {
+        Some((user, password))
+            if !password.is_empty() && (user.is_empty() || reads_like_user_name(user)) =>
+        {
             Some(format!("{scheme}://{user}:***{host}{tail}"))
         }
         // A lone user-info, or one with an empty password, is a token (`https://ghp_...@`,
@@ -155,35 +423,236 @@ pub fn mask_url(text: &str) -> Option<String> {
     }
 }
 
-/// Values that are credentials whatever their variable is called: JWTs, PEM blocks and
-/// the prefixes of well-known token formats. Never shown.
-pub fn looks_like_credential(text: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "-----BEGIN",
-        "ghp_",
-        "gho_",
-        "ghu_",
-        "ghs_",
-        "ghr_",
-        "github_pat_",
-        "glpat-",
-        "sk_live_",
-        "sk_test_",
-        "rk_live_",
-        "xoxb-",
-        "xoxp-",
-        "xoxa-",
-        "xapp-",
-        "AKIA",
-        "ASIA",
-        "AIza",
-        "npm_",
-        "pypi-",
-        "SG.",
-    ];
-    let t = text.trim();
-    PREFIXES.iter().any(|p| t.starts_with(p))
-        || (t.starts_with("eyJ") && t.matches('.').count() == 2)
+/// The longest value scanned for credential shapes: a longer one is treated as holding one
+/// (never shown), which keeps the scan bounded.
+const CREDENTIAL_SCAN_LIMIT: usize = 64 * 1024;
+
+/// Well-known token prefixes, the fewest characters that must follow, and whether those
+/// are upper-case letters and digits only (AWS key ids) rather than any token character.
+const TOKEN_PREFIXES: &[(&str, usize, bool)] = &[
+    ("ghp_", 4, false),
+    ("gho_", 4, false),
+    ("ghu_", 4, false),
+    ("ghs_", 4, false),
+    ("ghr_", 4, false),
+    ("github_pat_", 4, false),
+    ("glpat-", 4, false),
+    ("gldt-", 4, false),
+    ("sk_live_", 4, false),
+    ("sk_test_", 4, false),
+    ("rk_live_", 4, false),
+    ("rk_test_", 4, false),
+    ("whsec_", 8, false),
+    ("sk-", 20, false),
+    ("xoxb-", 4, false),
+    ("xoxp-", 4, false),
+    ("xoxa-", 4, false),
+    ("xoxe-", 4, false),
+    ("xoxs-", 4, false),
+    ("xapp-", 4, false),
+    ("AKIA", 12, true),
+    ("ASIA", 12, true),
+    ("AIza", 20, false),
+    ("ya29.", 12, false),
+    ("npm_", 8, false),
+    ("pypi-", 8, false),
+    ("SG.", 8, false),
+    ("hf_", 20, false),
+    ("shpat_", 8, false),
+    ("shpss_", 8, false),
+    ("dop_v1_", 8, false),
+    ("glc_", 12, false),
+    ("AGE-SECRET-KEY-", 8, false),
+];
+
+/// Words after which a token follows (`Authorization: Bearer ...`, `Basic ...`).
+const AUTH_SCHEMES: &[&str] = &["bearer", "basic", "token", "digest"];
+
+/// Paths that carry an incoming webhook's secret.
+const WEBHOOK_PATHS: &[&str] = &[
+    "hooks.slack.com/services/",
+    "hooks.slack.com/workflows/",
+    "discord.com/api/webhooks/",
+    "discordapp.com/api/webhooks/",
+    "webhook.office.com/webhookb2/",
+];
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+}
+
+/// Zero-width and direction-control characters: invisible in a terminal, so a token behind
+/// one looks like a token to a reader and must look like one to the scan.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{feff}'
+    )
+}
+
+/// Whether a value holds something shaped like a credential anywhere in it, whatever its
+/// variable is called: a PEM block, a well-known token prefix (`ghp_`, `sk_live_`, `AKIA`,
+/// ...) at a word start, a JWT/JWS/JWE (`eyJ` and at least two dots), a token after
+/// `Bearer`/`Basic`/`Token`, a secret-named assignment (`password=`, `token=`,
+/// `"api_key": "..."`, libpq `host=db password=...`), or an incoming-webhook URL. Quotes
+/// and invisible characters around or inside a token do not hide it. Such a value is shown
+/// only as length, character classes and fingerprint. Linear in the value's length (one
+/// pass, each check reading a bounded window), and a value over 64 KiB counts as holding one.
+pub fn contains_credential(text: &str) -> bool {
+    if text.len() > CREDENTIAL_SCAN_LIMIT {
+        return true;
+    }
+    if text.contains("-----BEGIN") {
+        return true;
+    }
+    // Invisible characters removed; where one stood, a word starts.
+    let mut chars = Vec::with_capacity(text.len());
+    let mut starts = Vec::with_capacity(text.len());
+    let mut after_invisible = true;
+    for c in text.chars() {
+        if is_invisible(c) {
+            after_invisible = true;
+            continue;
+        }
+        let start = after_invisible || chars.last().is_none_or(|p: &char| !p.is_alphanumeric());
+        chars.push(c);
+        starts.push(start);
+        after_invisible = false;
+    }
+    let lower: String = chars.iter().map(char::to_ascii_lowercase).collect();
+    if WEBHOOK_PATHS.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    let mut jwt_scanned_to = 0;
+    for i in 0..chars.len() {
+        if !starts[i] {
+            continue;
+        }
+        let rest = &chars[i..];
+        if TOKEN_PREFIXES
+            .iter()
+            .any(|&(prefix, min_after, upper_digits)| {
+                token_after_prefix(rest, prefix, min_after, upper_digits)
+            })
+        {
+            return true;
+        }
+        if i >= jwt_scanned_to && rest.starts_with(&['e', 'y', 'J']) {
+            let run = rest
+                .iter()
+                .take_while(|&&c| is_token_char(c) || c == '.')
+                .count();
+            if rest[..run].iter().filter(|&&c| c == '.').count() >= 2 {
+                return true;
+            }
+            // A run has at most the dots of the run it is part of: no need to rescan it.
+            jwt_scanned_to = i + run;
+        }
+        if token_after_auth_scheme(rest) || secret_assignment(rest) {
+            return true;
+        }
+    }
+    false
+}
+
+/// `prefix` at the start of `rest`, then at least `min_after` token characters.
+fn token_after_prefix(rest: &[char], prefix: &str, min_after: usize, upper_digits: bool) -> bool {
+    let len = prefix.chars().count();
+    if rest.len() < len + min_after || !rest.iter().zip(prefix.chars()).all(|(a, b)| *a == b) {
+        return false;
+    }
+    rest[len..len + min_after].iter().all(|&c| {
+        if upper_digits {
+            c.is_ascii_uppercase() || c.is_ascii_digit()
+        } else {
+            is_token_char(c) || c == '.'
+        }
+    })
+}
+
+/// Lower-cased word at the start of `rest` equal to `word`, followed by a non-word character.
+fn word_at(rest: &[char], word: &str) -> bool {
+    let len = word.chars().count();
+    rest.len() > len
+        && rest
+            .iter()
+            .zip(word.chars())
+            .all(|(a, b)| a.to_ascii_lowercase() == b)
+        && !is_token_char(rest[len])
+}
+
+/// `Bearer`, `Basic`, `Token` or `Digest`, blanks, then at least 8 characters of a token
+/// alphabet that mix letter cases, letters and digits, or hold `+`, `/` or `=`: `Basic auth
+/// enabled` is words, `Basic YWRtaW46cGFzcw==` a credential.
+fn token_after_auth_scheme(rest: &[char]) -> bool {
+    let Some(word) = AUTH_SCHEMES.iter().find(|w| word_at(rest, w)) else {
+        return false;
+    };
+    let after = &rest[word.len()..];
+    let blanks = after.iter().take_while(|c| matches!(c, ' ' | '\t')).count();
+    if blanks == 0 {
+        return false;
+    }
+    let token: Vec<char> = after[blanks..]
+        .iter()
+        .take(64)
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | ',' | ';'))
+        .copied()
+        .collect();
+    // `Bearer` is followed by nothing but a token.
+    token.len() >= 8 && (*word == "bearer" || random_looking(&token))
+}
+
+fn random_looking(token: &[char]) -> bool {
+    let lower = token.iter().any(char::is_ascii_lowercase);
+    let upper = token.iter().any(char::is_ascii_uppercase);
+    let digit = token.iter().any(char::is_ascii_digit);
+    let symbol = token.iter().any(|c| matches!(c, '+' | '/' | '=' | '$'));
+    u8::from(lower) + u8::from(upper) + u8::from(digit) + u8::from(symbol) >= 2
+}
+
+/// A key naming a secret (`password`, `token`, `api_key`, `pwd`, ... as
+/// [`sensitive_by_name`](crate::schema::model::sensitive_by_name) reads names), optionally
+/// quoted, then `=` (or `:` beside a quote or before a blank, as JSON and YAML write it),
+/// then a non-empty value.
+fn secret_assignment(rest: &[char]) -> bool {
+    let key_len = rest
+        .iter()
+        .take(65)
+        .take_while(|&&c| is_token_char(c) || c == '.')
+        .count();
+    if key_len == 0 || key_len > 64 {
+        return false;
+    }
+    let key: String = rest[..key_len].iter().collect();
+    let secret_key = crate::schema::model::sensitive_by_name(&key)
+        || ["pwd", "pw", "pass", "sig", "signature", "auth", "apikey"]
+            .iter()
+            .any(|k| key.eq_ignore_ascii_case(k));
+    if !secret_key {
+        return false;
+    }
+    let mut j = key_len;
+    let quote_before = matches!(rest.get(j), Some('"' | '\''));
+    j += usize::from(quote_before);
+    while matches!(rest.get(j), Some(' ' | '\t')) {
+        j += 1;
+    }
+    let separator = match rest.get(j) {
+        Some('=') => true,
+        Some(':') => quote_before || matches!(rest.get(j + 1), Some(' ' | '\t' | '"' | '\'')),
+        _ => false,
+    };
+    if !separator {
+        return false;
+    }
+    j += 1;
+    while matches!(rest.get(j), Some(' ' | '\t' | '"' | '\'')) {
+        j += 1;
+    }
+    rest.get(j)
+        .is_some_and(|c| !c.is_whitespace() && !matches!(c, '&' | ';' | ',' | '}' | ']'))
 }
 
 /// Facts about a value that help diagnose it without revealing it: used by `explain` and
@@ -303,27 +772,320 @@ mod tests {
         assert_eq!(mask_url("postgresql://app:/Secretpassw0rd@db/app"), None);
         assert_eq!(mask_url("postgresql://app:pa@ss/Word12345678@db/app"), None);
         assert_eq!(mask_url("user:pw@host"), None);
+        // A credential shape anywhere: nothing is shown.
         assert_eq!(
-            mask_url("https://sk_live_51HabcDEFghiJKL:@api.stripe.com/v1").as_deref(),
-            Some("https://***@api.stripe.com/v1")
+            mask_url("https://sk_live_51HabcDEFghiJKL:@api.stripe.com/v1"),
+            None
         );
         assert_eq!(
-            mask_url("h/x?key=SecretQQ12345678").as_deref(),
+            mask_url("https://api.example.com/hook?token=abc#frag"),
+            None
+        );
+        assert_eq!(mask_url("https://ghp_token@github.com/x"), None);
+        // A token of no known shape as the user: masked like a password.
+        assert_eq!(
+            mask_url("https://Zq8rT2vLm9XpK4wN7bY1:@api.example.com/v1").as_deref(),
+            Some("https://***@api.example.com/v1")
+        );
+        assert_eq!(
+            mask_url("h/x?id=SecretQQ12345678").as_deref(),
             Some("h/x?***")
         );
-        assert!(looks_like_credential("ghp_abcdef"));
-        assert!(looks_like_credential(
-            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"
-        ));
-        assert!(!looks_like_credential("info"));
+        assert_eq!(mask_url("h/x?key=SecretQQ12345678"), None);
         assert_eq!(
-            mask_url("https://api.example.com/hook?token=abc#frag").as_deref(),
+            mask_url("https://api.example.com/hook?id=abc#frag").as_deref(),
             Some("https://api.example.com/hook?***")
         );
         assert_eq!(
-            mask_url("https://ghp_token@github.com/x").as_deref(),
+            mask_url("https://Zq8rT2vLm9XpK4wN7bY1@github.com/x").as_deref(),
             Some("https://***@github.com/x")
         );
+    }
+
+    /// (URL, authority, whether its user-info's end is unknown), for the one splitter that
+    /// masking, the percent-encoding check and the `$NAME` check share.
+    #[test]
+    fn authority_splitter() {
+        let table: &[(&str, &str, bool)] = &[
+            ("postgresql://app:pw@db:5432/app", "app:pw@db:5432", false),
+            ("http://auth:8081", "auth:8081", false),
+            ("http://auth:8081/x?y=1#z", "auth:8081", false),
+            ("redis://:pw@cache:6379/0", ":pw@cache:6379", false),
+            (
+                "https://registry.npmjs.org/@types/node",
+                "registry.npmjs.org",
+                false,
+            ),
+            ("https://mastodon.social/@user", "mastodon.social", false),
+            // Behind a user-info, a later `@` is never spared.
+            (
+                "https://user:pw@registry.npmjs.org/@types/node",
+                "user:pw@registry.npmjs.org/@types",
+                true,
+            ),
+            ("https://h.example/x?email=a@b.c", "h.example", false),
+            (
+                "https://h.example/x?a=1&email=a@b.c;b=2",
+                "h.example",
+                false,
+            ),
+            // More than one `@` before the host.
+            ("postgres://app:p@ss@db/app", "app:p@ss@db", true),
+            // `#`, `?`, `/` or `\` before the last `@`: the user-info runs to it.
+            ("postgres://app:x@pw#rest@db/app", "app:x@pw#rest@db", true),
+            ("postgres://app:p#ss@db/app", "app:p#ss@db", true),
+            ("postgres://app:p?ss@db/app", "app:p?ss@db", true),
+            ("https://tok1/tok2@host", "tok1/tok2@host", true),
+            ("https://tok1\\tok2@host/x", "tok1\\tok2@host", true),
+            (
+                "postgres://app:20240917#rest@db",
+                "app:20240917#rest@db",
+                true,
+            ),
+            (
+                "postgresql://app:1234/5678abcdefgh@db/app",
+                "app:1234/5678abcdefgh@db",
+                true,
+            ),
+            (
+                "postgresql://app:pa@ss/Word12345678@db/app",
+                "app:pa@ss/Word12345678@db",
+                true,
+            ),
+            // Spared readings need a dotted host with no port, and the `@` where paths and
+            // queries hold one.
+            ("http://h:8080/x?email=a@b.c", "h:8080/x?email=a@b.c", true),
+            ("https://h.example:8443/@user", "h.example:8443/@user", true),
+            ("https://tok1/@host", "tok1/@host", true),
+            ("https://a.b/x:pw@host", "a.b/x:pw@host", true),
+            (
+                "https://cdn.jsdelivr.net/npm/react@18.2.0/umd/x.js",
+                "cdn.jsdelivr.net",
+                false,
+            ),
+            ("https://a.b/x@host", "a.b", false),
+            ("https://u:p@a.b/x@host", "u:p@a.b/x@host", true),
+            ("https://u:p@a.b?x=y@host", "u:p@a.b?x=y@host", true),
+            ("https://a.b/x?y@host", "a.b/x?y@host", true),
+            ("https://a.b/#x@host", "a.b/#x@host", true),
+            ("https://a.b\\@host", "a.b\\@host", true),
+            ("https://user:pa@ss.com/@host", "user:pa@ss.com/@host", true),
+        ];
+        for &(text, authority, ambiguous) in table {
+            let parts = UrlParts::split(text).unwrap();
+            assert_eq!(parts.authority, authority, "{text}");
+            assert_eq!(parts.ambiguous, ambiguous, "{text}");
+            assert_eq!(
+                &text[parts.authority_start..parts.authority_start + parts.authority.len()],
+                authority,
+                "{text}"
+            );
+            assert_eq!(mask_url(text).is_none(), ambiguous, "{text}");
+        }
+        assert!(UrlParts::split("auth:8081").is_none());
+        // Ambiguous: the user-info covers everything up to the last `@`, so a `$NAME` in any
+        // piece of the password counts as inside it.
+        let text = "postgres://app:p#$SECRETWORD@db/app";
+        let range = UrlParts::split(text).unwrap().userinfo().unwrap();
+        assert_eq!(&text[range], "app:p#$SECRETWORD");
+    }
+
+    /// Generated URLs whose password (or token user-info) holds any of the characters that
+    /// end an authority: whatever `mask_url` returns never holds an 8-character piece of it.
+    #[test]
+    fn masking_never_shows_a_piece_of_a_generated_password() {
+        const PLAIN: &[u8] = b"abcXYZ0189:._-+=";
+        const ENDS_AUTHORITY: &[u8] = b"@/#?\\%";
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % bound as u64).unwrap()
+        };
+        let (mut shown_count, mut hidden_count) = (0, 0);
+        for round in 0..20_000 {
+            let len = 8 + next(16);
+            let password: String = (0..len)
+                .map(|_| {
+                    let from = if next(12) == 0 { ENDS_AUTHORITY } else { PLAIN };
+                    char::from(from[next(from.len())])
+                })
+                .collect();
+            let host = [
+                "db",
+                "db.example.com",
+                "10.0.0.1",
+                "db:5432",
+                "h.example.com",
+            ][next(5)];
+            let tail = ["", "/app", "/@scope/pkg", "?email=a@b.c", "/x#y"][next(5)];
+            let url = if round % 2 == 0 {
+                format!("postgresql://app:{password}@{host}{tail}")
+            } else {
+                // A token as the whole user-info. No `:` (that makes it `user:password`, and a
+                // user name is shown) and no `.` (a token holding a dotted name, then `/`, is the
+                // documented residue).
+                let token = password.replace(['.', ':'], "Q");
+                format!("https://{token}@{host}{tail}")
+            };
+            let secret = url
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .and_then(|rest| rest.rsplit_once(&format!("@{host}{tail}")))
+                .map(|(userinfo, _)| userinfo.trim_start_matches("app:").to_string())
+                .unwrap();
+            let Some(shown) = mask_url(&url) else {
+                hidden_count += 1;
+                continue;
+            };
+            shown_count += 1;
+            let chars: Vec<char> = secret.chars().collect();
+            for window in chars.windows(8) {
+                let piece: String = window.iter().collect();
+                assert!(!shown.contains(&piece), "{url} shown as {shown}");
+            }
+        }
+        // Both paths are exercised: clean passwords masked, unclear ones refused.
+        assert!(
+            shown_count > 1_000 && hidden_count > 1_000,
+            "{shown_count} {hidden_count}"
+        );
+    }
+
+    #[test]
+    fn schemes() {
+        for ok in ["http", "postgresql+asyncpg", "coap+tcp", "a.b-c"] {
+            assert!(is_scheme(ok), "{ok}");
+        }
+        for bad in ["", "1http", "secretpart:https", "a b", &"a".repeat(33)] {
+            assert!(!is_scheme(bad), "{bad}");
+        }
+        for known in [
+            "https",
+            "POSTGRESQL",
+            "postgresql+asyncpg",
+            "mongodb+srv",
+            "mysql+pymysql",
+        ] {
+            assert!(is_well_known_scheme(known), "{known}");
+        }
+        for unknown in ["secretpart", "postgresql+secretpart", "x"] {
+            assert!(!is_well_known_scheme(unknown), "{unknown}");
+        }
+        assert_eq!(mask_url("secret part:https://abc@sentry.io/1"), None);
+        assert!(UrlParts::split("jdbc:postgresql://db/app")
+            .unwrap()
+            .scheme_is_valid());
+        assert_eq!(
+            mask_url("example.com/hooks/8f3a9c2e1b7d4f6a9c2e1b7d").as_deref(),
+            Some("example.com/hooks/***")
+        );
+        assert_eq!(
+            mask_url("8f3a9c2e1b7d4f6a9c2e1b7d").as_deref(),
+            Some("8f3a9c2e1b7d4f6a9c2e1b7d")
+        );
+    }
+
+    #[test]
+    fn masks_webhook_and_token_paths() {
+        // Slack and Discord webhook URLs are credential shapes: nothing is shown.
+        assert_eq!(
+            mask_url(
+                "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx"
+            ),
+            None
+        );
+        assert_eq!(
+            mask_url("https://discord.com/api/webhooks/123456789012345678/abcDEF"),
+            None
+        );
+        // Other webhook hosts: the path is hidden whole, however it looks.
+        assert_eq!(
+            mask_url("https://hooks.zapier.com/hooks/catch/123456/abcdef/").as_deref(),
+            Some("https://hooks.zapier.com/***")
+        );
+        assert_eq!(
+            mask_url("https://maker.ifttt.com/trigger/deploy/with/key/abcdef").as_deref(),
+            Some("https://maker.ifttt.com/***")
+        );
+        assert_eq!(
+            mask_url("https://example.com/hooks/8f3a9c2e1b7d4f6a9c2e1b7d/x?y=1").as_deref(),
+            Some("https://example.com/hooks/***?***")
+        );
+        assert_eq!(
+            mask_url("https://example.com/api/v1/users").as_deref(),
+            Some("https://example.com/api/v1/users")
+        );
+    }
+
+    #[test]
+    fn credential_shapes_anywhere() {
+        let jwe = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXZpdml2aXZpdml2.Y2lwaGVy.dGFndGFn";
+        for credential in [
+            "ghp_abcdef",
+            "\"ghp_R4nd0mT0k3nV4lu3F0rT3st1ng\"",
+            "prefix ghp_R4nd0mT0k3nV4lu3F0rT3st1ng suffix",
+            "\u{200b}ghp_R4nd0mT0k3nV4lu3F0rT3st1ng",
+            "x\u{200b}ghp_R4nd0mT0k3nV4lu3F0rT3st1ng",
+            "gh\u{200b}p_R4nd0mT0k3nV4lu3F0rT3st1ng",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+            jwe,
+            "Bearer abcdefghijkLMNOP1234",
+            "Authorization: bearer abcdefghijkLMNOP1234",
+            "Basic YWRtaW46cGFzc3dvcmQ=",
+            "Bearer $ABCDEFGHIJ12",
+            "bearer abcdefghijkl",
+            "token=abc",
+            "https://api.example.com/hook?token=abc",
+            "host=db password=SuperSecretPw99 user=app",
+            "host=db PASSWORD = 'x' user=app",
+            "{\"api_key\": \"abc123\"}",
+            "password: hunter2",
+            "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx",
+            "https://discord.com/api/webhooks/123456789012345678/abcDEF",
+            "https://github.com/ghp_R4nd0mT0k3nV4lu3F0rT3st1ng/x",
+            "AKIAIOSFODNN7EXAMPLE",
+            "-----BEGIN PRIVATE KEY-----",
+            "key:sk_live_abcd1234",
+        ] {
+            assert!(contains_credential(credential), "{credential}");
+        }
+        for plain in [
+            "info",
+            "debug",
+            "Basic auth is enabled",
+            "token bucket",
+            "https://registry.npmjs.org/@types/node",
+            "postgresql://app@db/app",
+            "ASIAN",
+            "task_live_thing",
+            "password",
+            "password=",
+            "eyJ.only-one-dot",
+            "desk-12345678901234567890123",
+            "",
+        ] {
+            assert!(!contains_credential(plain), "{plain}");
+        }
+        assert!(contains_credential(&"a".repeat(CREDENTIAL_SCAN_LIMIT + 1)));
+    }
+
+    #[test]
+    fn credential_scan_is_linear() {
+        // Shapes that would make a naive scan rescan the rest of the value at every start.
+        let cases = [
+            "eyJ.".repeat(16_000),
+            "a_".repeat(32_000),
+            "token ".repeat(10_000),
+            "password ".repeat(7_000),
+            format!("bearer{}", " ".repeat(60_000)),
+        ];
+        let started = std::time::Instant::now();
+        for case in &cases {
+            let _ = contains_credential(case);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -60,14 +60,8 @@ impl Sensitivity {
     /// shape: only under a key known to be non-sensitive, and only when the value holds no
     /// credential shape (a token pasted under an innocent name is still a token).
     pub fn value_is_sensitive(&self, key: &str, value: &str) -> bool {
-        self.is_sensitive(key) || credential_shaped(value)
+        self.is_sensitive(key) || crate::secret::contains_credential(value)
     }
-}
-
-/// Whether a value holds a credential shape (a JWT, a PEM block, a well-known token
-/// prefix): such a value is sensitive whatever its name. The one place the shape is judged.
-pub fn credential_shaped(value: &str) -> bool {
-    crate::secret::looks_like_credential(value)
 }
 
 #[cfg(test)]

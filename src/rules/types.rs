@@ -4,7 +4,9 @@
 
 use super::Code;
 use crate::schema::model::{Credentials, Encoding, TextRules, UrlRules, VarKind, VarSpec};
-use crate::secret::{mask_url, Secret};
+use crate::secret::{
+    contains_credential, is_scheme, is_well_known_scheme, mask_url, Secret, UrlParts,
+};
 use std::time::Duration;
 
 /// A problem with one value, before it is given a service, variable and source.
@@ -37,10 +39,12 @@ impl Problem {
     }
 }
 
-/// How a value may be quoted in a message: never for a sensitive variable.
+/// How a value may be quoted in a message: never for a sensitive variable, nor for a value
+/// that holds a credential shape anywhere (a token under an innocent name); URLs masked.
+/// Every message and hint that would quote a value, or say what it resembles, asks here.
 /// Control characters are escaped so a value cannot drive the terminal.
 pub fn shown(spec: &VarSpec, value: &str) -> Option<String> {
-    if spec.sensitive || crate::secret::looks_like_credential(value) {
+    if spec.sensitive || contains_credential(value) {
         return None;
     }
     mask_url(value).map(|v| {
@@ -75,11 +79,10 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
             Ok(n) => out.push(
                 Problem::new(
                     Code::OutOfRange,
-                    if spec.sensitive {
-                        String::from("is not a valid port (1 to 65535)")
-                    } else {
-                        format!("is {n}, not a valid port (1 to 65535)")
-                    },
+                    shown(spec, &n.to_string()).map_or_else(
+                        || String::from("is not a valid port (1 to 65535)"),
+                        |n| format!("is {n}, not a valid port (1 to 65535)"),
+                    ),
                 )
                 .hint("a TCP port is a whole number from 1 to 65535"),
             ),
@@ -115,8 +118,8 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
                     Code::InvalidValue,
                     format!("{} is not one of {}", quoted(spec, text), values.join(", ")),
                 );
-                if spec.sensitive {
-                    // Any suggestion would reveal the value.
+                if shown(spec, text).is_none() {
+                    // Any suggestion would say what the value resembles.
                 } else if let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(text)) {
                     p = p.hint(format!("values are case-sensitive: did you mean {v}?"));
                 } else if let Some(best) =
@@ -158,11 +161,7 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
 }
 
 fn check_range(spec: &VarSpec, n: i64, min: Option<i64>, max: Option<i64>, out: &mut Vec<Problem>) {
-    let shown = if spec.sensitive {
-        None
-    } else {
-        Some(n.to_string())
-    };
+    let shown = shown(spec, &n.to_string());
     if let Some(message) = range_message(shown, n, min, max, |m| m.to_string()) {
         out.push(Problem::new(Code::OutOfRange, message));
     }
@@ -409,19 +408,74 @@ fn encoding_hint(encoding: Encoding, text: &str) -> String {
 
 const PERCENT_ENCODE_HINT: &str = "the password seems to contain @, /, #, ? or %: percent-encode it (@ as %40, / as %2F, # as %23, ? as %3F, % as %25)";
 
+/// Whether a URL's scheme may be named in a message: it is a valid scheme, and the value is
+/// not sensitive or the scheme is one the schema declares or every reader knows. Otherwise
+/// the "scheme" may be a piece of a secret (`SENTRY_DSN=secretpart:https://...`).
+fn scheme_nameable(spec: &VarSpec, rules: &UrlRules, text: &str, scheme: &str) -> bool {
+    is_scheme(scheme)
+        && (shown(spec, text).is_some()
+            || is_well_known_scheme(scheme)
+            || rules
+                .schemes
+                .iter()
+                .flatten()
+                .any(|s| s.eq_ignore_ascii_case(scheme)))
+}
+
+/// The scheme an example URL in a hint starts with: the first the schema allows, else the
+/// value's own when it may be named, else the word `scheme`. Hints never invent a scheme
+/// the schema would refuse.
+fn example_scheme(rules: &UrlRules, own: Option<&str>) -> String {
+    rules
+        .schemes
+        .as_ref()
+        .and_then(|s| s.first())
+        .map(String::as_str)
+        .or(own)
+        .unwrap_or("scheme")
+        .to_ascii_lowercase()
+}
+
 fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem>) {
     // `auth:8081` and `http:/auth` parse (as an opaque or normalised URL) but are not what
     // the writer meant.
-    if !text.contains("://") {
-        out.push(
-            Problem::new(Code::InvalidUrl, "is not a full URL (no `scheme://`)")
-                .hint("write a full URL with a scheme, e.g. http://auth:8081"),
-        );
+    let Some(parts) = UrlParts::split(text) else {
+        let scheme = example_scheme(rules, None);
+        // `db:5432/app` is told the URL it was meant to be, when it may be shown.
+        let hint = match shown(spec, text) {
+            Some(v) if !v.is_empty() && !v.contains(":/") => {
+                format!("write a full URL that starts with a scheme: {scheme}://{v}")
+            }
+            _ => format!("write a full URL that starts with a scheme: {scheme}://host:port/..."),
+        };
+        out.push(Problem::new(Code::InvalidUrl, "is not a full URL (no `scheme://`)").hint(hint));
+        return;
+    };
+    let example = example_scheme(
+        rules,
+        scheme_nameable(spec, rules, text, parts.scheme).then_some(parts.scheme),
+    );
+    // `secret part:https://...`: what precedes `://` is no scheme, and is never quoted.
+    if !parts.scheme_is_valid() {
+        let problem = match &rules.schemes {
+            Some(schemes) => Problem::new(
+                Code::UrlScheme,
+                format!(
+                    "does not start with a scheme the schema allows; expected {}",
+                    schemes.join(" or ")
+                ),
+            ),
+            None => Problem::new(
+                Code::InvalidUrl,
+                "does not start with a scheme (a letter, then letters, digits, `+`, `-` or `.`, then `://`)",
+            ),
+        };
+        out.push(problem.hint(format!("start it with {example}:// and nothing before it")));
         return;
     }
-    // A password holding `/`, `#` or `?` ends the host early: `postgres://app:p#ss@db/app`
-    // parses with host `p`. An `@` after the host is the tell-tale.
-    if password_needs_encoding(text) {
+    // A password holding `@`, `/`, `#` or `?` leaves the user-info's end unknown:
+    // `postgres://app:p#ss@db/app` parses with host `p`.
+    if password_needs_encoding(&parts, text) {
         out.push(
             Problem::new(Code::InvalidUrl, "has characters in its user or password that end the host early or are not valid percent-encoding")
                 .hint(PERCENT_ENCODE_HINT),
@@ -432,15 +486,19 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         Ok(u) => u,
         Err(e) => {
             let hint = match e {
-                url::ParseError::InvalidPort => {
-                    "the port must be a number from 1 to 65535, after the host: http://auth:8081"
+                url::ParseError::InvalidPort => format!(
+                    "the port must be a number from 1 to 65535, after the host: {example}://host:8080"
+                ),
+                url::ParseError::InvalidIpv6Address => format!(
+                    "an IPv6 address goes in brackets: {example}://[fd00::1]:8080"
+                ),
+                url::ParseError::EmptyHost => {
+                    format!("a host is needed after `//`: {example}://host:port/...")
                 }
-                url::ParseError::InvalidIpv6Address => {
-                    "an IPv6 address goes in brackets: http://[fd00::1]:8080"
-                }
-                url::ParseError::EmptyHost => "a host is needed after `//`: http://auth:8081",
-                _ if text.contains('@') => PERCENT_ENCODE_HINT,
-                _ => "check the URL's syntax: scheme://user:password@host:port/path",
+                _ if text.contains('@') => PERCENT_ENCODE_HINT.to_string(),
+                _ => format!(
+                    "check the URL's syntax: {example}://user:password@host:port/path"
+                ),
             };
             out.push(
                 Problem::new(Code::InvalidUrl, format!("is not a valid URL ({e})")).hint(hint),
@@ -449,14 +507,17 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         }
     };
     let scheme = url.scheme();
+    let nameable = scheme_nameable(spec, rules, text, scheme);
     if let Some(schemes) = &rules.schemes {
         if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            let expected = schemes.join(" or ");
             let mut p = Problem::new(
                 Code::UrlScheme,
-                format!(
-                    "uses the scheme `{scheme}`; expected {}",
-                    schemes.join(" or ")
-                ),
+                if nameable {
+                    format!("uses the scheme `{scheme}`; expected {expected}")
+                } else {
+                    format!("does not start with a scheme the schema allows; expected {expected}")
+                },
             );
             let base = |s: &str| match s
                 .split('+')
@@ -471,9 +532,11 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
             if let Some(async_form) = schemes.iter().find(|s| {
                 s.contains('+') && base(s) == base(scheme) && !s.eq_ignore_ascii_case(scheme)
             }) {
-                p = p.hint(format!(
-                    "the app needs the `{async_form}` driver form: write {async_form}://... instead of {scheme}://..."
-                ));
+                p = p.hint(if nameable {
+                    format!("the app needs the `{async_form}` driver form: write {async_form}://... instead of {scheme}://...")
+                } else {
+                    format!("the app needs the `{async_form}` driver form: write {async_form}://...")
+                });
             } else if scheme == "http" && schemes.iter().any(|s| s == "https") {
                 p = p.hint("use https:// here");
             }
@@ -483,9 +546,9 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
     let host = url.host_str().unwrap_or("");
     if rules.require_host && host.is_empty() {
         let hint = if url.query().is_some_and(|q| q.contains("host=")) {
-            "a Unix-socket URL (`?host=/path`) has no host: declare require_host = false for this variable"
+            String::from("a Unix-socket URL (`?host=/path`) has no host: declare require_host = false for this variable")
         } else {
-            "write the host after `//`: scheme://host:port/path"
+            format!("write the host after `//`: {example}://host:port/path")
         };
         out.push(
             Problem::new(
@@ -496,9 +559,23 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         );
     }
     if !host.is_empty() && rules.forbid_hosts.iter().any(|h| host_matches(host, h)) {
+        // No host or port is invented: the stack's `hosts` (or Compose's service name) and
+        // the service's port are what the value should hold, with a scheme the schema allows.
+        let container = if is_loopback(host) {
+            "inside a container, localhost is the container itself: "
+        } else {
+            ""
+        };
         out.push(
-            Problem::new(Code::UrlHostForbidden, format!("points at `{host}`, which is not allowed here"))
-                .hint("inside a container, localhost is the container itself: use the address the service has in the stack (its service name, e.g. http://auth:8081)"),
+            Problem::new(
+                Code::UrlHostForbidden,
+                format!("points at `{host}`, which is not allowed here"),
+            )
+            .hint(format!(
+                "{container}use the host other services use to reach that service, as the \
+                 stack's `hosts` names it (by default its service name), and its port: \
+                 {example}://<host>:<port>"
+            )),
         );
     }
     let has_credentials = !url.username().is_empty() || url.password().is_some();
@@ -515,22 +592,20 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
                 Code::UrlCredentials,
                 "has no user or password, which this URL needs",
             )
-            .hint("write scheme://user:password@host/..."),
+            .hint(format!("write {example}://user:password@host/...")),
         ),
         _ => {}
     }
 }
 
-/// True when the user-info of a URL holds characters that must be percent-encoded: a `/`,
-/// `#` or `?` that ended the host early, or a `%` that does not start a percent-escape.
-fn password_needs_encoding(text: &str) -> bool {
-    let Some(url) = crate::secret::UrlParts::split(text) else {
-        return false;
-    };
-    if url.credentials_cut_short() {
+/// True when the user-info of a URL holds characters that must be percent-encoded: an `@`,
+/// `/`, `#`, `?` or `\` that leaves its end unknown ([`UrlParts::ambiguous`]), or a `%` that
+/// does not start a percent-escape.
+fn password_needs_encoding(parts: &UrlParts, text: &str) -> bool {
+    if parts.ambiguous {
         return true;
     }
-    let Some(range) = url.userinfo() else {
+    let Some(range) = parts.userinfo() else {
         return false;
     };
     let userinfo = &text[range];
@@ -538,6 +613,16 @@ fn password_needs_encoding(text: &str) -> bool {
         let hex = userinfo.get(i + 1..i + 3).unwrap_or("");
         hex.len() != 2 || !hex.chars().all(|c| c.is_ascii_hexdigit())
     })
+}
+
+/// `localhost`, `*.localhost`, 127.x, `::1` or the unspecified address: inside a container,
+/// all of them mean the container itself.
+fn is_loopback(host: &str) -> bool {
+    host_matches(host, "localhost")
+        || host_matches(host, "127.0.0.1")
+        || host_matches(host, "::1")
+        || host_matches(host, "0.0.0.0")
+        || host_matches(host, "::")
 }
 
 /// A host against a `forbid_hosts` entry: case and a trailing dot ignored; `localhost`
@@ -746,11 +831,64 @@ mod tests {
         for ok in [
             "https://registry.npmjs.org/@types/node",
             "https://mastodon.social/@user",
-            "http://h:8080/x?email=a@b.c",
+            "https://h.example/x?email=a@b.c",
+            "https://unpkg.com/@babel/core",
         ] {
             assert_eq!(codes(&any, ok), vec![], "{ok}");
         }
+        // ... unless the host could be a user name and the path a password: the user-info's
+        // end is unknown, so nothing of it may be shown or trusted.
+        for unclear in [
+            "http://h:8080/x?email=a@b.c",
+            "https://tok1/tok2@host",
+            "postgres://app:x@pw#rest@db/app",
+            "postgres://app:20240917#rest@db/app",
+            "postgres://app:pw?rest@db/app",
+            "https://tok1\\tok2@host",
+            "postgres://a@b@db/app",
+        ] {
+            assert_eq!(codes(&any, unclear), vec![Code::InvalidUrl], "{unclear}");
+        }
         assert_eq!(codes(&u, "http:/auth:8081"), vec![Code::InvalidUrl]);
+    }
+
+    #[test]
+    fn schemes_are_named_only_when_safe() {
+        let rules = |schemes: &[&str]| UrlRules {
+            schemes: Some(schemes.iter().map(|s| (*s).to_string()).collect()),
+            require_host: false,
+            forbid_hosts: vec![],
+            credentials: Credentials::Allow,
+        };
+        let mut dsn = spec(VarKind::Url(rules(&["https"])));
+        dsn.sensitive = true;
+        let message = |spec: &VarSpec, v: &str| check(spec, &Secret::new(v))[0].message.clone();
+        assert_eq!(
+            message(&dsn, "secretpart:https://k@sentry.io/1"),
+            "does not start with a scheme the schema allows; expected https"
+        );
+        assert_eq!(
+            message(&dsn, "secret part:https://k@sentry.io/1"),
+            "does not start with a scheme the schema allows; expected https"
+        );
+        assert_eq!(
+            message(&dsn, "http://k@sentry.io/1"),
+            "uses the scheme `http`; expected https"
+        );
+        let plain = spec(VarKind::Url(rules(&["https"])));
+        assert_eq!(
+            message(&plain, "secretpart:https://sentry.io/1"),
+            "uses the scheme `secretpart`; expected https"
+        );
+        // JDBC's scheme chain is a scheme, not junk in front of one.
+        let jdbc = spec(VarKind::Url(rules(&["jdbc"])));
+        assert_eq!(codes(&jdbc, "jdbc:postgresql://db:5432/app"), vec![]);
+        // A value holding a credential shape is not sensitive by name, but its scheme is
+        // not named either.
+        assert_eq!(
+            message(&plain, "zz9://h/?token=Qu3ryS3cretT0ken99"),
+            "does not start with a scheme the schema allows; expected https"
+        );
     }
 
     #[test]

@@ -664,8 +664,8 @@ impl Parser<'_> {
         // A fact about the value, for the caller's decision to show anything of it (only
         // needed when there is something to report).
         let credential_shape = (!expansion.required.is_empty() || !expansion.undefined.is_empty())
-            && (crate::sensitivity::credential_shaped(template)
-                || crate::sensitivity::credential_shaped(&expansion.text));
+            && (crate::secret::contains_credential(template)
+                || crate::secret::contains_credential(&expansion.text));
         let written = self.settle(pending.written, pending.at.line);
         for (reference, empty) in expansion.required {
             let kind = DotenvIssueKind::RequiredVariable {
@@ -716,7 +716,7 @@ impl Parser<'_> {
                 .and_then(|(slot, _)| self.slots.get(slot).and_then(Option::as_ref))
                 .is_some_and(|entry| {
                     (self.secret_key)(&entry.key)
-                        || crate::sensitivity::credential_shaped(&entry.value)
+                        || crate::secret::contains_credential(&entry.value)
                 });
         }
         written

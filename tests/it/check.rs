@@ -410,10 +410,9 @@ fn credentials_are_hidden_whatever_the_variable_is_called() {
     for piece in ["R4nd0mT0", "eyJzdWIi", "51HabcDE", "Qu3ryS3c"] {
         assert!(!stdout.contains(piece), "{piece} in:\n{stdout}");
     }
-    assert!(
-        stdout.contains("https://***@api.stripe.com/v1?***"),
-        "{stdout}"
-    );
+    // A value holding a credential shape anywhere is described, not shown masked.
+    assert!(!stdout.contains("api.stripe.com"), "{stdout}");
+    assert_eq!(stdout.matches("sha256:").count(), 3, "{stdout}");
 }
 
 #[test]

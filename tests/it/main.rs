@@ -12,6 +12,7 @@ mod schema_limits;
 mod secrets;
 mod sensitivity;
 mod sources;
+mod urls;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
