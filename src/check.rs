@@ -138,8 +138,12 @@ pub fn check_service(
                         spec.kind,
                         VarKind::String(_) | VarKind::Secret(_) | VarKind::Url(_) | VarKind::Json
                     );
-                    let mut problems =
-                        hygiene::check_with(text, spec.sensitive, spec.sensitive && free_text);
+                    let mut problems = hygiene::check_with(
+                        text,
+                        spec.sensitive,
+                        spec.sensitive && free_text,
+                        source.kind,
+                    );
                     // One cause, one finding: surrounding whitespace or quotes are reported
                     // once, and the later checks look at the value without them.
                     let reported = |code| problems.iter().any(|p: &Problem| p.code == code);
