@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod cli_hygiene;
 mod example_stack;
 mod rules;
 mod schema_errors;
