@@ -87,7 +87,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
     /// Print nothing when the check passes; on failure only what fails it and the verdict
-    /// (the JSON report is always whole)
+    /// (a JSON report or an --output file is always whole)
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -239,8 +239,9 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                     out.display()
                 )));
             }
-            let write = |out: &mut dyn Write, color: bool| match plan.format {
-                Format::Human if args.quiet => {
+            // `--quiet` shapes what reaches the terminal; a report file is always whole.
+            let write = |out: &mut dyn Write, color: bool, quiet: bool| match plan.format {
+                Format::Human if quiet => {
                     human::render_quiet(&report, out, human::Palette { color })
                 }
                 Format::Human => human::render(&report, out, human::Palette { color }),
@@ -250,13 +251,13 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 let result = std::fs::File::create(path).and_then(|f| {
                     let mut w = io::BufWriter::new(f);
                     // A file is no terminal: colour only when asked for explicitly.
-                    write(&mut w, plan.color == ColorChoice::Always)?;
+                    write(&mut w, plan.color == ColorChoice::Always, false)?;
                     w.flush()
                 });
                 written(result, "the report", &path.display().to_string())?;
             } else {
                 let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
-                to_stdout("the report", |w| write(w, color))?;
+                to_stdout("the report", |w| write(w, color, args.quiet))?;
             }
             Ok(if report.ok {
                 Outcome::Passed

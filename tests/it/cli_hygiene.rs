@@ -454,6 +454,23 @@ fn quiet_prints_nothing_on_success_and_only_errors_on_failure() {
     ]));
     assert_eq!(code, 1);
     assert!(has(&report, "undeclared", "EXTRA"));
+    // So is a report file: --quiet is about the terminal.
+    let (code, stdout, _) = run(envgate_in(dir.path()).args([
+        "check",
+        "--schema",
+        "schema.toml",
+        "--env-file",
+        "app.env",
+        "-q",
+        "--output",
+        "report.txt",
+    ]));
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    let file = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
+    assert!(
+        file.contains("undeclared") && file.contains("envgate check"),
+        "{file}"
+    );
 }
 
 #[test]

@@ -90,6 +90,20 @@ pub fn estimate(text: &str) -> (f64, f64) {
     let per_char = f64::from(cardinality.max(2)).log2();
     let brute = bits(n) * per_char;
 
+    // Every occurrence of every word, found in one pass over the list: (start, length).
+    // In `ascii`, each character is one byte (non-ASCII ones a byte no word holds), so byte
+    // offsets are character offsets.
+    let ascii: String = low
+        .iter()
+        .map(|c| if c.is_ascii() { *c } else { '\u{1}' })
+        .collect();
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    for word in WORDS.split(' ').filter(|w| w.len() >= MIN_MATCH) {
+        words.extend(ascii.match_indices(word).map(|(at, w)| (at, w.len())));
+    }
+    words.sort_unstable();
+    let mut next_word = 0;
+
     // cost[i]: the cheapest construction of the first i characters.
     let mut cost = vec![f64::INFINITY; n + 1];
     cost[0] = 0.0;
@@ -101,24 +115,14 @@ pub fn estimate(text: &str) -> (f64, f64) {
             per_char
         };
         cost[i + 1] = cost[i + 1].min(here + single);
-        if low[i].is_ascii_alphabetic() {
-            for word in WORDS.split(' ') {
-                let len = word.len();
-                if len >= MIN_MATCH
-                    && len <= n - i
-                    && word
-                        .bytes()
-                        .zip(&low[i..])
-                        .all(|(b, c)| char::from(b) == *c)
-                {
-                    let capitals = if original[i..i + len].iter().any(char::is_ascii_uppercase) {
-                        1.0
-                    } else {
-                        0.0
-                    };
-                    cost[i + len] = cost[i + len].min(here + WORD_BITS + capitals);
-                }
-            }
+        while let Some(&(at, len)) = words.get(next_word).filter(|(at, _)| *at == i) {
+            next_word += 1;
+            let capitals = if original[at..at + len].iter().any(char::is_ascii_uppercase) {
+                1.0
+            } else {
+                0.0
+            };
+            cost[at + len] = cost[at + len].min(here + WORD_BITS + capitals);
         }
         // The longest repeat of earlier text starting here (the source may overlap).
         let repeat = (0..i)
