@@ -326,11 +326,14 @@ fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
 
 /// `API_TOKEN`, `CI_TOKEN`, `DB_PASSWORD_2`: capitals, digits and `_`, with at least one
 /// `_`-separated part a word of the list and every other part a word or at most 3 letters
-/// (`CI`, `DB`, `S3`); digits may end a part.
+/// (`CI`, `DB`, `S3`); digits may end a part; at most 64 characters.
 fn reads_as_variable_name(name: &str) -> bool {
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    // Longer than any real name: never shown, and the word look-ups stay bounded.
+    const LONGEST_NAME: usize = 64;
+    if name.len() > LONGEST_NAME
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
     {
         return false;
     }
