@@ -359,57 +359,57 @@ fn resolve_settings(
             ))
         }
     };
+    /// A setting's value as the user wrote it, for an error message: a settings value, never a
+    /// secret, but still capped and with control characters escaped.
+    fn setting_as_written(fig: &figment::Figment, key: &str) -> String {
+        use figment::value::Value;
+        const SHOWN_CHARS: usize = 40;
+        let from_env = fig
+            .find_metadata(key)
+            .is_some_and(|m| m.name.contains("environment"));
+        let text = if from_env {
+            std::env::var_os(format!("ENVGATE_{}", key.to_ascii_uppercase()))
+                .map(|v| v.to_string_lossy().into_owned())
+        } else {
+            match fig.find_value(key) {
+                Ok(Value::String(_, s)) => Some(s),
+                Ok(Value::Char(_, c)) => Some(c.to_string()),
+                Ok(Value::Bool(_, b)) => Some(b.to_string()),
+                Ok(Value::Num(_, n)) => n
+                    .to_i128()
+                    .map(|i| i.to_string())
+                    .or_else(|| n.to_f64().map(|f| f.to_string())),
+                Ok(Value::Dict(..)) => return String::from("a table"),
+                Ok(Value::Array(..)) => return String::from("an array"),
+                Ok(Value::Empty(..)) | Err(_) => None,
+            }
+        };
+        let Some(text) = text else {
+            return String::from("an invalid value");
+        };
+        let mut shown: String = text
+            .chars()
+            .take(SHOWN_CHARS)
+            .flat_map(|c| {
+                if c.is_control() {
+                    c.escape_debug().collect::<Vec<_>>()
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+        if text.chars().count() > SHOWN_CHARS {
+            shown.push('…');
+        }
+        format!("`{shown}`")
+    }
+
     Ok(ResolvedSettings {
         format,
         color,
         strict: settings.strict.unwrap_or(false),
         profile: settings.profile.filter(|p| !p.is_empty()),
     })
-}
-
-/// A setting's value as the user wrote it, for an error message: a settings value, never a
-/// secret, but still capped and with control characters escaped.
-fn setting_as_written(fig: &figment::Figment, key: &str) -> String {
-    use figment::value::Value;
-    const SHOWN_CHARS: usize = 40;
-    let from_env = fig
-        .find_metadata(key)
-        .is_some_and(|m| m.name.contains("environment"));
-    let text = if from_env {
-        std::env::var_os(format!("ENVGATE_{}", key.to_ascii_uppercase()))
-            .map(|v| v.to_string_lossy().into_owned())
-    } else {
-        match fig.find_value(key) {
-            Ok(Value::String(_, s)) => Some(s),
-            Ok(Value::Char(_, c)) => Some(c.to_string()),
-            Ok(Value::Bool(_, b)) => Some(b.to_string()),
-            Ok(Value::Num(_, n)) => n
-                .to_i128()
-                .map(|i| i.to_string())
-                .or_else(|| n.to_f64().map(|f| f.to_string())),
-            Ok(Value::Dict(..)) => return String::from("a table"),
-            Ok(Value::Array(..)) => return String::from("an array"),
-            Ok(Value::Empty(..)) | Err(_) => None,
-        }
-    };
-    let Some(text) = text else {
-        return String::from("an invalid value");
-    };
-    let mut shown: String = text
-        .chars()
-        .take(SHOWN_CHARS)
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_debug().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
-    if text.chars().count() > SHOWN_CHARS {
-        shown.push('…');
-    }
-    format!("`{shown}`")
 }
 
 impl Plan {
