@@ -35,18 +35,28 @@ pub fn check_service(
         .iter()
         .map(|spec| presence::resolve(spec, gathered, schema))
         .collect();
-    // A variable's sensitivity, before any message is worded: its own declaration's, any
-    // service's that declares the same name or alias (a sibling reading the same env file
-    // may hold a secret under it), or its value's shape (a token under an innocent name).
+    // Whether a variable is declared a secret: by its own declaration, or by any service
+    // that declares the same name or alias (a sibling reading the same env file may hold a
+    // secret under it). Secrets get the secret checks (placeholder, strength).
+    let declared_secret: Vec<bool> = schema
+        .vars
+        .iter()
+        .map(|spec| {
+            spec.sensitive
+                || std::iter::once(&spec.name)
+                    .chain(&spec.aliases)
+                    .any(|n| stack_names.declared(n) == Some(true))
+        })
+        .collect();
+    // A variable's sensitivity, before any message is worded: a declared secret, or a value
+    // shaped like a credential (a token under an innocent name is hidden, not judged).
     let effective: Vec<Cow<'_, VarSpec>> = schema
         .vars
         .iter()
         .zip(&resolutions)
-        .map(|(spec, resolution)| {
-            let sensitive = spec.sensitive
-                || std::iter::once(&spec.name)
-                    .chain(&spec.aliases)
-                    .any(|n| stack_names.declared(n) == Some(true))
+        .zip(&declared_secret)
+        .map(|((spec, resolution), &declared)| {
+            let sensitive = declared
                 || matches!(&resolution.resolved, Resolved::Value { value, .. }
                     if crate::secret::contains_credential(value.expose()));
             if sensitive == spec.sensitive {
@@ -98,7 +108,9 @@ pub fn check_service(
     let mut near_misses: Option<presence::NearMisses> = None;
     let mut out = ServiceResult::default();
     let mut seen_secrets: HashMap<String, (&VarSpec, SourceRef)> = HashMap::new();
-    for ((spec, resolution), because) in resolved.iter().zip(required_because) {
+    for (((spec, resolution), because), &secret) in
+        resolved.iter().zip(required_because).zip(&declared_secret)
+    {
         let required = because.is_some();
         let var_findings_start = findings.len();
         let push = |problem: Problem, source: Option<SourceRef>, findings: &mut Vec<Finding>| {
@@ -190,11 +202,8 @@ pub fn check_service(
                         spec.kind,
                         VarKind::String(_) | VarKind::Secret(_) | VarKind::Url(_) | VarKind::Json
                     );
-                    let mut problems = hygiene::check_with(
-                        text,
-                        spec.sensitive || crate::secret::contains_credential(text),
-                        spec.sensitive && free_text,
-                    );
+                    let mut problems =
+                        hygiene::check_with(text, spec.sensitive, secret && free_text, source.kind);
                     let inner = checked_text(text, &problems);
                     if inner.len() != text.len() {
                         checked_chars = Some(inner.chars().count());

@@ -31,12 +31,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check one service (--schema) or a stack (--config, default ./envgate.toml)
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Show each variable's status, source and (for secrets) length, classes and fingerprint
     Explain(ExplainArgs),
     /// List finding codes, or explain one
     Rules(RulesArgs),
 }
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  envgate check                                    # the stack in ./envgate.toml
+  envgate check --schema schema.toml --env-file .env
+  envgate check --config deploy/envgate.toml --service api --profile production
+  envgate check --schema schema.toml --no-process-env --env-file deploy/prod.env --strict
+  envgate check --format json --output envgate-report.json
+  envgate check --quiet && exec ./server           # a silent gate before the service starts";
 
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
@@ -76,12 +86,19 @@ pub struct CheckArgs {
     /// Fail on warnings too [env: ENVGATE_STRICT]
     #[arg(long)]
     pub strict: bool,
+    /// Print nothing when the check passes; on failure only what fails it and the verdict
+    /// (a JSON report or an --output file is always whole)
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Output format: a table per service, or one JSON document of the rows
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
     /// Variables to show (default: all)
     #[arg(value_name = "VAR")]
     pub vars: Vec<String>,
@@ -96,7 +113,7 @@ pub struct RulesArgs {
     pub markdown: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Human,
     Json,
@@ -148,11 +165,66 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     }
 }
 
+/// What happened to a write to standard output or `--output`.
+fn written<T>(result: io::Result<T>, what: &str, target: &str) -> Result<Option<T>, ConfigError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        // A reader that went away (`envgate rules | head`) is no error worth a message: the
+        // run ends quietly with the exit code it would have had.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(None),
+        Err(e) => Err(ConfigError::usage(format!(
+            "cannot write {what} to {target}: {e}"
+        ))),
+    }
+}
+
+/// Writes to standard output through a buffer, flushed at the end (so a full disk is seen).
+fn to_stdout(
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), ConfigError> {
+    let mut w = io::BufWriter::new(io::stdout().lock());
+    written(
+        write(&mut w).and_then(|()| w.flush()),
+        what,
+        "standard output",
+    )
+    .map(|_| ())
+}
+
+/// `--env-file` paths given on the command line must name files: a typo there is a usage
+/// error (exit 2), not a finding. Env files named in a stack file stay findings.
+fn check_env_file_args(args: &SelectionArgs) -> Result<(), ConfigError> {
+    for path in &args.env_files {
+        let problem = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => "is a directory, not an env file",
+            Err(e) if e.kind() == io::ErrorKind::NotFound => "does not exist",
+            // A file, or unreadable for another reason (reported as a finding with it).
+            _ => continue,
+        };
+        return Err(ConfigError::usage(format!(
+            "--env-file {}: {problem} (paths are relative to the working directory)",
+            envgate::report::printable(&path.display().to_string())
+        )));
+    }
+    Ok(())
+}
+
+/// A finding code as a user may type it: any case, `_` for `-` (`MISSING`, `url_scheme`).
+fn parse_code(name: &str) -> Option<Code> {
+    name.trim()
+        .to_ascii_lowercase()
+        .replace('_', "-")
+        .parse::<Code>()
+        .ok()
+}
+
 /// Runs a command. `Err` is exit 2.
 pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
     let cwd = std::env::current_dir().unwrap_or_default();
     match cli.command {
         Command::Check(args) => {
+            check_env_file_args(&args.selection)?;
             let plan = envgate::plan(&selection(&args.selection, args.format, args.strict))?;
             if let Some(out) = args.output.as_deref().filter(|o| plan.reads(o)) {
                 return Err(ConfigError::usage(format!(
@@ -167,33 +239,25 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                     out.display()
                 )));
             }
-            let write = |out: &mut dyn Write, color: bool| match plan.format {
+            // `--quiet` shapes what reaches the terminal; a report file is always whole.
+            let write = |out: &mut dyn Write, color: bool, quiet: bool| match plan.format {
+                Format::Human if quiet => {
+                    human::render_quiet(&report, out, human::Palette { color })
+                }
                 Format::Human => human::render(&report, out, human::Palette { color }),
                 Format::Json => json::render(&report, out),
             };
-            let written = if let Some(path) = &args.output {
-                std::fs::File::create(path).and_then(|f| {
+            if let Some(path) = &args.output {
+                let result = std::fs::File::create(path).and_then(|f| {
                     let mut w = io::BufWriter::new(f);
                     // A file is no terminal: colour only when asked for explicitly.
-                    write(&mut w, plan.color == ColorChoice::Always)?;
+                    write(&mut w, plan.color == ColorChoice::Always, false)?;
                     w.flush()
-                })
+                });
+                written(result, "the report", &path.display().to_string())?;
             } else {
-                let stdout = io::stdout();
-                let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
-                let mut w = io::BufWriter::new(stdout.lock());
-                write(&mut w, color).and_then(|()| w.flush())
-            };
-            if let Err(e) = written {
-                if e.kind() != io::ErrorKind::BrokenPipe {
-                    let target = args
-                        .output
-                        .as_ref()
-                        .map_or_else(|| "standard output".into(), |p| p.display().to_string());
-                    return Err(ConfigError::usage(format!(
-                        "cannot write the report to {target}: {e}"
-                    )));
-                }
+                let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
+                to_stdout("the report", |w| write(w, color, args.quiet))?;
             }
             Ok(if report.ok {
                 Outcome::Passed
@@ -202,6 +266,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
             })
         }
         Command::Explain(args) => {
+            check_env_file_args(&args.selection)?;
             let plan = envgate::plan(&selection(&args.selection, None, false))?;
             let declared: Vec<&str> = plan
                 .services
@@ -216,12 +281,14 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 return Err(ConfigError::usage(msg));
             }
             let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
-            let stdout = io::stdout();
-            let color = use_color(plan.color, io::IsTerminal::is_terminal(&stdout));
-            let mut w = io::BufWriter::new(stdout.lock());
-            let failing = explain::render(&report, &args.vars, &mut w, human::Palette { color })
-                .and_then(|failing| w.flush().map(|()| failing))
-                .unwrap_or(!report.ok);
+            let failing = explain::failing(&report, &args.vars);
+            let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
+            to_stdout("the explanation", |w| match args.format {
+                FormatArg::Human => {
+                    explain::render(&report, &args.vars, w, human::Palette { color })
+                }
+                FormatArg::Json => explain::render_json(&report, &args.vars, w),
+            })?;
             Ok(if failing {
                 Outcome::Failed
             } else {
@@ -229,49 +296,56 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
             })
         }
         Command::Rules(args) => {
-            let mut out = io::stdout().lock();
             if args.markdown {
-                let _ = write!(out, "{}", envgate::rules::registry::rules_markdown());
+                to_stdout("the rules", |w| {
+                    w.write_all(envgate::rules::registry::rules_markdown().as_bytes())
+                })?;
                 return Ok(Outcome::Passed);
             }
-            match args.code {
+            let text = match args.code {
                 None => {
                     let width = Code::ALL
                         .iter()
                         .map(|c| c.as_str().len())
                         .max()
                         .unwrap_or(0);
+                    let mut text = String::new();
                     for code in Code::ALL {
                         let info = code.info();
-                        let _ = writeln!(
-                            out,
-                            "{:<width$}  {:<7}  {}",
+                        text.push_str(&format!(
+                            "{:<width$}  {:<7}  {}\n",
                             info.code,
                             info.severity.as_str(),
                             info.summary
-                        );
+                        ));
                     }
-                    let _ = writeln!(out, "\n`envgate rules CODE` explains one code.");
+                    text.push_str("\n`envgate rules CODE` explains one code.\n");
+                    text
                 }
                 Some(name) => {
-                    let Ok(code) = name.parse::<Code>() else {
-                        let mut msg = format!("unknown finding code `{name}`");
-                        if let Some(best) =
-                            envgate::suggest::closest(&name, Code::ALL.iter().map(|c| c.as_str()))
-                        {
+                    let Some(code) = parse_code(&name) else {
+                        let mut msg = format!(
+                            "unknown finding code `{}`",
+                            envgate::report::printable(&name)
+                        );
+                        let spelled = name.trim().to_ascii_lowercase().replace('_', "-");
+                        if let Some(best) = envgate::suggest::closest(
+                            &spelled,
+                            Code::ALL.iter().map(|c| c.as_str()),
+                        ) {
                             msg.push_str(&format!("; did you mean `{best}`?"));
                         }
                         msg.push_str(" (`envgate rules` lists them)");
                         return Err(ConfigError::usage(msg));
                     };
                     let info = code.info();
-                    let _ = writeln!(
-                        out,
-                        "{}\n\n{}\n\nDefault severity: {}\nExample: {}\nFix: {}",
+                    format!(
+                        "{}\n\n{}\n\nDefault severity: {}\nExample: {}\nFix: {}\n",
                         info.code, info.summary, info.severity, info.example, info.fix
-                    );
+                    )
                 }
-            }
+            };
+            to_stdout("the rules", |w| w.write_all(text.as_bytes()))?;
             Ok(Outcome::Passed)
         }
     }

@@ -325,6 +325,18 @@ fn resolve_settings(
             _ => ConfigError::usage(message),
         }
     };
+    // `ENVGATE_STRICT must be ...`, `[envgate] `strict` must be ...`: the setting named as
+    // the user wrote it, then what is wrong with it.
+    let named = |key: &str, rest: &str| -> ConfigError {
+        let from_env = fig
+            .find_metadata(key)
+            .is_some_and(|m| m.name.contains("environment"));
+        if from_env {
+            ConfigError::usage(format!("ENVGATE_{} {rest}", key.to_ascii_uppercase()))
+        } else {
+            at(key, format!("`{key}` {rest}"))
+        }
+    };
     let settings: Settings = fig.extract().map_err(|e| {
         use figment::error::Kind;
         let key = e.path.last().cloned().unwrap_or_default();
@@ -339,9 +351,18 @@ fn resolve_settings(
                 msg.push_str(" (settings: format, profile, strict, color)");
                 at(field, msg)
             }
-            Kind::Message(m) => at(&key, format!("`{key}` {m}")),
-            Kind::InvalidType(_, expected) => at(&key, format!("`{key}` must be {expected}")),
-            _ => at(&key, format!("`{key}` has an invalid value")),
+            // Whatever the deserializer said (it may name an internal type), `strict` is a
+            // yes/no setting: say so, with the value as written.
+            _ if key == "strict" => named(
+                &key,
+                &format!(
+                    "must be true or false (got {}); 1/0, yes/no and on/off work too",
+                    setting_as_written(&fig, &key)
+                ),
+            ),
+            Kind::Message(m) => named(&key, m),
+            Kind::InvalidType(_, expected) => named(&key, &format!("must be {expected}")),
+            _ => named(&key, "has an invalid value"),
         }
     })?;
     let format = match settings.format.as_deref() {
@@ -365,6 +386,51 @@ fn resolve_settings(
             ))
         }
     };
+    /// A setting's value as the user wrote it, for an error message: a settings value, never a
+    /// secret, but still capped and with control characters escaped.
+    fn setting_as_written(fig: &figment::Figment, key: &str) -> String {
+        use figment::value::Value;
+        const SHOWN_CHARS: usize = 40;
+        let from_env = fig
+            .find_metadata(key)
+            .is_some_and(|m| m.name.contains("environment"));
+        let text = if from_env {
+            std::env::var_os(format!("ENVGATE_{}", key.to_ascii_uppercase()))
+                .map(|v| v.to_string_lossy().into_owned())
+        } else {
+            match fig.find_value(key) {
+                Ok(Value::String(_, s)) => Some(s),
+                Ok(Value::Char(_, c)) => Some(c.to_string()),
+                Ok(Value::Bool(_, b)) => Some(b.to_string()),
+                Ok(Value::Num(_, n)) => n
+                    .to_i128()
+                    .map(|i| i.to_string())
+                    .or_else(|| n.to_f64().map(|f| f.to_string())),
+                Ok(Value::Dict(..)) => return String::from("a table"),
+                Ok(Value::Array(..)) => return String::from("an array"),
+                Ok(Value::Empty(..)) | Err(_) => None,
+            }
+        };
+        let Some(text) = text else {
+            return String::from("an invalid value");
+        };
+        let mut shown: String = text
+            .chars()
+            .take(SHOWN_CHARS)
+            .flat_map(|c| {
+                if c.is_control() {
+                    c.escape_debug().collect::<Vec<_>>()
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+        if text.chars().count() > SHOWN_CHARS {
+            shown.push('…');
+        }
+        format!("`{shown}`")
+    }
+
     Ok(ResolvedSettings {
         format,
         color,

@@ -691,25 +691,22 @@ pub fn describe(value: &str) -> String {
     out
 }
 
-/// "starts with a space, ends with \n" and the like, or `None` for a clean value.
+/// "starts with 4 spaces, ends with \n" and the like, or `None` for a clean value.
 pub fn whitespace_facts(value: &str) -> Option<String> {
-    let mut facts = Vec::new();
-    if let Some(c) = value.chars().next().filter(|c| c.is_whitespace()) {
-        facts.push(format!("starts with {}", char_name(c)));
+    let leading = value.len() - value.trim_start().len();
+    if leading == value.len() {
+        return (!value.is_empty()).then(|| format!("is only {}", whitespace_run(value)));
     }
-    if value.chars().count() > 1 || facts.is_empty() {
-        if let Some(c) = value.chars().last().filter(|c| c.is_whitespace()) {
-            let trailing = value
-                .chars()
-                .rev()
-                .take_while(|c| c.is_whitespace())
-                .count();
-            if trailing > 1 {
-                facts.push(format!("ends with {trailing} whitespace characters"));
-            } else {
-                facts.push(format!("ends with {}", char_name(c)));
-            }
-        }
+    let trailing = value.len() - value.trim_end().len();
+    let mut facts = Vec::new();
+    if leading > 0 {
+        facts.push(format!("starts with {}", whitespace_run(&value[..leading])));
+    }
+    if trailing > 0 {
+        facts.push(format!(
+            "ends with {}",
+            whitespace_run(&value[value.len() - trailing..])
+        ));
     }
     if facts.is_empty() {
         None
@@ -727,6 +724,62 @@ pub fn char_name(c: char) -> &'static str {
         ' ' => "a space",
         '\u{a0}' => "a non-breaking space",
         _ => "a whitespace character",
+    }
+}
+
+/// A run of whitespace as a user reads it: "a space", "24 spaces", "\r\n",
+/// "3 whitespace characters (\r\n and a space)". Linear in the run; at most a few groups
+/// are listed, so a long mixed run stays one short phrase.
+pub fn whitespace_run(run: &str) -> String {
+    const LISTED_GROUPS: usize = 4;
+    let n = run.chars().count();
+    let escape = |c: char| matches!(c, '\n' | '\r');
+    // Consecutive equal characters, as (character, count).
+    let mut groups: Vec<(char, usize)> = Vec::new();
+    let mut more = false;
+    for c in run.chars() {
+        let full = groups.len() > LISTED_GROUPS;
+        match groups.last_mut() {
+            Some((last, count)) if *last == c => *count += 1,
+            _ if full => more = true,
+            _ => groups.push((c, 1)),
+        }
+    }
+    let plural = |c: char, k: usize| match c {
+        '\n' => format!("{k} line breaks (\\n)"),
+        '\r' => format!("{k} carriage returns (\\r)"),
+        '\t' => format!("{k} tabs"),
+        ' ' => format!("{k} spaces"),
+        '\u{a0}' => format!("{k} non-breaking spaces"),
+        _ => format!("{k} whitespace characters"),
+    };
+    match groups.as_slice() {
+        [] => String::new(),
+        [(c, 1)] => char_name(*c).to_string(),
+        [(c, k)] => plural(*c, *k),
+        // A line ending or two (`\r\n`): shown as written.
+        _ if n <= 4 && run.chars().all(escape) => run.chars().map(char_name).collect(),
+        _ => {
+            let mut parts: Vec<String> = Vec::new();
+            for &(c, k) in groups.iter().take(LISTED_GROUPS) {
+                match parts.last_mut() {
+                    // `\r` then `\n` read as one `\r\n`.
+                    Some(last) if k == 1 && escape(c) && last.starts_with('\\') => {
+                        last.push_str(char_name(c));
+                    }
+                    _ if k == 1 => parts.push(char_name(c).to_string()),
+                    _ => parts.push(plural(c, k)),
+                }
+            }
+            let listed = if more || groups.len() > LISTED_GROUPS {
+                format!("{} and more", parts.join(", "))
+            } else if let Some((last, rest)) = parts.split_last().filter(|(_, r)| !r.is_empty()) {
+                format!("{} and {last}", rest.join(", "))
+            } else {
+                parts.concat()
+            };
+            format!("{n} whitespace characters ({listed})")
+        }
     }
 }
 
@@ -1096,5 +1149,33 @@ mod tests {
         );
         assert_eq!(whitespace_facts(" x"), Some("starts with a space".into()));
         assert_eq!(whitespace_facts("x"), None);
+        assert_eq!(
+            whitespace_facts("    x\r\n "),
+            Some(
+                "starts with 4 spaces, ends with 3 whitespace characters (\\r\\n and a space)"
+                    .into()
+            )
+        );
+        assert_eq!(whitespace_facts("\t\t"), Some("is only 2 tabs".into()));
+    }
+
+    #[test]
+    fn whitespace_runs() {
+        assert_eq!(whitespace_run(" "), "a space");
+        assert_eq!(whitespace_run(&" ".repeat(24)), "24 spaces");
+        assert_eq!(whitespace_run("\n"), "\\n");
+        assert_eq!(whitespace_run("\n\n\n"), "3 line breaks (\\n)");
+        assert_eq!(whitespace_run("\r\n"), "\\r\\n");
+        assert_eq!(
+            whitespace_run("\t  "),
+            "3 whitespace characters (a tab and 2 spaces)"
+        );
+        // A long mixed run stays one short phrase.
+        let long = " \t".repeat(100_000);
+        let said = whitespace_run(&long);
+        assert_eq!(
+            said,
+            "200000 whitespace characters (a space, a tab, a space, a tab and more)"
+        );
     }
 }

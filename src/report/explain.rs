@@ -3,25 +3,26 @@
 //! whitespace facts and fingerprint).
 
 use super::human::Palette;
-use super::{printable, Report};
+use super::{printable, Report, VarReport};
+use crate::finding::Finding;
 use crate::rules::Severity;
 use owo_colors::Style;
+use serde::Serialize;
+use std::collections::HashSet;
 use std::io::{self, Write};
 
-/// Writes the tables and returns whether anything shown fails the run (an error, or a
-/// warning under `--strict`): `explain` exits on what it shows.
-pub fn render(
-    report: &Report,
-    only: &[String],
-    out: &mut dyn Write,
-    p: Palette,
-) -> io::Result<bool> {
-    let mut first = true;
-    let mut failing = false;
+/// What `explain` shows of one service: the rows asked for and the findings about them.
+struct Shown<'a> {
+    info: &'a super::ServiceInfo,
+    rows: Vec<&'a VarReport>,
+    findings: Vec<&'a Finding>,
+}
+
+/// The services, rows and findings `explain` shows for `only` (all variables when empty).
+fn select<'a>(report: &'a Report, only: &[String]) -> Vec<Shown<'a>> {
+    let mut shown = Vec::new();
     for view in report.by_service() {
-        let service = view.info;
-        let all_names: Vec<&str> = view.vars.iter().map(|v| v.name.as_str()).collect();
-        let rows: Vec<_> = view
+        let rows: Vec<&VarReport> = view
             .vars
             .iter()
             .copied()
@@ -32,6 +33,94 @@ pub fn render(
         if rows.is_empty() && (!only.is_empty() || view.findings.is_empty()) {
             continue;
         }
+        let names: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let declared: HashSet<&str> = view.vars.iter().map(|v| v.name.as_str()).collect();
+        let findings = view
+            .findings
+            .into_iter()
+            // With no VAR given, also what belongs to no declared variable (a bad env-file
+            // line, an undeclared key).
+            .filter(|f| match f.var.as_deref() {
+                Some(n) if names.contains(n) => true,
+                _ => only.is_empty() && !declared.contains(f.var.as_deref().unwrap_or("")),
+            })
+            .collect();
+        shown.push(Shown {
+            info: view.info,
+            rows,
+            findings,
+        });
+    }
+    shown
+}
+
+/// Whether anything shown fails the run (an error, or a warning under `--strict`):
+/// `explain` exits on what it shows. Known before anything is written, so a reader that
+/// goes away early does not change the exit code.
+pub fn failing(report: &Report, only: &[String]) -> bool {
+    select(report, only).iter().any(|s| {
+        s.findings.iter().any(|f| {
+            f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
+        })
+    })
+}
+
+/// One row of `explain --format json`.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    service: &'a str,
+    name: &'a str,
+    status: &'a str,
+    source: Option<&'a crate::finding::SourceRef>,
+    fingerprint: Option<&'a str>,
+    sensitive: bool,
+    /// The value when not sensitive (URL passwords masked), else length, classes,
+    /// whitespace facts and fingerprint: what the human table's VALUE column shows.
+    detail: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonExplain<'a> {
+    version: u32,
+    ok: bool,
+    vars: Vec<JsonRow<'a>>,
+    findings: Vec<&'a Finding>,
+}
+
+/// `explain --format json`: the rows and findings the table would show, as one object.
+pub fn render_json(report: &Report, only: &[String], out: &mut dyn Write) -> io::Result<()> {
+    let shown = select(report, only);
+    let doc = JsonExplain {
+        version: super::REPORT_VERSION,
+        ok: !failing(report, only),
+        vars: shown
+            .iter()
+            .flat_map(|s| s.rows.iter())
+            .map(|v| JsonRow {
+                service: &v.service,
+                name: &v.name,
+                status: &v.status,
+                source: v.source.as_ref(),
+                fingerprint: v.fingerprint.as_deref(),
+                sensitive: v.sensitive,
+                detail: v.detail.as_deref(),
+            })
+            .collect(),
+        findings: shown
+            .iter()
+            .flat_map(|s| s.findings.iter().copied())
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+/// Writes the tables.
+pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette) -> io::Result<()> {
+    let mut first = true;
+    for shown in select(report, only) {
+        let service = shown.info;
+        let rows = shown.rows;
         if !first {
             writeln!(out)?;
         }
@@ -45,7 +134,7 @@ pub fn render(
                 p.dim()
             )
         )?;
-        let source_text = |v: &super::VarReport| {
+        let source_text = |v: &VarReport| {
             v.source.as_ref().map_or_else(
                 || "-".to_string(),
                 |s| printable(&s.to_string()).into_owned(),
@@ -88,21 +177,7 @@ pub fn render(
                 )?;
             }
         }
-        let shown: std::collections::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-        let declared: std::collections::HashSet<&str> = all_names.iter().copied().collect();
-        let findings: Vec<_> = view
-            .findings
-            .into_iter()
-            // With no VAR given, also what belongs to no declared variable (a bad env-file
-            // line, an undeclared key).
-            .filter(|f| match f.var.as_deref() {
-                Some(n) if shown.contains(n) => true,
-                _ => only.is_empty() && !declared.contains(f.var.as_deref().unwrap_or("")),
-            })
-            .collect();
-        failing |= findings.iter().any(|f| {
-            f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
-        });
+        let findings = shown.findings;
         if !findings.is_empty() {
             writeln!(out)?;
             for f in findings {
@@ -131,5 +206,5 @@ pub fn render(
             writeln!(out, "no declared variable matches {}", only.join(", "))?;
         }
     }
-    Ok(failing)
+    Ok(())
 }

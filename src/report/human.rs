@@ -1,7 +1,8 @@
 //! The human report: grouped by service, one aligned line per finding with its source, the
 //! hint under it, a summary line per service and a verdict.
 
-use super::{printable, Report};
+use super::{printable, Report, ServiceView};
+use crate::finding::Finding;
 use crate::rules::Severity;
 use owo_colors::{OwoColorize as _, Style};
 use std::io::{self, Write};
@@ -83,49 +84,8 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
             .map(|f| f.code.as_str().len())
             .max()
             .unwrap_or(0);
-        let indent = 2 + 7 + 2 + code_width + 2;
         for f in findings {
-            let sev = format!("{:<7}", f.severity.as_str());
-            let code = format!("{:<code_width$}", f.code.as_str());
-            write!(
-                out,
-                "  {}  {}  {}",
-                p.paint(&sev, p.severity(f.severity)),
-                p.paint(&code, p.bold()),
-                printable(&f.message)
-            )?;
-            if let Some(source) = &f.source {
-                write!(
-                    out,
-                    "  {}",
-                    p.paint(&printable(&format!("at {source}")), p.dim())
-                )?;
-            }
-            writeln!(out)?;
-            if let Some(hint) = &f.hint {
-                writeln!(
-                    out,
-                    "{:indent$}{} {}",
-                    "",
-                    p.paint("hint:", Style::new().cyan()),
-                    printable(hint)
-                )?;
-            }
-            for r in &f.related {
-                let at = r
-                    .source
-                    .as_ref()
-                    .map(|s| printable(&format!(" at {s}")).into_owned())
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{:indent$}{} {}.{}{at}",
-                    "",
-                    p.paint("see:", Style::new().cyan()),
-                    r.service,
-                    r.var
-                )?;
-            }
+            write_finding(out, p, f, code_width)?;
         }
         let errors = findings
             .iter()
@@ -159,6 +119,64 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
     }
 
     writeln!(out)?;
+    writeln!(out, "{}", verdict(report, &views, p))
+}
+
+/// One finding: severity, code, message and source on one line, then its hint and the
+/// places it relates to.
+fn write_finding(
+    out: &mut dyn Write,
+    p: Palette,
+    f: &Finding,
+    code_width: usize,
+) -> io::Result<()> {
+    let indent = 2 + 7 + 2 + code_width + 2;
+    let sev = format!("{:<7}", f.severity.as_str());
+    let code = format!("{:<code_width$}", f.code.as_str());
+    write!(
+        out,
+        "  {}  {}  {}",
+        p.paint(&sev, p.severity(f.severity)),
+        p.paint(&code, p.bold()),
+        printable(&f.message)
+    )?;
+    if let Some(source) = &f.source {
+        write!(
+            out,
+            "  {}",
+            p.paint(&printable(&format!("at {source}")), p.dim())
+        )?;
+    }
+    writeln!(out)?;
+    if let Some(hint) = &f.hint {
+        writeln!(
+            out,
+            "{:indent$}{} {}",
+            "",
+            p.paint("hint:", Style::new().cyan()),
+            printable(hint)
+        )?;
+    }
+    for r in &f.related {
+        let at = r
+            .source
+            .as_ref()
+            .map(|s| printable(&format!(" at {s}")).into_owned())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:indent$}{} {}.{}{at}",
+            "",
+            p.paint("see:", Style::new().cyan()),
+            r.service,
+            r.var
+        )?;
+    }
+    Ok(())
+}
+
+/// The last line: ready or not, and how many errors and warnings in how many services.
+fn verdict(report: &Report, views: &[ServiceView<'_>], p: Palette) -> String {
     let s = &report.summary;
     let failing = views
         .iter()
@@ -173,7 +191,7 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
         plural(s.services, "service"),
         plural(s.vars, "variable")
     );
-    let verdict = if report.ok {
+    if report.ok {
         let mark = p.paint("✔ ready", Style::new().green().bold());
         if s.warnings > 0 {
             format!(
@@ -197,6 +215,42 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
             failing,
             scope
         )
+    }
+}
+
+/// The `--quiet` report: nothing when the run passes; otherwise only what fails it (errors,
+/// and warnings under `--strict`), under its service, and the verdict.
+pub fn render_quiet(report: &Report, out: &mut dyn Write, p: Palette) -> io::Result<()> {
+    if report.ok {
+        return Ok(());
+    }
+    let fails = |f: &Finding| {
+        f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
     };
-    writeln!(out, "{verdict}")
+    let views = report.by_service();
+    for view in &views {
+        let failing: Vec<&Finding> = view.findings.iter().copied().filter(|f| fails(f)).collect();
+        if failing.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "{}  {}",
+            p.paint(&printable(&view.info.name), p.bold()),
+            p.paint(
+                &printable(&format!("({})", view.info.schema.display())),
+                p.dim()
+            )
+        )?;
+        let code_width = failing
+            .iter()
+            .map(|f| f.code.as_str().len())
+            .max()
+            .unwrap_or(0);
+        for f in failing {
+            write_finding(out, p, f, code_width)?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", verdict(report, &views, p))
 }

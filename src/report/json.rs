@@ -4,6 +4,7 @@ use super::Report;
 use std::io::{self, Write};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    // `io::Error::from` keeps the write error's kind (a closed pipe stays `BrokenPipe`).
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
     writeln!(out)
 }

@@ -1,28 +1,41 @@
 //! Checks that run on every present value before its type checks (SPEC section 4):
 //! whitespace, quotes, unexpanded references, placeholders, line breaks, weak secrets.
 
+mod strength;
+
 use super::types::Problem;
 use super::Code;
-use crate::secret::char_name;
+use crate::finding::SourceKind;
+use crate::secret::whitespace_run;
 
 /// Runs the hygiene checks. `sensitive` keeps the value's pieces out of messages and
 /// enables the placeholder and weak-secret checks.
 pub fn check(text: &str, sensitive: bool) -> Vec<Problem> {
-    check_with(text, sensitive, sensitive)
+    check_with(text, sensitive, sensitive, SourceKind::Env)
 }
 
 /// As [`check`], with the placeholder and weak-secret checks chosen apart: a sensitive
 /// enum or bool has values fixed by the schema (`none`, `test`), which are no placeholders.
-pub fn check_with(text: &str, sensitive: bool, secret_checks: bool) -> Vec<Problem> {
+/// `source` is where the value was read from: hints speak about that place (a secret
+/// file's content, an env file's line endings, the variable's environment).
+pub fn check_with(
+    text: &str,
+    sensitive: bool,
+    secret_checks: bool,
+    source: SourceKind,
+) -> Vec<Problem> {
     let mut out = Vec::new();
     let pem = is_pem(text);
-    if let Some(p) = surrounding_whitespace(text, pem) {
+    if let Some(p) = surrounding_whitespace(text, pem, source) {
         out.push(p);
     }
     if let Some(p) = surrounding_quotes(text) {
         out.push(p);
     }
+    // A value that is only a reference has one cause: nothing else is judged about it.
+    let mut whole_reference = false;
     if let Some(p) = unexpanded_reference(text, sensitive) {
+        whole_reference = !p.warning;
         out.push(p);
     }
     if let Some(p) = invisible_character(text) {
@@ -38,7 +51,7 @@ pub fn check_with(text: &str, sensitive: bool, secret_checks: bool) -> Vec<Probl
             .hint("was it wrapped by base64? Write it on one line (base64 -w0)"),
         );
     }
-    if secret_checks {
+    if secret_checks && !whole_reference {
         if let Some(p) = placeholder(text) {
             out.push(p);
         } else if let Some(p) = weak_secret(text) {
@@ -86,52 +99,55 @@ fn is_json(text: &str) -> bool {
         && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
 }
 
-fn is_blank(c: char) -> bool {
+const fn is_blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
-fn surrounding_whitespace(text: &str, pem: bool) -> Option<Problem> {
-    let first = text.chars().next().filter(|c| is_blank(*c));
+fn surrounding_whitespace(text: &str, pem: bool, source: SourceKind) -> Option<Problem> {
     let body = if pem {
         text.strip_suffix('\n')
             .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t))
     } else {
         text
     };
-    let last = body.chars().last().filter(|c| is_blank(*c));
-    if first.is_none() && last.is_none() {
+    let leading = &text[..text.len() - text.trim_start_matches(is_blank).len()];
+    let trailing = &body[body.trim_end_matches(is_blank).len()..];
+    if leading.is_empty() && trailing.is_empty() {
         return None;
     }
-    let mut parts = Vec::new();
-    if let Some(c) = first {
-        parts.push(format!("starts with {}", char_name(c)));
-    }
-    if let Some(c) = last {
-        let n = body.chars().rev().take_while(|c| is_blank(*c)).count();
-        if n > 1 {
-            let tail: String = body
-                .chars()
-                .rev()
-                .take(n)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .map(char_name)
-                .collect::<Vec<_>>()
-                .join(" ");
-            parts.push(format!("ends with {tail}"));
-        } else {
-            parts.push(format!("ends with {}", char_name(c)));
+    let what = if leading.len() == text.len() {
+        format!("is only {}", whitespace_run(text))
+    } else {
+        let mut parts = Vec::new();
+        if !leading.is_empty() {
+            parts.push(format!("starts with {}", whitespace_run(leading)));
         }
-    }
-    let what = parts.join(" and ");
-    let hint = match last {
-        Some('\n') => "created with echo without -n? Write it with printf '%s' or echo -n, or strip the newline",
-        Some('\r') => "the file it came from has Windows (CRLF) line endings: convert it with dos2unix",
-        _ if first.is_some() => "a space after `=`, or a copy-paste with spaces: remove it where the value is written",
-        _ => "remove the trailing whitespace where the value is written",
+        if !trailing.is_empty() {
+            parts.push(format!("ends with {}", whitespace_run(trailing)));
+        }
+        parts.join(" and ")
     };
+    let hint = whitespace_hint(trailing.chars().last(), !leading.is_empty(), source);
     Some(Problem::new(Code::SurroundingWhitespace, what).hint(hint))
+}
+
+/// Where the whitespace most likely came from, for the place the value was read from: a
+/// hint about `=` or `echo` is wrong for a secret file.
+fn whitespace_hint(last: Option<char>, leading: bool, source: SourceKind) -> &'static str {
+    match (source, last) {
+        (SourceKind::File, Some('\r')) => "the file has Windows (CRLF) line endings: trailing newlines are removed, the \\r before them is not; convert it with dos2unix",
+        (SourceKind::File, Some(_)) => "the file ends with whitespace after its last visible character (trailing newlines are already removed): remove it from the file",
+        (SourceKind::File, None) => "the file starts with whitespace or a blank line: remove it from the file",
+        (SourceKind::Dotenv, Some('\r')) => "the file has Windows (CRLF) line endings: convert it with dos2unix",
+        (SourceKind::Env, Some('\r')) => "the variable was set with a trailing \\r (a Windows line ending from the file or script that set it?): strip it where the variable is set",
+        (SourceKind::Default, _) => "the schema's `default` holds it: remove it there",
+        (SourceKind::Dotenv, Some('\n')) => "the quoted value in the env file ends with a line break (a \\n escape, or the closing quote on the next line; pasted from echo without -n?): remove it",
+        (_, Some('\n')) => "created with echo without -n? Write it with printf '%s' or echo -n, or strip the newline",
+        (SourceKind::Dotenv, _) if leading => "whitespace inside the quotes in the env file, or a copy-paste with spaces: remove it there",
+        (SourceKind::Dotenv, _) => "whitespace inside the quotes in the env file: remove it there",
+        (_, _) if leading => "a space after `=`, or a copy-paste with spaces: remove it where the variable is set",
+        (_, _) => "remove the trailing whitespace where the variable is set",
+    }
 }
 
 fn surrounding_quotes(text: &str) -> Option<Problem> {
@@ -281,22 +297,16 @@ fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
         offset += 1;
     }
     let whole = refs.len() == 1 && first.start == offset && first.end == offset + core.len();
+    // `$TOKEN` and `${TOKEN}` are worded alike. Inside a secret, a `$NAME` may be part of
+    // the secret itself (even all of it, as in `$ZXCVBNM8877`): a name is shown there only
+    // when it is the whole value and reads as a variable name (capitals, words from the
+    // word list joined by `_`), which no generated secret does.
     let what = match (&first.name, first.command) {
         (_, true) => String::from("a command substitution that was never run"),
-        // Inside a secret, `$NAME` may be part of the secret itself (even all of it, as in
-        // `$ZXCVBNM8877`): named there only when the whole value is a braced `${NAME}` in
-        // capitals, which no generated secret looks like.
-        (Some(name), false)
-            if !sensitive
-                || (whole
-                    && text[first.start..].starts_with("${")
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')) =>
-        {
+        (Some(name), false) if !sensitive || (whole && reads_as_variable_name(name)) => {
             format!("a reference to ${name} that was never expanded")
         }
-        (Some(_), false) => String::from("a `$` reference that was never expanded"),
+        (Some(_), false) => String::from("a reference to a variable that was never expanded"),
         (None, false) => String::from("an unexpanded reference"),
     };
     let message = if whole {
@@ -312,6 +322,31 @@ fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
     let mut p = Problem::new(Code::UnexpandedReference, message).hint(hint);
     p.warning = !whole;
     Some(p)
+}
+
+/// `API_TOKEN`, `CI_TOKEN`, `DB_PASSWORD_2`: capitals, digits and `_`, with at least one
+/// `_`-separated part a word of the list and every other part a word or at most 3 letters
+/// (`CI`, `DB`, `S3`); digits may end a part; at most 64 characters.
+fn reads_as_variable_name(name: &str) -> bool {
+    // Longer than any real name: never shown, and the word look-ups stay bounded.
+    const LONGEST_NAME: usize = 64;
+    if name.len() > LONGEST_NAME
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    {
+        return false;
+    }
+    let mut any_word = false;
+    for part in name.split('_').filter(|part| !part.is_empty()) {
+        let stem = part.trim_end_matches(|c: char| c.is_ascii_digit());
+        if strength::is_word(&stem.to_ascii_lowercase()) {
+            any_word = true;
+        } else if stem.len() > 3 {
+            return false;
+        }
+    }
+    any_word
 }
 
 /// True when the whole value is a reference (its checks beyond hygiene are meaningless).
@@ -397,6 +432,12 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "insecure",
     "example",
     "dummy",
+    "developmentonly",
+    "devonly",
+    "testingonly",
+    "testonly",
+    "pleasechange",
+    "notforproduction",
 ];
 /// Well-known values published in popular self-hosting guides and templates.
 const PUBLISHED_VALUES: &[&str] = &[
@@ -495,7 +536,13 @@ fn weak_secret(text: &str) -> Option<Problem> {
         let mut distinct: Vec<char> = chars.clone();
         distinct.sort_unstable();
         distinct.dedup();
-        (n >= 8 && distinct.len() <= 3).then_some("uses almost no different characters")
+        if n >= 8 && distinct.len() <= 3 {
+            Some("uses almost no different characters")
+        } else {
+            strength::is_guessable(text).then_some(
+                "is made mostly of common words, repeats or sequences, which guessers try first",
+            )
+        }
     }?;
     Some(
         Problem::new(Code::WeakSecret, why)
@@ -521,7 +568,17 @@ mod tests {
         assert_eq!(p[0].message, "ends with \\n");
         assert!(p[0].hint.as_deref().unwrap().contains("echo"));
         assert_eq!(check(" abc", false)[0].message, "starts with a space");
-        assert_eq!(check("abc\r\n", false)[0].message, "ends with \\r \\n");
+        assert_eq!(check("abc\r\n", false)[0].message, "ends with \\r\\n");
+        assert_eq!(
+            check(&format!("abc{}", " ".repeat(24)), false)[0].message,
+            "ends with 24 spaces"
+        );
+        assert_eq!(check("    abc", false)[0].message, "starts with 4 spaces");
+        assert_eq!(
+            check("abc\r\n ", false)[0].message,
+            "ends with 3 whitespace characters (\\r\\n and a space)"
+        );
+        assert_eq!(check("   ", false)[0].message, "is only 3 spaces");
         assert_eq!(
             codes("'abc'", false),
             vec![(Code::SurroundingQuotes, false)]
@@ -575,6 +632,20 @@ mod tests {
         assert!(!check("$ZXCVBNMLKJ8877", true)[0]
             .message
             .contains("ZXCVBNML"));
+        // `$NAME` and `${NAME}` are worded alike, sensitive or not.
+        for sensitive in [false, true] {
+            let plain = check("$API_TOKEN", sensitive);
+            let braced = check("${API_TOKEN}", sensitive);
+            assert_eq!(plain, braced);
+            assert_eq!(
+                plain[0].message,
+                "is a reference to $API_TOKEN that was never expanded"
+            );
+        }
+        assert_eq!(
+            check("$ZXCVBNMLKJ8877", true),
+            check("${ZXCVBNMLKJ8877}", true)
+        );
         assert!(check("${API_TOKEN}", false)[0]
             .message
             .contains("$API_TOKEN"));

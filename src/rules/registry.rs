@@ -210,7 +210,7 @@ registry! {
     },
     WeakSecret => {
         code: "weak-secret", severity: Error,
-        summary: "A sensitive value has almost no variety: one repeated character, a short repeated pattern, or a keyboard walk.",
+        summary: "A sensitive value is easy to guess: one repeated character, a short repeated pattern, a keyboard walk, or mostly common words, repeats and sequences.",
         example: "SERVICE_SECRET=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         fix: "Generate a random value, e.g. `openssl rand -hex 32`.",
     },

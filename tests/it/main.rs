@@ -4,6 +4,7 @@
 
 mod bounds;
 mod check;
+mod cli_hygiene;
 mod example_stack;
 mod inputs;
 mod rules;

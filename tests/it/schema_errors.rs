@@ -373,7 +373,7 @@ fn settings_errors_say_where_and_bools_are_lenient() {
         .env("ENVGATE_STRICT", "maybe"));
     assert_eq!(code, 2);
     assert!(
-        err.contains("ENVGATE_STRICT: `strict` must be true or false"),
+        err.contains("ENVGATE_STRICT must be true or false (got `maybe`)"),
         "{err}"
     );
 }

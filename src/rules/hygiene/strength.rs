@@ -1,0 +1,200 @@
+//! A compact password-strength estimate, in the manner of zxcvbn: the cheapest way to build
+//! the value from dictionary words, repeats of what came before, alphabet or keyboard
+//! sequences, and single characters guessed by brute force. A value whose cheapest
+//! construction costs less than half of what its length in random characters would is made
+//! of guessable structure (`secret-key-for-development-only!`), however long it is.
+//!
+//! The zxcvbn crate itself was not used (README, "Dependencies"): it rates the word-based
+//! development secrets "very strong" (its guess count saturates at 2^64 on long values), and
+//! its word lists add about 3 MB and 11,000 start-up relocations to the binary.
+
+/// Common words, development-secret vocabulary and password favourites, lower case, one
+/// string (no table of pointers: nothing to relocate at start-up), scanned linearly.
+const WORDS: &str = "\
+secret secrets key keys token tokens password passwords passwd pass pwd passphrase \
+dev develop development developer devel local localhost test testing tests tester \
+prod production staging stage default defaults change changed changeme please only \
+demo example examples sample dummy fake mock temp temporary insecure unsafe secure \
+security not use used for the and this that with your you my our app apps application \
+api service services server client web site project company django rails laravel flask \
+spring node jwt auth oauth session sessions cookie cookies signing sign signature \
+encryption encrypt crypt crypto cipher hash salt pepper private public master root admin \
+administrator user users username login logout database postgres postgresql mysql redis \
+mongo mongodb rabbit rabbitmq kafka cache queue mail email smtp aws azure google github \
+gitlab slack stripe access refresh bearer basic url uri host hostname port name value \
+config settings setting env environment file path data base long random string super \
+very really strong hard good new old must should replace update rotate here there put \
+set get enter insert generate generated some something anything nothing any all none null \
+true false yes one two three four five six seven eight nine ten first second last next \
+welcome monkey dragon shadow sunshine princess football baseball iloveyou trustno letmein \
+hello freedom whatever superman batman qwerty abc123 love money magic summer winter \
+autumn flower coffee guest info system internal external backend \
+frontend cloud docker compose kube kubernetes cluster vault account id db ssl tls cert \
+certificate webhook hook bot about after again also always another because before \
+best better big black blue book both bring call can car cat come could day did does dog \
+done down each end even every fire find fish food from game give going great green hand \
+happy have head help her his home house how just keep kind know large left life light \
+like line little live look made make man many may more most move much music need never \
+night now off open other out over own part people place play point power read red right \
+run said same say see she show side small sound start still stop story sun take tell than \
+them then these they thing think time too tree try turn under want water way well went \
+were what when where which while white who why will word work world would write year was \
+are but had has its let lot sec tmp key1 pass1 admin1 test1 demo1 qwe asd zxc";
+
+/// Whether `word` (lower case) is in the word list.
+pub fn is_word(word: &str) -> bool {
+    WORDS.split(' ').any(|w| w == word)
+}
+
+/// The estimate looks at this many characters: enough for any generated secret, and it
+/// bounds the work (the repeat search is quadratic in it).
+pub const ANALYSED_CHARS: usize = 256;
+
+const MIN_MATCH: usize = 3;
+/// Bits to name one word of the list (about log2 of its size).
+const WORD_BITS: f64 = 9.0;
+/// Bits for a separator between words (`-`, `_`, `.`, a space).
+const SEPARATOR_BITS: f64 = 2.0;
+/// Bits to say "repeat what came before", plus log2 of the repeat's length.
+const REPEAT_BITS: f64 = 6.0;
+/// Bits to name a sequence's start and direction, plus log2 of its length.
+const SEQUENCE_BITS: f64 = 5.0;
+
+fn bits(n: usize) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Estimated bits of guessing work for `text` (its first [`ANALYSED_CHARS`] characters),
+/// and what the same number of random characters of its classes would take.
+pub fn estimate(text: &str) -> (f64, f64) {
+    let original: Vec<char> = text.chars().take(ANALYSED_CHARS).collect();
+    let low: Vec<char> = original.iter().map(char::to_ascii_lowercase).collect();
+    let n = low.len();
+    let mut cardinality = 0u32;
+    for (present, size) in [
+        (original.iter().any(char::is_ascii_lowercase), 26),
+        (original.iter().any(char::is_ascii_uppercase), 26),
+        (original.iter().any(char::is_ascii_digit), 10),
+        (
+            original
+                .iter()
+                .any(|c| c.is_ascii_punctuation() || *c == ' '),
+            33,
+        ),
+        (original.iter().any(|c| !c.is_ascii()), 100),
+    ] {
+        if present {
+            cardinality += size;
+        }
+    }
+    let per_char = f64::from(cardinality.max(2)).log2();
+    let brute = bits(n) * per_char;
+
+    // Every occurrence of every word, found in one pass over the list: (start, length).
+    // In `ascii`, each character is one byte (non-ASCII ones a byte no word holds), so byte
+    // offsets are character offsets.
+    let ascii: String = low
+        .iter()
+        .map(|c| if c.is_ascii() { *c } else { '\u{1}' })
+        .collect();
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    for word in WORDS.split(' ').filter(|w| w.len() >= MIN_MATCH) {
+        words.extend(ascii.match_indices(word).map(|(at, w)| (at, w.len())));
+    }
+    words.sort_unstable();
+    let mut next_word = 0;
+
+    // cost[i]: the cheapest construction of the first i characters.
+    let mut cost = vec![f64::INFINITY; n + 1];
+    cost[0] = 0.0;
+    for i in 0..n {
+        let here = cost[i];
+        let single = if matches!(low[i], '-' | '_' | '.' | ' ') {
+            SEPARATOR_BITS
+        } else {
+            per_char
+        };
+        cost[i + 1] = cost[i + 1].min(here + single);
+        while let Some(&(at, len)) = words.get(next_word).filter(|(at, _)| *at == i) {
+            next_word += 1;
+            let capitals = if original[at..at + len].iter().any(char::is_ascii_uppercase) {
+                1.0
+            } else {
+                0.0
+            };
+            cost[at + len] = cost[at + len].min(here + WORD_BITS + capitals);
+        }
+        // The longest repeat of earlier text starting here (the source may overlap).
+        let repeat = (0..i)
+            .map(|j| {
+                low[i..]
+                    .iter()
+                    .zip(&low[j..])
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        for len in MIN_MATCH..=repeat {
+            cost[i + len] = cost[i + len].min(here + REPEAT_BITS + bits(len).log2());
+        }
+        let run = 1 + low[i..]
+            .windows(2)
+            .take_while(|w| super::is_sequence_step(w[0], w[1]))
+            .count();
+        for len in MIN_MATCH..=run.min(n - i) {
+            cost[i + len] = cost[i + len].min(here + SEQUENCE_BITS + bits(len).log2());
+        }
+    }
+    (cost[n], brute)
+}
+
+/// Whether the value is mostly guessable structure: its estimate is under half of what
+/// random characters of the same length and classes would take.
+pub fn is_guessable(text: &str) -> bool {
+    if text.chars().count() < 8 {
+        return false;
+    }
+    let (estimate, brute) = estimate(text);
+    estimate * 2.0 < brute
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_based_secrets_are_guessable() {
+        for w in [
+            "secret-key-for-development-only!",
+            "default-secret-key-please-change",
+            "test-secret-test-secret-test-sec",
+            "secretsecretsecretsecretsecret12",
+            "MySuperSecretPassword2024",
+            "jwt_signing_key_for_local_testing",
+        ] {
+            assert!(is_guessable(w), "{w}: {:?}", estimate(w));
+        }
+    }
+
+    #[test]
+    fn random_values_are_not() {
+        for r in [
+            "509f9a26761db82039a9115203f731539164d2128e6a8394a4f8c5e881bdba86",
+            "eQq0lYgG7egvJJaPyli2ovVK2JWX5L/Yn2LWk/zGJCk=",
+            "jRLRwCOg5B2VitqU77oi6HAcGTo6dSB15bZPFqXS0Fg",
+            "e20b85b2-63d9-458b-a54b-d7688c28d719",
+            "q8Zr2LmX0vTn4bYw",
+        ] {
+            assert!(!is_guessable(r), "{r}: {:?}", estimate(r));
+        }
+    }
+
+    #[test]
+    fn words_in_the_list() {
+        assert!(is_word("token") && is_word("password") && !is_word("zxcvbnm"));
+        assert!(WORDS.split(' ').all(|w| !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')));
+    }
+}
