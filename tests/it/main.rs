@@ -4,6 +4,7 @@
 
 mod check;
 mod example_stack;
+mod props;
 mod rules;
 mod schema_errors;
 mod secrets;

@@ -20,7 +20,7 @@ const SECRETS: &[&str] = &[
 ];
 
 /// Fails when `output` holds any 8-character piece of any of `secrets`.
-fn assert_no_leak_of(secrets: &[&str], what: &str, output: &str) {
+pub(crate) fn assert_no_leak_of(secrets: &[&str], what: &str, output: &str) {
     for secret in secrets {
         let chars: Vec<char> = secret.chars().collect();
         for window in chars.windows(8) {
