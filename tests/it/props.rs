@@ -7,6 +7,8 @@
 
 use crate::secrets::assert_no_leak_of;
 use crate::*;
+use envgate::error::Diagnostic;
+use envgate::schema::model::Schema;
 use envgate::schema::SchemaSource;
 use envgate::secret::{describe, mask_url};
 use envgate::source::dotenv::{self, DotenvIssueKind};
@@ -181,7 +183,7 @@ proptest! {
                 prop_oneof!["[A-C]", "[A-Z_][A-Z0-9_]{0,12}"],
                 "[A-Za-z0-9 \t\n!#$%&()*+,./:;<=>?@\\[\\]^_`{|}~\"-]{0,40}",
                 any::<bool>(),
-                select(vec!["=", " = ", "= "]),
+                select(vec!["=", " = ", "= ", ": "]),
                 any::<bool>(),
             ),
             0..16,
@@ -229,6 +231,67 @@ proptest! {
                 .count(),
             duplicates
         );
+    }
+}
+
+/// `value` as a double-quoted dotenv value: `\\`, `\"` and `\$` escaped, newlines and tabs
+/// written as `\n` and `\t`.
+fn double_quoted(value: &str) -> String {
+    let mut out = String::from('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+proptest! {
+    #![proptest_config(config(cases(256)))]
+
+    /// Double-quoted values with escapes, and bare values of a safe alphabet (backslashes
+    /// included: they are literal there), come back exactly.
+    #[test]
+    fn double_quoted_and_bare_values_round_trip(
+        pairs in vec(
+            (
+                prop_oneof!["[A-C]", "[A-Z_][A-Z0-9_]{0,12}"],
+                prop_oneof![
+                    "[ -~\t\n\u{e9}\u{a0}]{0,40}".prop_map(|v| (double_quoted(&v), v)),
+                    "([A-Za-z0-9_./:@+,=\\\\{}-]([A-Za-z0-9_./:@+,=\\\\{} -]{0,30}[A-Za-z0-9_./:@+,=\\\\{}-])?)?"
+                        .prop_map(|v| (v.clone(), v)),
+                ],
+                select(vec!["=", " = ", ": "]),
+            ),
+            0..16,
+        ),
+    ) {
+        let mut file = String::new();
+        let mut expected: Vec<(String, String)> = Vec::new();
+        for (key, (written, value), sep) in &pairs {
+            file.push_str(&format!("{key}{sep}{written}\n"));
+            expected.retain(|(k, _)| k != key);
+            expected.push((key.clone(), value.clone()));
+        }
+        let parsed = dotenv::parse(file.as_bytes(), &|_| None);
+        let got: Vec<(String, String)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.key.clone(), e.value.clone()))
+            .collect();
+        prop_assert_eq!(got, expected, "{}", file);
+        let unexpected: Vec<_> = parsed
+            .issues
+            .iter()
+            .filter(|i| !matches!(i.kind, DotenvIssueKind::DuplicateKey { .. }))
+            .collect();
+        prop_assert!(unexpected.is_empty(), "{unexpected:?}");
     }
 }
 
@@ -474,16 +537,6 @@ enum Mutation {
     Truncate(f64),
 }
 
-impl Mutation {
-    /// Whether the mutated schema must be refused, with a place for each problem.
-    fn must_fail_with_places(&self) -> bool {
-        matches!(
-            self,
-            Mutation::UnknownAttribute(..) | Mutation::WrongType(..) | Mutation::UnknownType(..)
-        )
-    }
-}
-
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         2 => Just(Mutation::None),
@@ -534,23 +587,25 @@ fn at_fraction(text: &str, fraction: f64) -> usize {
     at
 }
 
-/// Loads and resolves `contents` as `file` and checks that every diagnostic about it is placed inside it.
-/// Returns whether it loaded, and whether every diagnostic had a place.
-fn load_and_check_places(file: &Path, contents: &[u8]) -> Result<(bool, bool), TestCaseError> {
+/// What loading and resolving a schema gave, once every diagnostic was checked.
+enum Loaded {
+    Schema(Schema),
+    Refused(Vec<Diagnostic>),
+}
+
+/// Loads and resolves `contents` as `file`, and checks that every diagnostic is about that
+/// file and, when it has a place, that the place lies inside the file.
+fn load_and_check_places(file: &Path, contents: &[u8]) -> Result<Loaded, TestCaseError> {
     std::fs::write(file, contents).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let lines: Vec<&[u8]> = contents.split(|&b| b == b'\n').collect();
     // Loading checks the structure; resolving validates each variable's attributes.
     match SchemaSource::load(file).and_then(|source| source.resolve(None, None)) {
-        Ok(_) => Ok((true, true)),
+        Ok(schema) => Ok(Loaded::Schema(schema)),
         Err(e) => {
             prop_assert!(!e.diagnostics.is_empty());
-            let mut all_placed = true;
             for d in &e.diagnostics {
                 prop_assert_eq!(d.path.as_deref(), Some(file), "{}", d);
-                let Some(pos) = d.pos else {
-                    all_placed = false;
-                    continue;
-                };
+                let Some(pos) = d.pos else { continue };
                 prop_assert!(
                     (1..=lines.len()).contains(&pos.line),
                     "{d}: line outside the file's {} lines:\n{}",
@@ -565,9 +620,25 @@ fn load_and_check_places(file: &Path, contents: &[u8]) -> Result<(bool, bool), T
                     String::from_utf8_lossy(contents)
                 );
             }
-            Ok((false, all_placed))
+            Ok(Loaded::Refused(e.diagnostics))
         }
     }
+}
+
+/// The 1-based line where `attr` of `var` is written (`Format::write` gives each attribute
+/// its own line).
+fn attribute_line(text: &str, format: Format, var: &str, attr: &str) -> Option<usize> {
+    let (header, key) = match format {
+        Format::Toml => (format!("[vars.{var}]"), format!("{attr} =")),
+        Format::Yaml => (format!("{var}:"), format!("{attr}:")),
+        Format::Json => (format!("{}: {{", quoted(var)), format!("{}:", quoted(attr))),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let header_at = lines.iter().position(|l| l.trim() == header)?;
+    lines[header_at + 1..]
+        .iter()
+        .position(|l| l.trim_start().starts_with(&key))
+        .map(|i| header_at + 2 + i)
 }
 
 proptest! {
@@ -583,19 +654,24 @@ proptest! {
     ) {
         let mut vars = vars;
         let pick = |i: usize| i % vars.len();
+        // The variable and attribute a refusal must point at.
+        let mut wrong = None;
         match &mutation {
             Mutation::UnknownAttribute(i, attr) => {
                 let i = pick(*i);
                 vars[i].1.push(((*attr).to_string(), Node::Int(1)));
+                wrong = Some((i, *attr));
             }
             Mutation::WrongType(i, attr, value) => {
                 let i = pick(*i);
                 vars[i].1.retain(|(k, _)| k != attr);
                 vars[i].1.push(((*attr).to_string(), value.clone()));
+                wrong = Some((i, *attr));
             }
             Mutation::UnknownType(i, kind) => {
                 let i = pick(*i);
                 vars[i].1[0].1 = s(kind);
+                wrong = Some((i, "type"));
             }
             _ => {}
         }
@@ -615,13 +691,44 @@ proptest! {
         }
         let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let file = dir.path().join(format!("schema.{}", format.extension()));
-        let (loaded, placed) = load_and_check_places(&file, text.as_bytes())?;
-        if matches!(mutation, Mutation::None) {
-            prop_assert!(loaded, "a valid schema was refused:\n{text}");
-        }
-        if mutation.must_fail_with_places() {
-            prop_assert!(!loaded, "{mutation:?} was accepted:\n{text}");
-            prop_assert!(placed, "{mutation:?}: a diagnostic without a place:\n{text}");
+        let loaded = load_and_check_places(&file, text.as_bytes())?;
+        match (&mutation, loaded) {
+            (Mutation::None, Loaded::Schema(schema)) => {
+                // Every variable, as declared.
+                prop_assert_eq!(&schema.service, "generated");
+                let got: Vec<(&str, bool)> =
+                    schema.vars.iter().map(|v| (v.name.as_str(), v.required)).collect();
+                let declared: Vec<(&str, bool)> = vars
+                    .iter()
+                    .map(|(name, attrs)| {
+                        let required = attrs.iter().all(|(k, v)| {
+                            k != "required" || !matches!(v, Node::Bool(false))
+                        });
+                        (name.as_str(), required)
+                    })
+                    .collect();
+                prop_assert_eq!(got, declared);
+            }
+            (Mutation::None, Loaded::Refused(diags)) => {
+                let diags: Vec<String> = diags.iter().map(ToString::to_string).collect();
+                prop_assert!(false, "a valid schema was refused: {diags:?}\n{text}");
+            }
+            (_, Loaded::Refused(diags)) => {
+                if let Some((i, attr)) = wrong {
+                    // One diagnostic names the variable, on the attribute's line.
+                    let name = &vars[i].0;
+                    let line = attribute_line(&text, format, name, attr);
+                    prop_assert!(line.is_some(), "{attr} of {name} not found in\n{text}");
+                    prop_assert!(
+                        diags.iter().any(|d| d.pos.map(|p| p.line) == line && d.message.contains(name.as_str())),
+                        "{mutation:?}: no diagnostic for {name} on line {line:?}: {:?}\n{text}",
+                        diags.iter().map(ToString::to_string).collect::<Vec<_>>()
+                    );
+                }
+            }
+            (_, Loaded::Schema(_)) => {
+                prop_assert!(wrong.is_none(), "{mutation:?} was accepted:\n{text}");
+            }
         }
     }
 
@@ -635,7 +742,7 @@ proptest! {
         // A final newline: see the next test.
         let mut bytes = bytes;
         bytes.push(b'\n');
-        load_and_check_places(&file, &bytes)?;
+        let _ = load_and_check_places(&file, &bytes)?;
     }
 }
 
@@ -648,7 +755,11 @@ fn yaml_error_at_the_end_of_a_file_without_a_final_newline_is_placed_inside_it()
     let file = dir.path().join("schema.yaml");
     let text = "vars:\n  A:\n    mi";
     let result = load_and_check_places(&file, text.as_bytes());
-    assert!(matches!(result, Ok((false, true))), "{result:?}");
+    assert!(
+        matches!(result, Ok(Loaded::Refused(_))),
+        "{:?}",
+        result.err()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
