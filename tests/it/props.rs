@@ -747,13 +747,13 @@ proptest! {
 }
 
 /// saphyr places an error at the end of the input on the line after the last one when the
-/// file has no final newline: `schema.yaml:4:1` for a file of three lines.
+/// file has no final newline: `schema.yaml:5:1` for a file of four lines.
 #[test]
 #[ignore = "enable after YAML end-of-input positions are clamped to the file (issue 9)"]
 fn yaml_error_at_the_end_of_a_file_without_a_final_newline_is_placed_inside_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("schema.yaml");
-    let text = "vars:\n  A:\n    mi";
+    let text = "vars:\n  A:\n    type: port\n    mi";
     let result = load_and_check_places(&file, text.as_bytes());
     assert!(
         matches!(result, Ok(Loaded::Refused(_))),
