@@ -568,13 +568,9 @@ fn load_marked_yaml<'a>(
         )));
     }
     let docs = saphyr::MarkedYaml::load_from_str(text).map_err(|e| {
-        let m = e.marker();
         ConfigError::single(Diagnostic::at(
             path,
-            Pos {
-                line: m.line(),
-                column: m.col() + 1,
-            },
+            within(text, marker_pos(e.marker())),
             format!("invalid YAML: {}", e.info()),
         ))
     })?;
@@ -626,6 +622,20 @@ fn yaml_to_value(
         }
         YamlData::Tagged(_, inner) => yaml_to_value(inner, parent, positions),
         YamlData::Alias(_) | YamlData::BadValue => Value::from(String::new()),
+    }
+}
+
+/// `pos`, or the end of the text when it lies past it: saphyr places an error at the end
+/// of a file without a final newline on the line after the last one.
+fn within(text: &str, pos: Pos) -> Pos {
+    let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    if pos.line <= lines {
+        return pos;
+    }
+    Pos {
+        line: lines,
+        column: text[last_line_start..].chars().count() + 1,
     }
 }
 
