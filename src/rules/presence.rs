@@ -272,7 +272,9 @@ impl<'g> NearMisses<'g> {
         };
         let candidates = gathered
             .names()
-            .filter(|(n, _)| !claimed(n))
+            // A key that may be a piece of a value (a wrapped secret's next line) is never
+            // offered as a suggestion.
+            .filter(|(n, _)| !claimed(n) && gathered.may_show_key(n))
             .map(|(n, _)| (n.strip_suffix("_FILE").unwrap_or(n), n))
             .filter(|(base, _)| base.len() >= 3);
         Self {

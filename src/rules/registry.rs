@@ -134,7 +134,7 @@ registry! {
         code: "invalid-url", severity: Error,
         summary: "The value does not parse as a URL, or has no host where one is required.",
         example: "AUTH_SERVICE_URL=auth:8081 (no scheme)",
-        fix: "Write a full URL such as `http://auth:8081`. A password holding `@`, `/`, `#` or `%` must be percent-encoded.",
+        fix: "Write a full URL with the scheme the schema allows, such as `http://auth:8081` for an `http` service. A password holding `@`, `/`, `?`, `#` or `%` must be percent-encoded.",
     },
     UrlScheme => {
         code: "url-scheme", severity: Error,

@@ -341,6 +341,27 @@ fn continuation_lines_of_a_wrapped_secret_are_not_shown_as_keys() {
 }
 
 #[test]
+fn a_continuation_line_is_never_offered_as_a_near_miss() {
+    // `MFRGGZDF=` right after a secret is a piece of it, though one letter away from the
+    // missing MFRGGZDG: no "did you mean" may name it.
+    let dir = dir_with(&[
+        (
+            "s.toml",
+            "[vars.TOTP_SECRET]\ntype = \"secret\"\n\n[vars.MFRGGZDG]\nsensitive = false\n",
+        ),
+        (
+            "a.env",
+            "TOTP_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\nMFRGGZDF=\n",
+        ),
+    ]);
+    let args = ["--schema", "s.toml", "--env-file", "a.env"];
+    assert_never_shown(dir.path(), &args, &["MFRGGZDF"]);
+    let (code, report) = json_report(envgate_in(dir.path()).arg("check").args(args));
+    assert_eq!(code, 1);
+    assert!(has(&report, "missing", "MFRGGZDG"), "{:?}", codes(&report));
+}
+
+#[test]
 fn a_later_env_file_reads_its_own_earlier_definition_first() {
     let dir = dir_with(&[
         (
