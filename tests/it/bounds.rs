@@ -11,6 +11,18 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 /// Address space a run may use (`ulimit -v`, KiB): the inputs below took gigabytes before.
 const MEMORY_LIMIT_KIB: u64 = 512 * 1024;
 
+/// `check` of `s.toml` against `app.env` alone, as JSON.
+const CHECK_APP_ENV_JSON: &[&str] = &[
+    "check",
+    "--schema",
+    "s.toml",
+    "--env-file",
+    "app.env",
+    "--no-process-env",
+    "--format",
+    "json",
+];
+
 /// Runs `envgate ARGS` in `dir` under the memory limit, with an empty environment; returns
 /// (exit code, stdout, stderr, elapsed).
 fn run_bounded(dir: &Path, args: &[&str]) -> (i32, String, String, Duration) {
@@ -85,19 +97,7 @@ fn twenty_lines_of_100000_undefined_references_are_capped_with_a_count() {
         .collect::<Vec<_>>()
         .concat();
     write(dir.path(), "app.env", lines);
-    let (_, stdout, stderr, elapsed) = run_bounded(
-        dir.path(),
-        &[
-            "check",
-            "--schema",
-            "s.toml",
-            "--env-file",
-            "app.env",
-            "--no-process-env",
-            "--format",
-            "json",
-        ],
-    );
+    let (_, stdout, stderr, elapsed) = run_bounded(dir.path(), CHECK_APP_ENV_JSON);
     assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
     assert!(stdout.len() < 100_000, "{} bytes of output", stdout.len());
     let report: serde_json::Value =
@@ -140,19 +140,7 @@ fn near_misses_of_2000_missing_variables_against_20000_keys_are_budgeted() {
         .chain((0..20_000).map(|i| format!("OTHER_KEY_{i:06}=x\n")))
         .collect();
     write(dir.path(), "app.env", keys);
-    let (code, stdout, stderr, elapsed) = run_bounded(
-        dir.path(),
-        &[
-            "check",
-            "--schema",
-            "s.toml",
-            "--env-file",
-            "app.env",
-            "--no-process-env",
-            "--format",
-            "json",
-        ],
-    );
+    let (code, stdout, stderr, elapsed) = run_bounded(dir.path(), CHECK_APP_ENV_JSON);
     assert_eq!(code, 1, "{stderr}");
     assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
     // One finding per missing variable, a bounded list of undeclared keys, one summary.
@@ -434,19 +422,7 @@ fn swallowed_lines_and_keys_that_are_not_names_are_capped_too() {
         .collect::<Vec<_>>()
         .concat();
     write(dir.path(), "app.env", swallowing + &mixed);
-    let (_, stdout, stderr, elapsed) = run_bounded(
-        dir.path(),
-        &[
-            "check",
-            "--schema",
-            "s.toml",
-            "--env-file",
-            "app.env",
-            "--no-process-env",
-            "--format",
-            "json",
-        ],
-    );
+    let (_, stdout, stderr, elapsed) = run_bounded(dir.path(), CHECK_APP_ENV_JSON);
     assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
     assert!(stdout.len() < 200_000, "{} bytes of output", stdout.len());
     let report: serde_json::Value =
@@ -483,19 +459,7 @@ fn a_million_distinct_keys_are_read_up_to_the_cap_and_counted() {
         .collect::<Vec<_>>()
         .concat();
     write(dir.path(), "app.env", keys);
-    let (code, stdout, stderr, elapsed) = run_bounded(
-        dir.path(),
-        &[
-            "check",
-            "--schema",
-            "s.toml",
-            "--env-file",
-            "app.env",
-            "--no-process-env",
-            "--format",
-            "json",
-        ],
-    );
+    let (code, stdout, stderr, elapsed) = run_bounded(dir.path(), CHECK_APP_ENV_JSON);
     assert_eq!(code, 1, "{stderr}");
     assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
     assert!(stdout.len() < 200_000, "{} bytes of output", stdout.len());
