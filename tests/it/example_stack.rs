@@ -66,6 +66,17 @@ fn broken_profile_human_report() {
     ]));
     assert_eq!(code, 1);
     insta::assert_snapshot!("broken_profile_human", stdout);
+    // The README shows this very output under "What it reports".
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let shown = readme
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    assert_eq!(
+        shown, stdout,
+        "README.md's sample output is stale: paste the output of its first command"
+    );
 }
 
 #[test]
