@@ -384,7 +384,8 @@ fn undeclared(
                     })
                     .min_by_key(|n| (n.len(), *n))
             })
-            .filter(|n| gathered.get(n).is_none());
+            // Set as itself or through its `NAME_FILE`: then it is no near miss.
+            .filter(|n| gathered.get(n).is_none() && gathered.get(&format!("{n}_FILE")).is_none());
         let hint = match suggestion {
             Some(n) => format!("did you mean {n}? The schema declares {n}, which is not set"),
             None => format!("declare {key} in {}, or remove it", schema.path.display()),

@@ -127,7 +127,13 @@ fn surrounding_whitespace(text: &str, pem: bool, source: SourceKind) -> Option<P
         }
         parts.join(" and ")
     };
-    let hint = whitespace_hint(trailing.chars().last(), !leading.is_empty(), source);
+    // A `\r\n` ending is a Windows line ending, not a newline left by `echo`.
+    let last = if trailing.ends_with("\r\n") {
+        Some('\r')
+    } else {
+        trailing.chars().last()
+    };
+    let hint = whitespace_hint(last, !leading.is_empty(), source);
     Some(Problem::new(Code::SurroundingWhitespace, what).hint(hint))
 }
 

@@ -176,6 +176,29 @@ fn file_case(schema: &str) -> tempfile::TempDir {
 }
 
 #[test]
+fn an_undeclared_near_miss_of_a_variable_set_through_its_file_is_not_said_unset() {
+    let dir = file_case("[vars.DB_PASSWORD]\ntype = \"secret\"\n");
+    write(
+        dir.path(),
+        "a.env",
+        "DB_PASSWORD_FILE=./jwt\nDB_PASSWRD=x\n",
+    );
+    let (code, report) = json_report(envgate_in(dir.path()).args([
+        "check",
+        "--schema",
+        "s.toml",
+        "--env-file",
+        "a.env",
+    ]));
+    assert_eq!(code, 0, "{:?}", codes(&report));
+    let hint = finding(&report, "undeclared", "DB_PASSWRD")["hint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!hint.contains("not set"), "{hint}");
+}
+
+#[test]
 fn a_file_form_that_is_not_read_is_named_as_such_not_suggested() {
     let dir = file_case(
         "[vars.db_password]\ntype = \"secret\"\n\n[vars.JWT_SECRET]\ntype = \"secret\"\naliases = [\"JWT_KEY\"]\n",

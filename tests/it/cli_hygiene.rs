@@ -284,6 +284,7 @@ fn whitespace_hints_fit_where_the_value_came_from() {
         dir.path(),
         &[
             ("FROM_ENV", "type = \"string\""),
+            ("FROM_ENV_CRLF", "type = \"string\""),
             ("FROM_DOTENV", "type = \"string\""),
             ("LEADING_FILE", "type = \"secret\""),
             ("TRAILING_FILE", "type = \"secret\""),
@@ -302,6 +303,7 @@ fn whitespace_hints_fit_where_the_value_came_from() {
         envgate_in(dir.path())
             .args(["check", "--schema", "schema.toml", "--env-file", "crlf.env"])
             .env("FROM_ENV", "abc\r")
+            .env("FROM_ENV_CRLF", "abc\r\n")
             .env("LEADING_FILE_FILE", "leading")
             .env("TRAILING_FILE_FILE", "trailing")
             .env("CRLF_FILE_FILE", "crlf"),
@@ -312,11 +314,13 @@ fn whitespace_hints_fit_where_the_value_came_from() {
             .unwrap()
             .to_string()
     };
-    let env = hint("FROM_ENV");
-    assert!(
-        env.contains("the variable was set with a trailing \\r") && !env.contains("echo"),
-        "{env}"
-    );
+    for var in ["FROM_ENV", "FROM_ENV_CRLF"] {
+        let env = hint(var);
+        assert!(
+            env.contains("the variable was set with a trailing \\r") && !env.contains("echo"),
+            "{var}: {env}"
+        );
+    }
     assert!(
         hint("FROM_DOTENV").contains("the file has Windows (CRLF) line endings"),
         "{}",
