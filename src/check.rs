@@ -57,8 +57,9 @@ pub fn check_service(
         .zip(&declared_secret)
         .map(|((spec, resolution), &declared)| {
             let sensitive = declared
-                || matches!(&resolution.resolved, Resolved::Value { value, .. }
-                    if crate::secret::contains_credential(value.expose()));
+                || matches!(&resolution.resolved, Resolved::Value { value, source, .. }
+                    if crate::secret::contains_credential(value.expose())
+                        || carried_a_secret(gathered, source));
             if sensitive == spec.sensitive {
                 Cow::Borrowed(spec)
             } else {
@@ -220,7 +221,9 @@ pub fn check_service(
                     for p in problems {
                         push(p, Some(source.clone()), &mut findings);
                     }
-                    if spec.sensitive {
+                    // Reuse is judged between declared secrets: a value that only carries
+                    // one (`MODE=${API_TOKEN}`) or is shaped like one repeats it on purpose.
+                    if secret {
                         if let Some((earlier, earlier_source)) = seen_secrets.get(&fp) {
                             if !earlier.allows(Code::SecretReuse) {
                                 let f = Finding::new(
@@ -323,6 +326,17 @@ pub fn check_service(
 }
 
 /// Keys in env files that the schema does not declare (nor claims as an alias or `_FILE`).
+/// Whether the value at `source` took text from a `${VAR}` that is, or may be, sensitive
+/// (`MODE=${API_TOKEN}`): such a value is as sensitive as what it read.
+fn carried_a_secret(gathered: &Gathered, source: &SourceRef) -> bool {
+    source.kind == crate::finding::SourceKind::Dotenv
+        && source
+            .name
+            .as_deref()
+            .and_then(|key| gathered.get(key))
+            .is_some_and(|entry| entry.carries_secret)
+}
+
 /// How many `undeclared` keys one service lists one by one.
 const MAX_UNDECLARED_LISTED: usize = 200;
 

@@ -42,6 +42,10 @@ pub struct DotenvEntry {
     /// The value's bytes were not valid UTF-8 (the caller reports `not-utf8`).
     pub not_utf8: bool,
     pub written: Written,
+    /// The value took text from a `${VAR}` whose value is, or may be, sensitive (a secret's
+    /// key, a name of unknown sensitivity, or a value that itself carried one): it is as
+    /// sensitive as what it read, whatever its own key.
+    pub carries_secret: bool,
 }
 
 /// How a statement was written: what tells a key from a piece of a value that ran onto a
@@ -212,13 +216,14 @@ const R_BUDGET: &str = "expanded values of this file exceed the 64 MiB limit";
 
 /// What a `${VAR}` in a file can read, in the order compose-go's loader reads it: `env` (the
 /// process environment) first, then this file's own earlier keys, then `earlier_files`
-/// (what the files read before this one set). A bare `KEY` line takes its value from `env`
-/// only (compose-go's inherited keys). `secret_key` says whether a key holds a sensitive
-/// value (see [`Written::after_secret`]).
+/// (what the files read before this one set, and whether each value carried a secret). A
+/// bare `KEY` line takes its value from `env` only (compose-go's inherited keys).
+/// `secret_key` says whether a key holds a sensitive value, unknown names included (see
+/// [`Written::after_secret`] and [`DotenvEntry::carries_secret`]).
 pub fn parse(
     input: &[u8],
     env: &dyn Fn(&str) -> Option<String>,
-    earlier_files: &dyn Fn(&str) -> Option<String>,
+    earlier_files: &dyn Fn(&str) -> Option<(String, bool)>,
     secret_key: &dyn Fn(&str) -> bool,
 ) -> ParsedDotenv {
     let input = input.strip_prefix(UTF8_BOM).unwrap_or(input);
@@ -230,7 +235,9 @@ pub fn parse(
         env,
         earlier_files,
         secret_key,
-        last_recorded: None,
+        secret_context_end: None,
+        statement_key_secret: false,
+        records: 0,
         slots: Vec::new(),
         known: HashMap::new(),
         issues: Vec::new(),
@@ -347,10 +354,15 @@ struct Parser<'a> {
     pos: usize,
     lines: LineTracker,
     env: &'a dyn Fn(&str) -> Option<String>,
-    earlier_files: &'a dyn Fn(&str) -> Option<String>,
+    earlier_files: &'a dyn Fn(&str) -> Option<(String, bool)>,
     secret_key: &'a dyn Fn(&str) -> bool,
-    /// The slot of the entry recorded last, and the line its value ends on.
-    last_recorded: Option<(usize, usize)>,
+    /// The last line of a sensitive value, or of lines that continue one (a wrapped
+    /// secret's next lines, however they parse): a line right after it may be a piece of it.
+    secret_context_end: Option<usize>,
+    /// The key of the statement being read is sensitive (for a statement that fails).
+    statement_key_secret: bool,
+    /// Statements recorded so far.
+    records: usize,
     /// Entries in file order; a slot is emptied when its key is defined again.
     slots: Vec<Option<DotenvEntry>>,
     known: HashMap<String, Known>,
@@ -373,7 +385,29 @@ impl Parser<'_> {
             if self.pos >= self.data.len() {
                 break;
             }
-            self.statement();
+            self.statement_in_context();
+        }
+    }
+
+    /// Reads one statement, and keeps [`Self::secret_context_end`] up to date for one that
+    /// records nothing: a bare line or a broken statement right after a secret continues its
+    /// context (a three-line wrap), and so does a broken statement of a secret's key (an
+    /// unterminated quote: its value ran on).
+    fn statement_in_context(&mut self) {
+        let first_line = self.spot(self.pos).line;
+        let recorded_before = self.records;
+        self.statement_key_secret = false;
+        self.statement();
+        if self.records == recorded_before {
+            let continues = self
+                .secret_context_end
+                .is_some_and(|end| end + 1 >= first_line);
+            if continues || self.statement_key_secret {
+                let last_line = self.spot(self.pos).line;
+                self.secret_context_end = Some(last_line);
+            } else {
+                self.secret_context_end = None;
+            }
         }
     }
 
@@ -528,6 +562,7 @@ impl Parser<'_> {
         };
         // Every byte of the key was decoded above, so this is never lossy.
         let key = String::from_utf8_lossy(&data[key_start..key_end]).into_owned();
+        self.statement_key_secret = (self.secret_key)(&key);
 
         let Some(separator) = separator else {
             // `KEY` alone: its value comes from the lookup; nothing when it is unset.
@@ -535,7 +570,7 @@ impl Parser<'_> {
             if let Some(blank) = inner_blank {
                 self.syntax_at(blank, R_KEY_SPACE);
             } else if let Some(value) = (self.env)(&key) {
-                self.record(key, Value::Text(value), at_key, Written::default());
+                self.record(key, Value::Text(value), at_key, Written::default(), false);
             }
             return;
         };
@@ -591,7 +626,13 @@ impl Parser<'_> {
                 pending.written.padding = !text.is_empty() && text.bytes().all(|b| b == b'=');
                 self.expand_and_record(pending, text, at_value);
             }
-            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at, pending.written),
+            Err(_) => self.record(
+                pending.key,
+                Value::NotUtf8,
+                pending.at,
+                pending.written,
+                false,
+            ),
         }
     }
 
@@ -618,12 +659,24 @@ impl Parser<'_> {
             return;
         }
         match String::from_utf8(unescape_quote(&data[open + 1..close], quote)) {
-            Err(_) => self.record(pending.key, Value::NotUtf8, pending.at, pending.written),
+            Err(_) => self.record(
+                pending.key,
+                Value::NotUtf8,
+                pending.at,
+                pending.written,
+                false,
+            ),
             Ok(text) if quote == b'"' => {
                 let escaped = expand_escapes(&text);
                 self.expand_and_record(pending, &escaped, at_value);
             }
-            Ok(text) => self.record(pending.key, Value::Text(text), pending.at, pending.written),
+            Ok(text) => self.record(
+                pending.key,
+                Value::Text(text),
+                pending.at,
+                pending.written,
+                false,
+            ),
         }
     }
 
@@ -696,33 +749,52 @@ impl Parser<'_> {
             self.push(pending.at, syntax(R_EXPANDED_TOO_LONG));
             return;
         }
+        // What the value read makes it as sensitive as: a secret's key, a name of unknown
+        // sensitivity (the environment's, say), or a value that itself carried a secret.
+        let carries_secret = expansion.read.iter().any(|(name, origin)| {
+            (self.secret_key)(name)
+                || matches!(
+                    origin,
+                    ValueOrigin::ThisFile {
+                        carries_secret: true,
+                        ..
+                    } | ValueOrigin::EarlierFiles {
+                        carries_secret: true
+                    }
+                )
+        });
         let value = if expansion.not_utf8 {
             Value::NotUtf8
         } else {
             Value::Text(expansion.text)
         };
-        self.record(pending.key, value, pending.at, pending.written);
+        self.record(
+            pending.key,
+            value,
+            pending.at,
+            pending.written,
+            carries_secret,
+        );
     }
 
     /// Completes how a statement starting on `line` was written: whether it comes right
-    /// after a sensitive value, looked at only for lines that could be a continuation.
+    /// after a sensitive value (or lines continuing one), looked at only for lines that
+    /// could be a continuation.
     fn settle(&self, mut written: Written, line: usize) -> Written {
         if written.empty || written.colon {
-            // The entry recorded last is still in its slot: only a later statement (this
-            // one, recorded after this call) can empty it.
-            written.after_secret = self
-                .last_recorded
-                .filter(|(_, end_line)| end_line + 1 == line)
-                .and_then(|(slot, _)| self.slots.get(slot).and_then(Option::as_ref))
-                .is_some_and(|entry| {
-                    (self.secret_key)(&entry.key)
-                        || crate::secret::contains_credential(&entry.value)
-                });
+            written.after_secret = self.secret_context_end.is_some_and(|end| end + 1 == line);
         }
         written
     }
 
-    fn record(&mut self, key: String, value: Value, at: Spot, written: Written) {
+    fn record(
+        &mut self,
+        key: String,
+        value: Value,
+        at: Spot,
+        written: Written,
+        carries_secret: bool,
+    ) {
         let written = self.settle(written, at.line);
         let (value, not_utf8) = match value {
             Value::Text(text) => (text, false),
@@ -765,7 +837,14 @@ impl Parser<'_> {
             );
         }
         let end_line = self.spot(self.pos).line;
-        self.last_recorded = Some((slot, end_line));
+        // A sensitive value, or a line that continues one, opens (or extends) the context
+        // in which the next line may be a piece of a secret.
+        let sensitive = (self.secret_key)(&key)
+            || carries_secret
+            || written.after_secret
+            || crate::secret::contains_credential(&value);
+        self.secret_context_end = sensitive.then_some(end_line);
+        self.records += 1;
         self.slots.push(Some(DotenvEntry {
             key,
             value,
@@ -773,6 +852,7 @@ impl Parser<'_> {
             end_line,
             not_utf8,
             written,
+            carries_secret,
         }));
     }
 }
@@ -787,8 +867,6 @@ impl Parser<'_> {
             }
         }
         self.holes = 0;
-        // The entry recorded last moved too (settle looks it up by slot).
-        self.last_recorded = None;
     }
 }
 
@@ -978,17 +1056,17 @@ fn octal_char(digits: &str) -> Option<char> {
 pub enum ValueOrigin {
     /// The process environment.
     Environment,
-    /// This file's own key, defined on `line`.
-    ThisFile { line: usize },
-    /// One of the env files read before this one.
-    EarlierFiles,
+    /// This file's own key, defined on `line`; whether its value carried a secret.
+    ThisFile { line: usize, carries_secret: bool },
+    /// One of the env files read before this one; whether the value carried a secret.
+    EarlierFiles { carries_secret: bool },
 }
 
 /// Where a `${VAR}` in an env file reads, in compose-go's loader's order: the process
 /// environment, then the file's own earlier keys, then the files read before it.
 struct FileLookup<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
-    earlier_files: &'a dyn Fn(&str) -> Option<String>,
+    earlier_files: &'a dyn Fn(&str) -> Option<(String, bool)>,
     slots: &'a [Option<DotenvEntry>],
     known: &'a HashMap<String, Known>,
 }
@@ -1007,7 +1085,10 @@ impl<'a> Lookup<'a> for FileLookup<'a> {
             .and_then(Option::as_ref)
         {
             Some(entry) => {
-                let origin = ValueOrigin::ThisFile { line: entry.line };
+                let origin = ValueOrigin::ThisFile {
+                    line: entry.line,
+                    carries_secret: entry.carries_secret,
+                };
                 if entry.not_utf8 {
                     Resolved::NotUtf8(origin)
                 } else {
@@ -1015,7 +1096,10 @@ impl<'a> Lookup<'a> for FileLookup<'a> {
                 }
             }
             None => match (self.earlier_files)(name) {
-                Some(value) => Resolved::Text(Cow::Owned(value), ValueOrigin::EarlierFiles),
+                Some((value, carries_secret)) => Resolved::Text(
+                    Cow::Owned(value),
+                    ValueOrigin::EarlierFiles { carries_secret },
+                ),
                 None => Resolved::Unset,
             },
         }
@@ -1030,12 +1114,16 @@ mod tests {
         None
     }
 
+    fn no_earlier(_: &str) -> Option<(String, bool)> {
+        None
+    }
+
     fn no_secret(_: &str) -> bool {
         false
     }
 
     fn parse_str(input: &str) -> ParsedDotenv {
-        parse(input.as_bytes(), &no_env, &no_env, &no_secret)
+        parse(input.as_bytes(), &no_env, &no_earlier, &no_secret)
     }
 
     fn parse_with(input: &str, env: &[(&str, &str)]) -> ParsedDotenv {
@@ -1046,7 +1134,7 @@ mod tests {
         parse(
             input.as_bytes(),
             &move |name: &str| env.get(name).cloned(),
-            &no_env,
+            &no_earlier,
             &no_secret,
         )
     }
@@ -2137,9 +2225,9 @@ mod tests {
         // compose-go's loader: the process environment, then everything read so far, the
         // current file's own definitions winning over earlier files'.
         let earlier = |name: &str| match name {
-            "VAR" => Some("from-earlier-file".to_owned()),
-            "BASE" => Some("base".to_owned()),
-            "INHERITED" => Some("earlier".to_owned()),
+            "VAR" => Some(("from-earlier-file".to_owned(), false)),
+            "BASE" => Some(("base".to_owned(), false)),
+            "INHERITED" => Some(("earlier".to_owned(), false)),
             _ => None,
         };
         let input = b"OUT1=${VAR}\nVAR=own\nOUT2=${VAR}\nOUT3=$BASE/x\nOUT4=${HOME}\nINHERITED\n";
@@ -2225,7 +2313,7 @@ mod tests {
     fn a_line_right_after_a_secret_is_marked_when_it_could_be_its_continuation() {
         let secret_key = |k: &str| k == "S";
         let input = b"S=x\nA=\nS=y\nb: z\nC=\n\nS=w\n\nD=\nP=ghp_abcdef\nE=\nS=v\nF=plain\n";
-        let parsed = parse(input, &no_env, &no_env, &secret_key);
+        let parsed = parse(input, &no_env, &no_earlier, &secret_key);
         let after: Vec<(&str, bool)> = parsed
             .entries
             .iter()
@@ -2233,14 +2321,15 @@ mod tests {
             .map(|e| (e.key.as_str(), e.written.after_secret))
             .collect();
         // A follows a secret that a later duplicate superseded; b (`WORD: rest`) too; C
-        // follows b, D a blank line; E follows a credential-shaped value; F is a plain
-        // assignment (never a continuation).
+        // follows b, itself a continuation (a wrap over three lines); D follows a blank
+        // line; E follows a credential-shaped value; F is a plain assignment (never a
+        // continuation).
         assert_eq!(
             after,
             vec![
                 ("A", true),
                 ("b", true),
-                ("C", false),
+                ("C", true),
                 ("D", false),
                 ("P", false),
                 ("E", true),
@@ -2421,7 +2510,7 @@ mod tests {
     #[test]
     fn binary_bytes_never_panic() {
         let input: &[u8] = b"A=\xff\xfe\nB=ok\nC=\"caf\xe9\"\nD='\xc3'\n\xffKEY=1\nK\xc3=1\n# comment \xff\xfe\nE=fine # tail \xff\nF=$A\nG=${A:-x}\nH=\"\xff\n";
-        let parsed = parse(input, &no_env, &no_env, &no_secret);
+        let parsed = parse(input, &no_env, &no_earlier, &no_secret);
         let got: Vec<(&str, &str, bool)> = parsed
             .entries
             .iter()
@@ -2455,10 +2544,10 @@ mod tests {
         all.extend(0..=255u8);
         all.extend_from_slice(b"\"\nL=${");
         all.extend(0..=255u8);
-        let parsed = parse(&all, &no_env, &no_env, &no_secret);
+        let parsed = parse(&all, &no_env, &no_earlier, &no_secret);
         assert!(!parsed.issues.is_empty());
         for cut in 0..all.len() {
-            let _ = parse(&all[..cut], &no_env, &no_env, &no_secret);
+            let _ = parse(&all[..cut], &no_env, &no_earlier, &no_secret);
         }
     }
 
@@ -2469,7 +2558,7 @@ mod tests {
         input.extend_from_slice(b"HUGE=");
         input.resize(input.len() + 50 * 1024 * 1024, b'x');
         input.extend_from_slice(b"\nAFTER=1\n");
-        let parsed = parse(&input, &no_env, &no_env, &no_secret);
+        let parsed = parse(&input, &no_env, &no_earlier, &no_secret);
         assert_eq!(syntax_issues(&parsed), vec![(1, 1, R_TOO_LONG.to_owned())]);
         assert_eq!(pairs(&parsed), vec![("AFTER".into(), "1".into())]);
         assert_eq!(parsed.entries[0].line, 2);
@@ -2484,7 +2573,7 @@ mod tests {
         let fit_value = MAX_ENTRY_BYTES - "FIT=".len();
         input.resize(input.len() + fit_value, b'z');
         input.extend_from_slice(b"\nAFTER=2");
-        let parsed = parse(&input, &no_env, &no_env, &no_secret);
+        let parsed = parse(&input, &no_env, &no_earlier, &no_secret);
         assert_eq!(
             syntax_issues(&parsed),
             vec![(1, 1, R_TOO_LONG.to_owned()), (2, 1, R_TOO_LONG.to_owned())]
@@ -2755,7 +2844,7 @@ mod tests {
         let parsed = parse(
             b"\xEF\xBB\xBFOPTION_A=1\nOPTION_B=2",
             &no_env,
-            &no_env,
+            &no_earlier,
             &no_secret,
         );
         assert_eq!(parsed.issues, vec![]);
@@ -2767,7 +2856,7 @@ mod tests {
             ]
         );
         // Only at the start.
-        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env, &no_env, &no_secret);
+        let parsed = parse(b"A=1\n\xEF\xBB\xBFB=2", &no_env, &no_earlier, &no_secret);
         assert_eq!(syntax_issues(&parsed), vec![(2, 1, R_KEY_CHAR.to_owned())]);
     }
 

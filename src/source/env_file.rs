@@ -12,7 +12,9 @@ use std::path::Path;
 pub const MAX_ENV_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 pub struct EnvFileRead {
-    pub entries: Vec<(String, RawValue, SourceRef)>,
+    /// Key, value, where it was set, and whether the value carried a secret
+    /// ([`dotenv::DotenvEntry::carries_secret`]).
+    pub entries: Vec<(String, RawValue, SourceRef, bool)>,
     pub findings: Vec<Finding>,
     /// Keys read here that must never be shown (see [`key_may_be_shown`]).
     pub hidden_keys: Vec<String>,
@@ -22,7 +24,7 @@ pub struct EnvFileRead {
 /// file's own earlier keys, then `earlier_files` (see [`dotenv::parse`]).
 pub struct Lookups<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
-    pub earlier_files: &'a dyn Fn(&str) -> Option<String>,
+    pub earlier_files: &'a dyn Fn(&str) -> Option<(String, bool)>,
 }
 
 /// `table` decides, before any message is worded, what of a value or key may be shown.
@@ -49,13 +51,10 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
             return out;
         }
     };
-    // A key is a secret's when a schema says so, or (undeclared) by its name: what a
-    // wrapped secret's first line looks like.
-    let secret_key = |k: &str| {
-        table
-            .declared(k)
-            .unwrap_or_else(|| crate::schema::model::sensitive_by_name(k))
-    };
+    // A key is a secret's when a schema says so, or when no schema declares it (its
+    // sensitivity is unknown): for what a wrapped secret's next line looks like, and for
+    // what a `${VAR}` carries into the value that reads it.
+    let secret_key = |k: &str| table.is_sensitive(k);
     let parsed = dotenv::parse(&bytes, lookups.env, lookups.earlier_files, &secret_key);
     let may_show = |key: &str, written: Written| key_may_be_shown(key, table, written);
     for entry in &parsed.entries {
@@ -206,7 +205,8 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
             RawValue::Text(Secret::new(entry.value))
         };
         let source = SourceRef::dotenv(path, entry.line, entry.key.clone());
-        out.entries.push((entry.key, value, source));
+        out.entries
+            .push((entry.key, value, source, entry.carries_secret));
     }
     // Past the cap, one finding per kind says how many were not listed.
     let omitted = [

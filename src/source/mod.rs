@@ -29,6 +29,9 @@ pub struct Entry {
     /// The directory relative `NAME_FILE` paths resolve against.
     /// Shared by every entry of one file (a file may have many keys).
     pub base_dir: std::sync::Arc<Path>,
+    /// The value took text from a `${VAR}` that is, or may be, sensitive: it is sensitive
+    /// whatever its key ([`dotenv::DotenvEntry::carries_secret`]).
+    pub carries_secret: bool,
 }
 
 /// The process environment, captured once (tests and embedders can supply their own).
@@ -149,9 +152,13 @@ pub fn gather(
     };
     for path in &spec.env_files {
         // Earlier files' values are visible to later files (after the file's own keys).
-        let from_earlier_files = |name: &str| -> Option<String> {
-            match gathered.map.get(name).map(|e| &e.value) {
-                Some(RawValue::Text(s)) => Some(s.expose().to_string()),
+        let from_earlier_files = |name: &str| -> Option<(String, bool)> {
+            match gathered.map.get(name) {
+                Some(Entry {
+                    value: RawValue::Text(s),
+                    carries_secret,
+                    ..
+                }) => Some((s.expose().to_string(), *carries_secret)),
                 _ => None,
             }
         };
@@ -163,7 +170,7 @@ pub fn gather(
         let base_dir: std::sync::Arc<Path> = path.parent().unwrap_or(cwd).into();
         gathered.findings.extend(read.findings);
         gathered.hidden_keys.extend(read.hidden_keys);
-        for (key, value, source) in read.entries {
+        for (key, value, source, carries_secret) in read.entries {
             gathered.file_keys.push((key.clone(), source.clone()));
             gathered.map.insert(
                 key,
@@ -171,6 +178,7 @@ pub fn gather(
                     value,
                     source,
                     base_dir: base_dir.clone(),
+                    carries_secret,
                 },
             );
         }
@@ -184,6 +192,7 @@ pub fn gather(
                     value: value.clone(),
                     source: SourceRef::env(name),
                     base_dir: cwd.clone(),
+                    carries_secret: false,
                 },
             );
         }

@@ -362,6 +362,97 @@ fn a_continuation_line_is_never_offered_as_a_near_miss() {
 }
 
 #[test]
+fn a_value_that_reads_a_secret_is_as_sensitive_as_the_secret() {
+    // `MODE=${API_TOKEN}`: the enum's and int's messages and `explain` would quote the
+    // secret; so would a value built from it, through a second variable and a second file.
+    let dir = dir_with(&[
+        (
+            "s.toml",
+            "[vars.API_TOKEN]\ntype = \"secret\"\n\n[vars.MODE]\ntype = \"enum\"\nvalues = [\"a\", \"b\"]\n\n\
+             [vars.WORKERS]\ntype = \"int\"\n\n[vars.REDIS_ARGS]\ntype = \"string\"\n\n\
+             [vars.DERIVED]\ntype = \"string\"\n\n[vars.PLAIN]\ntype = \"string\"\n\n\
+             [vars.LOG_DIR]\ntype = \"string\"\n",
+        ),
+        (
+            "a.env",
+            "API_TOKEN=Zq8rT2vLx9PmK4nB7wQ3\nMODE=${API_TOKEN}\nWORKERS=$API_TOKEN\n\
+             REDIS_ARGS=--requirepass ${API_TOKEN}\nX=${REDIS_ARGS}\nPLAIN=hello\n",
+        ),
+        ("b.env", "DERIVED=${X}-suffix\nLOG_DIR=${PLAIN}/logs\n"),
+    ]);
+    let args = [
+        "--schema",
+        "s.toml",
+        "--env-file",
+        "a.env",
+        "--env-file",
+        "b.env",
+        "--no-process-env",
+    ];
+    assert_never_shown(dir.path(), &args, &["Zq8rT2vLx9PmK4nB7wQ3"]);
+    let (code, report) = json_report(envgate_in(dir.path()).arg("check").args(args));
+    assert_eq!(code, 1);
+    assert!(
+        has(&report, "invalid-value", "MODE"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        has(&report, "invalid-value", "WORKERS"),
+        "{:?}",
+        codes(&report)
+    );
+    // Reading a secret on purpose is no reuse of it.
+    assert!(
+        !has(&report, "secret-reuse", "MODE"),
+        "{:?}",
+        codes(&report)
+    );
+    // A value built only from values known to be plain is still shown.
+    assert_eq!(explained(dir.path(), &args, "LOG_DIR"), "hello/logs");
+    let derived = explained(dir.path(), &args, "DERIVED");
+    assert!(derived.starts_with("sha256:"), "{derived}");
+}
+
+#[test]
+fn continuations_of_longer_wraps_broken_quotes_and_undeclared_keys_are_not_shown() {
+    let schema = "[vars.TOTP_SECRET]\ntype = \"secret\"\n";
+    for (case, env) in [
+        // A three-line wrap: the middle line is a bare word, not an assignment.
+        (
+            "three lines",
+            "TOTP_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\nKRUGS4ZANFZSAYJAORSXG5BA\nMFRGGZDF=\n",
+        ),
+        // An unterminated quote: the secret ran on.
+        (
+            "unterminated quote",
+            "TOTP_SECRET=\"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\nMFRGGZDF=\n",
+        ),
+        // An undeclared key is of unknown sensitivity: its next line may be its piece.
+        (
+            "undeclared first line",
+            "OTP_SEED=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\nMFRGGZDF=\n",
+        ),
+    ] {
+        let dir = dir_with(&[("s.toml", schema), ("a.env", env)]);
+        let args = [
+            "--schema",
+            "s.toml",
+            "--env-file",
+            "a.env",
+            "--no-process-env",
+        ];
+        for (what, output) in every_output(dir.path(), &args) {
+            assert_no_leak_of(
+                &["JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "MFRGGZDF"],
+                &format!("{case}: {what}"),
+                &output,
+            );
+        }
+    }
+}
+
+#[test]
 fn a_later_env_file_reads_its_own_earlier_definition_first() {
     let dir = dir_with(&[
         (
