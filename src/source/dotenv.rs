@@ -236,8 +236,10 @@ pub fn parse(
         earlier_files,
         secret_key,
         secret_context_end: None,
-        statement_key_secret: false,
+        statement_key: None,
         records: 0,
+        statement_line: None,
+        last_recorded: None,
         slots: Vec::new(),
         known: HashMap::new(),
         issues: Vec::new(),
@@ -359,10 +361,16 @@ struct Parser<'a> {
     /// The last line of a sensitive value, or of lines that continue one (a wrapped
     /// secret's next lines, however they parse): a line right after it may be a piece of it.
     secret_context_end: Option<usize>,
-    /// The key of the statement being read is sensitive (for a statement that fails).
-    statement_key_secret: bool,
+    /// Where the key of the statement being read is (judged only when it records nothing:
+    /// a secret's statement that breaks, an unterminated quote, ran on).
+    statement_key: Option<std::ops::Range<usize>>,
     /// Statements recorded so far.
     records: usize,
+    /// The line the statement being read starts on, once its key is found.
+    statement_line: Option<usize>,
+    /// The slot of the entry recorded last, and the line its value ends on (its value's
+    /// shape is looked at only when the next line could continue it).
+    last_recorded: Option<(usize, usize)>,
     /// Entries in file order; a slot is emptied when its key is defined again.
     slots: Vec<Option<DotenvEntry>>,
     known: HashMap<String, Known>,
@@ -394,15 +402,21 @@ impl Parser<'_> {
     /// context (a three-line wrap), and so does a broken statement of a secret's key (an
     /// unterminated quote: its value ran on).
     fn statement_in_context(&mut self) {
-        let first_line = self.spot(self.pos).line;
         let recorded_before = self.records;
-        self.statement_key_secret = false;
+        self.statement_key = None;
+        self.statement_line = None;
         self.statement();
         if self.records == recorded_before {
             let continues = self
-                .secret_context_end
-                .is_some_and(|end| end + 1 >= first_line);
-            if continues || self.statement_key_secret {
+                .statement_line
+                .is_some_and(|line| self.ends_secret_context(line - 1));
+            let data = self.data;
+            let key_secret = self
+                .statement_key
+                .clone()
+                .and_then(|range| std::str::from_utf8(&data[range]).ok())
+                .is_some_and(|key| (self.secret_key)(key));
+            if continues || key_secret {
                 let last_line = self.spot(self.pos).line;
                 self.secret_context_end = Some(last_line);
             } else {
@@ -525,6 +539,7 @@ impl Parser<'_> {
 
         let key_start = self.pos;
         let at_key = self.spot(key_start);
+        self.statement_line = Some(at_key.line);
         let mut p = key_start;
         let mut key_end = key_start;
         let mut inner_blank = None;
@@ -562,7 +577,7 @@ impl Parser<'_> {
         };
         // Every byte of the key was decoded above, so this is never lossy.
         let key = String::from_utf8_lossy(&data[key_start..key_end]).into_owned();
-        self.statement_key_secret = (self.secret_key)(&key);
+        self.statement_key = Some(key_start..key_end);
 
         let Some(separator) = separator else {
             // `KEY` alone: its value comes from the lookup; nothing when it is unset.
@@ -782,9 +797,24 @@ impl Parser<'_> {
     /// could be a continuation.
     fn settle(&self, mut written: Written, line: usize) -> Written {
         if written.empty || written.colon {
-            written.after_secret = self.secret_context_end.is_some_and(|end| end + 1 == line);
+            written.after_secret = self.ends_secret_context(line - 1);
         }
         written
+    }
+
+    /// Whether `line` is the last line of a sensitive value (a secret's key, a credential
+    /// shape, a value that carried a secret) or of lines continuing one. Judged when a next
+    /// line needs it, not for every statement.
+    fn ends_secret_context(&self, line: usize) -> bool {
+        self.secret_context_end == Some(line)
+            || self
+                .last_recorded
+                .filter(|(_, end_line)| *end_line == line)
+                .and_then(|(slot, _)| self.slots.get(slot).and_then(Option::as_ref))
+                .is_some_and(|entry| {
+                    (self.secret_key)(&entry.key)
+                        || crate::secret::contains_credential(&entry.value)
+                })
     }
 
     fn record(
@@ -837,13 +867,11 @@ impl Parser<'_> {
             );
         }
         let end_line = self.spot(self.pos).line;
-        // A sensitive value, or a line that continues one, opens (or extends) the context
-        // in which the next line may be a piece of a secret.
-        let sensitive = (self.secret_key)(&key)
-            || carries_secret
-            || written.after_secret
-            || crate::secret::contains_credential(&value);
-        self.secret_context_end = sensitive.then_some(end_line);
+        // A value that carried a secret, or a line that continues one, opens (or extends)
+        // the context in which the next line may be a piece of a secret. (Its key and shape
+        // are judged only when a next line needs it: see `ends_secret_context`.)
+        self.secret_context_end = (carries_secret || written.after_secret).then_some(end_line);
+        self.last_recorded = Some((slot, end_line));
         self.records += 1;
         self.slots.push(Some(DotenvEntry {
             key,
@@ -867,6 +895,8 @@ impl Parser<'_> {
             }
         }
         self.holes = 0;
+        // The entry recorded last moved too (`settle` looks it up by slot).
+        self.last_recorded = None;
     }
 }
 
