@@ -460,8 +460,16 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut findings = Vec::new();
     let mut vars = Vec::new();
     let mut infos = Vec::new();
+    let mut budget = source::ReadBudget::default();
     for svc in &plan.services {
-        let gathered = source::gather(&svc.sources, env, cwd, &svc.schema.vars, &plan.sensitivity);
+        let gathered = source::gather(
+            &svc.sources,
+            env,
+            cwd,
+            &svc.schema.vars,
+            &plan.sensitivity,
+            &mut budget,
+        );
         let result = check::check_service(
             &svc.schema,
             &gathered,

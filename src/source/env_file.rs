@@ -18,6 +18,8 @@ pub struct EnvFileRead {
     pub findings: Vec<Finding>,
     /// Keys read here that must never be shown (see [`key_may_be_shown`]).
     pub hidden_keys: Vec<String>,
+    /// How many bytes the file held.
+    pub bytes: usize,
 }
 
 /// Where `${VAR}` in the file reads from: `env` (the process environment) first, then the
@@ -33,6 +35,7 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
         entries: Vec::new(),
         findings: Vec::new(),
         hidden_keys: Vec::new(),
+        bytes: 0,
     };
     let file_source = SourceRef {
         kind: crate::finding::SourceKind::Dotenv,
@@ -51,6 +54,7 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
             return out;
         }
     };
+    out.bytes = bytes.len();
     // A key is a secret's when a schema says so, or when no schema declares it (its
     // sensitivity is unknown): for what a wrapped secret's next line looks like, and for
     // what a `${VAR}` carries into the value that reads it.

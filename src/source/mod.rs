@@ -121,6 +121,40 @@ impl Gathered {
     }
 }
 
+/// What the env files of one run may add up to: each file is bounded on its own, and this
+/// bounds a stack that lists the same large file many times (or many services sharing it).
+/// A file met when the budget is spent is not read, and a finding says why.
+#[derive(Debug, Clone)]
+pub struct ReadBudget {
+    bytes_left: usize,
+    entries_left: usize,
+}
+
+/// Bytes of env files one run reads, at most (plus the last file read, itself bounded).
+pub const RUN_ENV_FILE_BYTES: usize = 256 * 1024 * 1024;
+/// Entries of env files one run reads, at most (plus the last file's).
+pub const RUN_ENV_FILE_ENTRIES: usize = 500_000;
+
+impl Default for ReadBudget {
+    fn default() -> Self {
+        Self {
+            bytes_left: RUN_ENV_FILE_BYTES,
+            entries_left: RUN_ENV_FILE_ENTRIES,
+        }
+    }
+}
+
+impl ReadBudget {
+    fn spent(&self) -> bool {
+        self.bytes_left == 0 || self.entries_left == 0
+    }
+
+    fn spend(&mut self, bytes: usize, entries: usize) {
+        self.bytes_left = self.bytes_left.saturating_sub(bytes);
+        self.entries_left = self.entries_left.saturating_sub(entries);
+    }
+}
+
 /// Where one service's values come from.
 #[derive(Debug, Clone, Default)]
 pub struct SourceSpec {
@@ -141,6 +175,7 @@ pub fn gather(
     cwd: &Path,
     declared: &[crate::schema::model::VarSpec],
     table: &crate::sensitivity::Sensitivity,
+    budget: &mut ReadBudget,
 ) -> Gathered {
     let mut gathered = Gathered::default();
     let from_env = |name: &str| -> Option<String> {
@@ -166,7 +201,29 @@ pub fn gather(
             env: &from_env,
             earlier_files: &from_earlier_files,
         };
+        if budget.spent() {
+            gathered.findings.push(
+                Finding::new(
+                    crate::rules::Code::UnreadableFile,
+                    format!(
+                        "env file {} was not read: the env files of this run already add up to more than {} MiB or {} entries",
+                        path.display(),
+                        RUN_ENV_FILE_BYTES / (1024 * 1024),
+                        env_file::thousands(RUN_ENV_FILE_ENTRIES)
+                    ),
+                )
+                .hint("list each env file once per service, and keep generated data out of env files")
+                .source(Some(SourceRef {
+                    kind: crate::finding::SourceKind::Dotenv,
+                    path: Some(path.clone()),
+                    line: None,
+                    name: None,
+                })),
+            );
+            continue;
+        }
         let read = env_file::read(path, &lookups, table);
+        budget.spend(read.bytes, read.entries.len());
         let base_dir: std::sync::Arc<Path> = path.parent().unwrap_or(cwd).into();
         gathered.findings.extend(read.findings);
         gathered.hidden_keys.extend(read.hidden_keys);

@@ -501,3 +501,42 @@ fn a_million_distinct_keys_are_read_up_to_the_cap_and_counted() {
     // The keys read are still checked.
     assert!(!has(&report, "missing", "K0"));
 }
+
+#[test]
+fn a_large_env_file_listed_many_times_is_read_up_to_the_runs_budget() {
+    // Each file is within its own limits; listed 60 times, a run would read 6 million
+    // entries (and abort on memory before the budget).
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", "[vars.K0]\ntype = \"string\"\n");
+    let keys = (0..100_000)
+        .map(|i| format!("K{i}=1\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    write(dir.path(), "app.env", keys);
+    let files = vec!["\"app.env\""; 60].join(", ");
+    write(
+        dir.path(),
+        "envgate.toml",
+        format!("[services.app]\nschema = \"s.toml\"\nenv_files = [{files}]\n"),
+    );
+    let (code, stdout, stderr, elapsed) = run_bounded(
+        dir.path(),
+        &["check", "--config", "envgate.toml", "--format", "json"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let not_read = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["code"] == "unreadable-file"
+                && f["message"].as_str().unwrap().contains(
+                    "was not read: the env files of this run already add up to more than 256 MiB or 500,000 entries",
+                )
+        })
+        .count();
+    assert_eq!(not_read, 55, "{:?}", codes(&report));
+    assert!(!has(&report, "missing", "K0"));
+}
