@@ -38,6 +38,13 @@ run "20 lines x 100,000 undefined \$U_n" check --schema one.toml --env-file refs
 python3 -c 'import sys; sys.stdout.write("".join(f"K{i}=v\n" for i in range(1_000_000)))' >keys.env
 run "1,000,000 distinct keys" check --schema one.toml --env-file keys.env
 
+python3 -c '
+import sys
+files = ", ".join(["\"keys100k.env\""] * 200)
+sys.stdout.write(f"[services.s]\nschema = \"one.toml\"\nenv_files = [{files}]\n")' >repeat.toml
+python3 -c 'import sys; sys.stdout.write("".join(f"K{i}=v\n" for i in range(100_000)))' >keys100k.env
+run "a 100,000-key file listed 200 times in a stack" check --config repeat.toml
+
 echo "== near-miss suggestions"
 python3 -c '
 import sys
