@@ -1,9 +1,11 @@
-//! Type checks (SPEC section 3): string, secret, url, int, port, bool, enum, duration, json.
-//! Messages show a value only when the variable is not sensitive (URLs with `***` for the
-//! password).
+//! Type checks (SPEC section 3), one per type of the registry
+//! ([`crate::schema::value_type`]). Messages show a value only when the variable is not
+//! sensitive (URLs with `***` for the password).
 
 use super::Code;
-use crate::schema::model::{Credentials, Encoding, TextRules, UrlRules, VarKind, VarSpec};
+use crate::schema::model::{
+    Credentials, Encoding, JwtKeyRules, JwtRules, TextRules, UrlRules, VarKind, VarSpec,
+};
 use crate::secret::{
     contains_credential, is_scheme, is_well_known_scheme, mask_url, Secret, UrlParts,
 };
@@ -60,7 +62,8 @@ fn quoted(spec: &VarSpec, value: &str) -> String {
     shown(spec, value).map_or_else(|| "the value".to_string(), |v| format!("`{v}`"))
 }
 
-/// Runs the type's checks; every failing check is reported.
+/// Runs the type's checks; every failing check is reported. Presence and hygiene (how the
+/// value was written) are checked before, for every type.
 pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
     let text = value.expose();
     let mut out = Vec::new();
@@ -156,9 +159,20 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
                 ));
             }
         }
+        // JWT checks: wired by the lead
+        VarKind::JwtKey(rules) => check_jwt_key(spec, rules, text, &mut out),
+        VarKind::Jwt(rules) => check_jwt(spec, rules, text, &mut out),
     }
     out
 }
+
+/// The `jwt-key` checks (SPEC section 3): for now nothing beyond presence and hygiene.
+// JWT checks: wired by the lead
+fn check_jwt_key(_spec: &VarSpec, _rules: &JwtKeyRules, _text: &str, _out: &mut Vec<Problem>) {}
+
+/// The `jwt` checks (SPEC section 3): for now nothing beyond presence and hygiene.
+// JWT checks: wired by the lead
+fn check_jwt(_spec: &VarSpec, _rules: &JwtRules, _text: &str, _out: &mut Vec<Problem>) {}
 
 fn check_range(spec: &VarSpec, n: i64, min: Option<i64>, max: Option<i64>, out: &mut Vec<Problem>) {
     let shown = shown(spec, &n.to_string());
