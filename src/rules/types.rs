@@ -6,6 +6,7 @@ use super::Code;
 use crate::schema::model::{
     Credentials, Encoding, JwtKeyRules, JwtRules, TextRules, UrlRules, VarKind, VarSpec,
 };
+pub use crate::schema::value_type::{parse_bool, parse_duration};
 use crate::secret::{
     contains_credential, is_scheme, is_well_known_scheme, mask_url, Secret, UrlParts,
 };
@@ -196,53 +197,6 @@ fn range_message<T: PartialOrd + Copy>(
     }
     max.filter(|m| value > *m)
         .map(|m| format!("{is} above the maximum {}", fmt(m)))
-}
-
-pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// `30s`, `5m`, `1h30m`, `250ms`, `1.5h`: Go's `time.ParseDuration` grammar (units ns, us,
-/// µs, ms, s, m, h; no spaces, no days), which is what services in Go and most config
-/// loaders accept. `1d` or `1h 30m` would pass a laxer parser and fail at boot.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    const UNITS: &[(&str, f64)] = &[
-        ("ns", 1e-9),
-        ("us", 1e-6),
-        ("\u{b5}s", 1e-6),
-        ("\u{3bc}s", 1e-6),
-        ("ms", 1e-3),
-        ("s", 1.0),
-        ("m", 60.0),
-        ("h", 3600.0),
-    ];
-    // Go accepts a bare `0` and a leading `+`; a negative duration is no configuration.
-    if text == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut rest = text.strip_prefix('+').unwrap_or(text);
-    let mut total = 0.0_f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let (unit, scale) = UNITS
-            .iter()
-            .filter(|(u, _)| rest.starts_with(u))
-            .max_by_key(|(u, _)| u.len())?;
-        rest = &rest[unit.len()..];
-        total += number * scale;
-    }
-    (total.is_finite() && total < 1e12).then(|| Duration::from_secs_f64(total))
 }
 
 fn fmt_duration(d: Duration) -> String {

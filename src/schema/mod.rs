@@ -975,7 +975,7 @@ fn build_kind(
                     diags: &mut Vec<Diagnostic>|
      -> Option<std::time::Duration> {
         let v = v?;
-        let parsed = crate::rules::types::parse_duration(&v.to_text());
+        let parsed = value_type::parse_duration(&v.to_text());
         if parsed.is_none() {
             diags.push(ctx.diag(
                 &at(attr),

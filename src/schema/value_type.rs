@@ -9,6 +9,11 @@
 //! `VarKind::value_type` and in the checks' dispatch (`rules::types::check`); new attributes
 //! are fields of `RawVar` (a test ties the two lists); and `docs/schema.md` is regenerated
 //! (a test fails while it is stale).
+//!
+//! The value parsers that schema validation shares with the checks (durations, booleans)
+//! live here too, at the bottom of the module tree.
+
+use std::time::Duration;
 
 /// The attributes every type accepts.
 pub const COMMON_ATTRS: &[&str] = &[
@@ -238,6 +243,54 @@ impl ValueType {
     pub fn name(self) -> &'static str {
         self.info().name
     }
+}
+
+/// A `bool` value: true/false, 1/0, yes/no, on/off, any case.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// `30s`, `5m`, `1h30m`, `250ms`, `1.5h`: Go's `time.ParseDuration` grammar (units ns, us,
+/// µs, ms, s, m, h; no spaces, no days), which is what services in Go and most config
+/// loaders accept. `1d` or `1h 30m` would pass a laxer parser and fail at boot.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    const UNITS: &[(&str, f64)] = &[
+        ("ns", 1e-9),
+        ("us", 1e-6),
+        ("\u{b5}s", 1e-6),
+        ("\u{3bc}s", 1e-6),
+        ("ms", 1e-3),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+    ];
+    // Go accepts a bare `0` and a leading `+`; a negative duration is no configuration.
+    if text == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    let mut total = 0.0_f64;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let (unit, scale) = UNITS
+            .iter()
+            .filter(|(u, _)| rest.starts_with(u))
+            .max_by_key(|(u, _)| u.len())?;
+        rest = &rest[unit.len()..];
+        total += number * scale;
+    }
+    (total.is_finite() && total < 1e12).then(|| Duration::from_secs_f64(total))
 }
 
 /// The type table of `docs/schema.md` (between its `types` markers), from the registry.
