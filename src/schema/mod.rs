@@ -832,10 +832,11 @@ fn validate_var(
         diags.push(ctx.diag(&at(attr), format!("variable {label}: {problem}")));
     }
     let mut allow = Vec::new();
+    let mut bad = EntryProblems::new("allow");
     for (i, code) in rv.allow.iter().flatten().enumerate() {
         if let Ok(c) = code.parse::<Code>() {
             allow.push(c);
-        } else {
+        } else if bad.listed() {
             let idx = i.to_string();
             diags.push(ctx.diag(
                 &["vars", name, "allow", &idx],
@@ -846,8 +847,10 @@ fn validate_var(
             ));
         }
     }
+    diags.extend(bad.summary(name, ctx));
+    let mut bad = EntryProblems::new("aliases");
     for (i, alias) in rv.aliases.iter().flatten().enumerate() {
-        if let Some(problem) = model::name_problem(alias) {
+        if let Some(problem) = model::name_problem(alias).filter(|_| bad.listed()) {
             let idx = i.to_string();
             diags.push(ctx.diag(
                 &["vars", name, "aliases", &idx],
@@ -858,9 +861,11 @@ fn validate_var(
             ));
         }
     }
+    diags.extend(bad.summary(name, ctx));
     let mut required_when = Vec::new();
+    let mut bad = EntryProblems::new("required_when");
     for (other, values) in rv.required_when.iter().flatten() {
-        if !declared.contains_key(other) {
+        if !declared.contains_key(other) && bad.listed() {
             let mut msg = format!("variable {label}: `required_when` names {other}, which this schema does not declare");
             if let Some(best) = ctx.suggest.variable(other) {
                 msg.push_str(&format!("; did you mean {best}?"));
@@ -869,6 +874,7 @@ fn validate_var(
         }
         required_when.push((other.clone(), values.to_texts()));
     }
+    diags.extend(bad.summary(name, ctx));
 
     let sensitive = rv
         .sensitive
@@ -911,6 +917,45 @@ fn validate_var(
         }
     }
     Some(spec)
+}
+
+/// Most problems listed for the entries of one list or table attribute (`allow`,
+/// `aliases`, `required_when`, `algorithms`): a hostile file may hold millions of bad
+/// entries, and each listed one costs a message; the rest are counted in one more line.
+const MAX_ENTRY_PROBLEMS: usize = 20;
+
+/// Counts the bad entries of one attribute, to list only the first [`MAX_ENTRY_PROBLEMS`].
+struct EntryProblems {
+    attr: &'static str,
+    count: usize,
+}
+
+impl EntryProblems {
+    fn new(attr: &'static str) -> Self {
+        Self { attr, count: 0 }
+    }
+
+    /// Counts one bad entry; whether it is to be listed.
+    fn listed(&mut self) -> bool {
+        self.count += 1;
+        self.count <= MAX_ENTRY_PROBLEMS
+    }
+
+    /// The line counting the entries left out, if any were.
+    fn summary(&self, name: &str, ctx: &Locator<'_, '_>) -> Option<Diagnostic> {
+        let omitted = self
+            .count
+            .checked_sub(MAX_ENTRY_PROBLEMS)
+            .filter(|n| *n > 0)?;
+        Some(ctx.diag(
+            &["vars", name, self.attr],
+            format!(
+                "variable {}: {omitted} more entries of `{}` have problems (at most {MAX_ENTRY_PROBLEMS} are listed per attribute)",
+                model::shown_name(name),
+                self.attr
+            ),
+        ))
+    }
 }
 
 /// "unknown type `secert`; did you mean `secret`? (types: ...; `secret` also takes ...)".
@@ -1137,13 +1182,20 @@ fn build_kind(
                         format!("variable {label}: `algorithms` needs at least one algorithm (algorithms: {})", JWT_ALGORITHMS.join(", ")),
                     ));
                 }
-                let mut valid = Vec::with_capacity(algs.len());
+                let mut valid: Vec<String> = Vec::new();
+                let mut bad = EntryProblems::new("algorithms");
                 for (i, alg) in algs.iter().enumerate() {
-                    let idx = i.to_string();
-                    if algorithm(&["vars", name, "algorithms", &idx], alg, diags) {
-                        valid.push(alg.clone());
+                    if JWT_ALGORITHMS.contains(&alg.as_str()) {
+                        // At most one of each: a hostile list stays a dozen entries long.
+                        if !valid.contains(alg) {
+                            valid.push(alg.clone());
+                        }
+                    } else if bad.listed() {
+                        let idx = i.to_string();
+                        algorithm(&["vars", name, "algorithms", &idx], alg, diags);
                     }
                 }
+                diags.extend(bad.summary(name, ctx));
                 valid
             });
             // A name that is itself declared is this schema's variable, dots and all

@@ -236,3 +236,43 @@ fn docs_type_table_is_generated_from_the_registry() {
         "docs/schema.md's type table is stale: regenerate it with `ENVGATE_UPDATE_DOCS=1 cargo test --test it docs_type_table`"
     );
 }
+
+/// A list of a hundred thousand bad entries lists 20 of them and counts the rest, per
+/// attribute, in a bounded time (each listed entry costs a message and a suggestion).
+#[test]
+fn bad_list_entries_are_listed_up_to_20_per_attribute_and_counted() {
+    let n = 100_000;
+    let list = |item: &str| vec![format!("\"{item}\""); n].join(", ");
+    let schema = format!(
+        "[vars.T]\ntype = \"jwt\"\nalgorithms = [{}]\nallow = [{}]\naliases = [{}]\n",
+        list("HS257"),
+        list("no-such-code"),
+        list("A=B")
+    );
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = check_schema(&schema);
+    let took = started.elapsed();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+    for (attr, line, listed) in [
+        (
+            "algorithms",
+            3,
+            "`algorithms` names an unknown algorithm `HS257`",
+        ),
+        ("allow", 4, "unknown finding code `no-such-code`"),
+        ("aliases", 5, "alias `A=B` is not a valid variable name"),
+    ] {
+        assert_eq!(
+            stderr.lines().filter(|l| l.contains(listed)).count(),
+            20,
+            "{attr}"
+        );
+        let summary = format!(
+            "s.toml:{line}:1: variable T: {} more entries of `{attr}` have problems (at most 20 are listed per attribute)",
+            n - 20
+        );
+        assert!(stderr.contains(&summary), "{summary}\n{stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 3 * 21, "{stderr}");
+}
