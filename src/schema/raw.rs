@@ -1,5 +1,5 @@
 //! The schema file as written: every attribute optional, unknown ones rejected. Validation
-//! into the checked model happens in [`super::load`].
+//! into the checked model happens in [`super::SchemaSource::load`].
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
