@@ -6,7 +6,7 @@ use crate::report::VarReport;
 use crate::rules::presence::{self, Resolved};
 use crate::rules::types::Problem;
 use crate::rules::{hygiene, types, Code, Severity};
-use crate::schema::model::{Schema, VarKind, VarSpec};
+use crate::schema::model::{Schema, VarSpec};
 use crate::secret::Secret;
 use crate::sensitivity::Sensitivity;
 use crate::source::Gathered;
@@ -199,10 +199,7 @@ pub fn check_service(
                         );
                     }
                 } else {
-                    let free_text = matches!(
-                        spec.kind,
-                        VarKind::String(_) | VarKind::Secret(_) | VarKind::Url(_) | VarKind::Json
-                    );
+                    let free_text = spec.kind.value_type().info().secret_checks;
                     let mut problems =
                         hygiene::check_with(text, spec.sensitive, secret && free_text, source.kind);
                     let inner = checked_text(text, &problems);

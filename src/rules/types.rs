@@ -1,9 +1,12 @@
-//! Type checks (SPEC section 3): string, secret, url, int, port, bool, enum, duration, json.
-//! Messages show a value only when the variable is not sensitive (URLs with `***` for the
-//! password).
+//! Type checks (SPEC section 3), one per type of the registry
+//! ([`crate::schema::value_type`]). Messages show a value only when the variable is not
+//! sensitive (URLs with `***` for the password).
 
 use super::Code;
-use crate::schema::model::{Credentials, Encoding, TextRules, UrlRules, VarKind, VarSpec};
+use crate::schema::model::{
+    Credentials, Encoding, JwtKeyRules, JwtRules, TextRules, UrlRules, VarKind, VarSpec,
+};
+pub use crate::schema::value_type::{parse_bool, parse_duration};
 use crate::secret::{
     contains_credential, is_scheme, is_well_known_scheme, mask_url, Secret, UrlParts,
 };
@@ -60,7 +63,8 @@ fn quoted(spec: &VarSpec, value: &str) -> String {
     shown(spec, value).map_or_else(|| "the value".to_string(), |v| format!("`{v}`"))
 }
 
-/// Runs the type's checks; every failing check is reported.
+/// Runs the type's checks; every failing check is reported. Presence and hygiene (how the
+/// value was written) are checked before, for every type.
 pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
     let text = value.expose();
     let mut out = Vec::new();
@@ -156,9 +160,20 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
                 ));
             }
         }
+        // JWT checks: wired by the lead
+        VarKind::JwtKey(rules) => check_jwt_key(spec, rules, text, &mut out),
+        VarKind::Jwt(rules) => check_jwt(spec, rules, text, &mut out),
     }
     out
 }
+
+/// The `jwt-key` checks (SPEC section 3): for now nothing beyond presence and hygiene.
+// JWT checks: wired by the lead
+fn check_jwt_key(_spec: &VarSpec, _rules: &JwtKeyRules, _text: &str, _out: &mut Vec<Problem>) {}
+
+/// The `jwt` checks (SPEC section 3): for now nothing beyond presence and hygiene.
+// JWT checks: wired by the lead
+fn check_jwt(_spec: &VarSpec, _rules: &JwtRules, _text: &str, _out: &mut Vec<Problem>) {}
 
 fn check_range(spec: &VarSpec, n: i64, min: Option<i64>, max: Option<i64>, out: &mut Vec<Problem>) {
     let shown = shown(spec, &n.to_string());
@@ -182,53 +197,6 @@ fn range_message<T: PartialOrd + Copy>(
     }
     max.filter(|m| value > *m)
         .map(|m| format!("{is} above the maximum {}", fmt(m)))
-}
-
-pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// `30s`, `5m`, `1h30m`, `250ms`, `1.5h`: Go's `time.ParseDuration` grammar (units ns, us,
-/// µs, ms, s, m, h; no spaces, no days), which is what services in Go and most config
-/// loaders accept. `1d` or `1h 30m` would pass a laxer parser and fail at boot.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    const UNITS: &[(&str, f64)] = &[
-        ("ns", 1e-9),
-        ("us", 1e-6),
-        ("\u{b5}s", 1e-6),
-        ("\u{3bc}s", 1e-6),
-        ("ms", 1e-3),
-        ("s", 1.0),
-        ("m", 60.0),
-        ("h", 3600.0),
-    ];
-    // Go accepts a bare `0` and a leading `+`; a negative duration is no configuration.
-    if text == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut rest = text.strip_prefix('+').unwrap_or(text);
-    let mut total = 0.0_f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let (unit, scale) = UNITS
-            .iter()
-            .filter(|(u, _)| rest.starts_with(u))
-            .max_by_key(|(u, _)| u.len())?;
-        rest = &rest[unit.len()..];
-        total += number * scale;
-    }
-    (total.is_finite() && total < 1e12).then(|| Duration::from_secs_f64(total))
 }
 
 fn fmt_duration(d: Duration) -> String {

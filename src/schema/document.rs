@@ -6,7 +6,7 @@
 //! `Dict`, and the position of every key is remembered by its key path. A [`Document`] is a
 //! figment [`Provider`], so includes and profiles are layered by figment as usual.
 
-use crate::error::{ConfigError, Diagnostic};
+use crate::error::{ConfigError, Diagnostic, Pos};
 use figment::value::{Dict, Map, Num, Tag, Value};
 use figment::{Error as FigmentError, Metadata, Profile, Provider, Source};
 use std::collections::HashMap;
@@ -14,13 +14,6 @@ use std::path::{Path, PathBuf};
 
 /// Schema and stack files larger than this are refused (they are hand-written).
 pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
-
-/// A 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-}
 
 /// One parsed configuration file. No `Debug`: it holds schema values, and a `default` may
 /// be a secret.

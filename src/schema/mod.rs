@@ -5,16 +5,21 @@
 pub mod document;
 pub mod model;
 pub mod raw;
+pub mod value_type;
 
-use crate::error::{ConfigError, Diagnostic};
+use crate::error::{ConfigError, Diagnostic, Pos};
 use crate::rules::{Code, Severity};
-use document::{Document, Layout, Pos};
+use document::{Document, Layout};
 use figment::value::{Dict, Tag, Value};
-use model::{Credentials, Encoding, Pattern, Schema, TextRules, UrlRules, VarKind, VarSpec};
-use raw::{RawProfile, RawSchema, RawVar, COMMON_ATTRS};
+use model::{
+    Credentials, Encoding, JwtKeyRules, JwtRules, KeyAlgorithm, KeyEncoding, Pattern, Schema,
+    SignedBy, TextRules, UrlRules, VarKind, VarSpec,
+};
+use raw::{RawProfile, RawSchema, RawVar};
 use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use value_type::{ValueType, COMMON_ATTRS, JWT_ALGORITHMS};
 
 /// How deep `include` may nest before it is treated as a mistake.
 const MAX_INCLUDE_DEPTH: usize = 32;
@@ -130,7 +135,7 @@ pub fn lenient<T: serde::de::DeserializeOwned + Default>(
     skip: &[&str],
     at: &[&str],
     ctx: &Locator<'_, '_>,
-    var_type: Option<&str>,
+    var_type: Option<ValueType>,
     diags: &mut Vec<Diagnostic>,
 ) -> T {
     let mut good = Dict::new();
@@ -150,16 +155,12 @@ pub fn lenient<T: serde::de::DeserializeOwned + Default>(
 
 /// The type whose attributes a variable's table is checked against: its `type` when known,
 /// else the type that was most likely meant; `None` when there is no telling.
-fn effective_type(written: Option<&str>, suggest: &Suggester<'_>) -> Option<&'static str> {
-    let names: Vec<&'static str> = model::TYPES.iter().map(|(t, _)| *t).collect();
-    match written {
-        None => Some("string"),
-        Some(t) => names
-            .iter()
-            .copied()
-            .find(|n| *n == t)
-            .or_else(|| suggest.word(t, &names)),
-    }
+fn effective_type(written: &str, suggest: &Suggester<'_>) -> Option<ValueType> {
+    ValueType::parse(written).or_else(|| {
+        suggest
+            .word(written, ValueType::NAMES)
+            .and_then(ValueType::parse)
+    })
 }
 
 /// Every variable of a `vars` table (at `at`), each extracted on its own. `base`: the
@@ -201,10 +202,8 @@ fn extract_vars(
                 .and_then(|d| d.get("type"))
         });
         let var_type = match written {
-            Some(t) => t
-                .as_str()
-                .and_then(|t| effective_type(Some(t), ctx.suggest)),
-            None => Some("string"),
+            Some(t) => t.as_str().and_then(|t| effective_type(t, ctx.suggest)),
+            None => Some(ValueType::String),
         };
         let var: RawVar = lenient(attrs, &[], &path, ctx, var_type, diags);
         out.insert(name.clone(), var);
@@ -435,7 +434,7 @@ pub fn describe_error(
     err: &figment::Error,
     at: &[&str],
     ctx: &Locator<'_, '_>,
-    var_type: Option<&str>,
+    var_type: Option<ValueType>,
 ) -> Vec<Diagnostic> {
     use figment::error::Kind;
     let mut diags = Vec::new();
@@ -527,16 +526,18 @@ fn unknown_key_message(
     expected: &[&str],
     where_: &str,
     path: &[&str],
-    var_type: Option<&str>,
+    var_type: Option<ValueType>,
     suggest: &Suggester<'_>,
 ) -> String {
     let in_var = is_var_table(path);
     // Inside a variable, list the attributes its type accepts rather than serde's union.
     let allowed: Vec<&str> = if in_var {
-        let specific = var_type
-            .and_then(|kind| model::TYPES.iter().find(|(t, _)| *t == kind))
-            .map_or(&[][..], |(_, a)| *a);
-        COMMON_ATTRS.iter().chain(specific).copied().collect()
+        let specific = var_type.map(|t| t.info().attr_names());
+        COMMON_ATTRS
+            .iter()
+            .copied()
+            .chain(specific.into_iter().flatten())
+            .collect()
     } else {
         expected.to_vec()
     };
@@ -547,7 +548,13 @@ fn unknown_key_message(
     } else {
         format!("{where_}unknown key `{field}`")
     };
-    if let Some(best) = suggest.word(field, expected) {
+    // Suggested from what is allowed here: another type's attribute would only fail next.
+    let candidates = if in_var && var_type.is_some() {
+        &allowed[..]
+    } else {
+        expected
+    };
+    if let Some(best) = suggest.word(field, candidates) {
         msg.push_str(&format!("; did you mean `{best}`?"));
     }
     match var_type {
@@ -776,164 +783,60 @@ fn validate_var(
         ));
         return None;
     }
-    let type_names: Vec<&str> = model::TYPES.iter().map(|(t, _)| *t).collect();
     let written_type = rv.kind.as_deref().unwrap_or("string");
     // An unknown type is reported, and the rest of the variable is still checked against
     // the type that was most likely meant, so that every problem shows at once.
-    let known = model::TYPES.iter().find(|(t, _)| *t == written_type);
-    let kind_name = if let Some((t, _)) = known {
-        Some(*t)
-    } else {
-        {
-            let guess = ctx.suggest.word(written_type, &type_names);
-            let mut msg = format!("variable {label}: unknown type `{written_type}`");
-            if let Some(best) = guess {
+    let value_type = ValueType::parse(written_type).or_else(|| {
+        let guess = effective_type(written_type, ctx.suggest);
+        diags.push(ctx.diag(
+            &at("type"),
+            format!(
+                "variable {label}: {}",
+                unknown_type_message(written_type, guess)
+            ),
+        ));
+        guess
+    });
+    if let Some(value_type) = value_type {
+        let info = value_type.info();
+        let assumed = if info.name == written_type {
+            String::new()
+        } else {
+            format!("taking `{written_type}` to mean `{}`; ", info.name)
+        };
+        for attr in rv.set_specific_attrs() {
+            if info.takes(attr) {
+                continue;
+            }
+            let mut msg = format!(
+                "variable {label}: `{attr}` is not an attribute of type `{}`",
+                info.name
+            );
+            let names: Vec<&str> = info.attr_names().collect();
+            if let Some(best) = ctx.suggest.word(attr, &names) {
                 msg.push_str(&format!("; did you mean `{best}`?"));
             }
-            msg.push_str(&format!(" (types: {}", type_names.join(", ")));
-            if let Some((t, attrs)) = guess.and_then(|g| model::TYPES.iter().find(|(t, _)| *t == g))
-            {
-                if attrs.is_empty() {
-                    msg.push_str(&format!("; `{t}` takes only the common attributes"));
-                } else {
-                    msg.push_str(&format!("; `{t}` also takes {}", attrs.join(", ")));
-                }
-            }
-            msg.push(')');
-            if matches!(written_type, "jwt-key" | "jwt") {
-                msg = format!("variable {label}: type `{written_type}` is not supported by this version of envgate yet (types: {})", type_names.join(", "));
-            }
-            diags.push(ctx.diag(&at("type"), msg));
-            guess
-        }
-    };
-    let assumed = if kind_name.is_some_and(|k| k != written_type) {
-        format!(
-            "taking `{written_type}` to mean `{}`; ",
-            kind_name.unwrap_or_default()
-        )
-    } else {
-        String::new()
-    };
-    let specific = kind_name
-        .and_then(|k| model::TYPES.iter().find(|(t, _)| *t == k))
-        .map(|(_, a)| *a);
-    for attr in rv.set_specific_attrs() {
-        let (Some(kind_name), Some(specific)) = (kind_name, specific) else {
-            break;
-        };
-        if !specific.contains(&attr) {
-            let mut msg =
-                format!("variable {label}: `{attr}` is not an attribute of type `{kind_name}`");
-            if specific.is_empty() {
+            if names.is_empty() {
                 msg.push_str(&format!(
-                    " ({assumed}type `{kind_name}` takes only the common attributes)"
+                    " ({assumed}type `{}` takes only the common attributes)",
+                    info.name
                 ));
             } else {
-                msg.push_str(&format!(
-                    " ({assumed}its attributes: {})",
-                    specific.join(", ")
-                ));
+                msg.push_str(&format!(" ({assumed}its attributes: {})", names.join(", ")));
             }
             diags.push(ctx.diag(&at(attr), msg));
         }
     }
-
-    let int_bound = |attr: &'static str,
-                     v: Option<&raw::Scalar>,
-                     diags: &mut Vec<Diagnostic>|
-     -> Option<i64> {
-        match v {
-            None => None,
-            Some(raw::Scalar::Int(i)) => Some(*i),
-            Some(raw::Scalar::Str(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
-            Some(_) => {
-                diags.push(ctx.diag(
-                    &at(attr),
-                    format!("variable {label}: `{attr}` must be an integer"),
-                ));
-                None
-            }
-        }
-    };
-    let duration_bound = |attr: &'static str,
-                          v: Option<&raw::Scalar>,
-                          diags: &mut Vec<Diagnostic>|
-     -> Option<std::time::Duration> {
-        let v = v?;
-        let parsed = crate::rules::types::parse_duration(&v.to_text());
-        if parsed.is_none() {
-            diags.push(ctx.diag(
-                &at(attr),
-                format!(
-                    "variable {label}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms"
-                ),
-            ));
-        }
-        parsed
-    };
-
-    let kind = match kind_name.unwrap_or("unknown") {
-        "string" => VarKind::String(text_rules(name, rv, ctx, diags)),
-        "secret" => VarKind::Secret(text_rules(name, rv, ctx, diags)),
-        "url" => {
-            let credentials = match rv.credentials.as_deref() {
-                None | Some("allow") => Credentials::Allow,
-                Some("forbid") => Credentials::Forbid,
-                Some("require") => Credentials::Require,
-                Some(other) => {
-                    diags.push(ctx.diag(&at("credentials"), format!("variable {label}: `credentials` must be allow, forbid or require, not `{other}`")));
-                    Credentials::Allow
-                }
-            };
-            VarKind::Url(UrlRules {
-                schemes: rv.schemes.clone(),
-                require_host: rv.require_host.unwrap_or(true),
-                forbid_hosts: rv.forbid_hosts.clone().unwrap_or_default(),
-                credentials,
-            })
-        }
-        "int" => VarKind::Int {
-            min: int_bound("min", rv.min.as_ref(), diags),
-            max: int_bound("max", rv.max.as_ref(), diags),
-        },
-        "port" => VarKind::Port {
-            min: int_bound("min", rv.min.as_ref(), diags),
-            max: int_bound("max", rv.max.as_ref(), diags),
-        },
-        // Without a type to check against, the common attributes are still checked below.
-        "bool" | "unknown" => VarKind::Bool,
-        "enum" => {
-            let values: Vec<String> = rv
-                .values
-                .as_ref()
-                .map(|v| v.iter().map(raw::Scalar::to_text).collect())
-                .unwrap_or_default();
-            if values.is_empty() {
-                diags.push(ctx.diag(
-                    &at("type"),
-                    format!("variable {label}: type `enum` needs a non-empty `values` list"),
-                ));
-            }
-            VarKind::Enum {
-                values,
-                case_sensitive: rv.case_sensitive.unwrap_or(true),
-            }
-        }
-        "duration" => VarKind::Duration {
-            min: duration_bound("min", rv.min.as_ref(), diags),
-            max: duration_bound("max", rv.max.as_ref(), diags),
-        },
-        _ => VarKind::Json,
-    };
+    let kind = build_kind(value_type, name, rv, declared, ctx, diags);
     for (attr, problem) in contradictions(&kind) {
         diags.push(ctx.diag(&at(attr), format!("variable {label}: {problem}")));
     }
     let mut allow = Vec::new();
+    let mut bad = EntryProblems::new("allow");
     for (i, code) in rv.allow.iter().flatten().enumerate() {
         if let Ok(c) = code.parse::<Code>() {
             allow.push(c);
-        } else {
+        } else if bad.listed() {
             let idx = i.to_string();
             diags.push(ctx.diag(
                 &["vars", name, "allow", &idx],
@@ -944,8 +847,10 @@ fn validate_var(
             ));
         }
     }
+    diags.extend(bad.summary(name, ctx));
+    let mut bad = EntryProblems::new("aliases");
     for (i, alias) in rv.aliases.iter().flatten().enumerate() {
-        if let Some(problem) = model::name_problem(alias) {
+        if let Some(problem) = model::name_problem(alias).filter(|_| bad.listed()) {
             let idx = i.to_string();
             diags.push(ctx.diag(
                 &["vars", name, "aliases", &idx],
@@ -956,9 +861,11 @@ fn validate_var(
             ));
         }
     }
+    diags.extend(bad.summary(name, ctx));
     let mut required_when = Vec::new();
+    let mut bad = EntryProblems::new("required_when");
     for (other, values) in rv.required_when.iter().flatten() {
-        if !declared.contains_key(other) {
+        if !declared.contains_key(other) && bad.listed() {
             let mut msg = format!("variable {label}: `required_when` names {other}, which this schema does not declare");
             if let Some(best) = ctx.suggest.variable(other) {
                 msg.push_str(&format!("; did you mean {best}?"));
@@ -967,10 +874,11 @@ fn validate_var(
         }
         required_when.push((other.clone(), values.to_texts()));
     }
+    diags.extend(bad.summary(name, ctx));
 
     let sensitive = rv
         .sensitive
-        .unwrap_or_else(|| matches!(kind, VarKind::Secret(_)) || model::sensitive_by_name(name));
+        .unwrap_or_else(|| kind.value_type().info().sensitive || model::sensitive_by_name(name));
     let spec = VarSpec {
         name: name.to_string(),
         description: rv.description.clone(),
@@ -1011,6 +919,331 @@ fn validate_var(
     Some(spec)
 }
 
+/// Most problems listed for the entries of one list or table attribute (`allow`,
+/// `aliases`, `required_when`, `algorithms`): a hostile file may hold millions of bad
+/// entries, and each listed one costs a message; the rest are counted in one more line.
+const MAX_ENTRY_PROBLEMS: usize = 20;
+
+/// Counts the bad entries of one attribute, to list only the first [`MAX_ENTRY_PROBLEMS`].
+struct EntryProblems {
+    attr: &'static str,
+    count: usize,
+}
+
+impl EntryProblems {
+    fn new(attr: &'static str) -> Self {
+        Self { attr, count: 0 }
+    }
+
+    /// Counts one bad entry; whether it is to be listed.
+    fn listed(&mut self) -> bool {
+        self.count += 1;
+        self.count <= MAX_ENTRY_PROBLEMS
+    }
+
+    /// The line counting the entries left out, if any were.
+    fn summary(&self, name: &str, ctx: &Locator<'_, '_>) -> Option<Diagnostic> {
+        let omitted = self
+            .count
+            .checked_sub(MAX_ENTRY_PROBLEMS)
+            .filter(|n| *n > 0)?;
+        Some(ctx.diag(
+            &["vars", name, self.attr],
+            format!(
+                "variable {}: {omitted} more entries of `{}` have problems (at most {MAX_ENTRY_PROBLEMS} are listed per attribute)",
+                model::shown_name(name),
+                self.attr
+            ),
+        ))
+    }
+}
+
+/// "unknown type `secert`; did you mean `secret`? (types: ...; `secret` also takes ...)".
+fn unknown_type_message(written: &str, guess: Option<ValueType>) -> String {
+    let mut msg = format!("unknown type `{written}`");
+    if let Some(best) = guess {
+        msg.push_str(&format!("; did you mean `{}`?", best.name()));
+    }
+    msg.push_str(&format!(" (types: {}", ValueType::NAMES.join(", ")));
+    if let Some(info) = guess.map(ValueType::info) {
+        if info.attrs.is_empty() {
+            msg.push_str(&format!(
+                "; `{}` takes only the common attributes",
+                info.name
+            ));
+        } else {
+            let names: Vec<&str> = info.attr_names().collect();
+            msg.push_str(&format!(
+                "; `{}` also takes {}",
+                info.name,
+                names.join(", ")
+            ));
+        }
+    }
+    msg.push(')');
+    msg
+}
+
+/// A variable's checked type-specific attributes. `None`: the type is unknown (already
+/// reported); the common attributes are still checked by the caller.
+// `declared` is the outline's names, as parsed (a map to `()`).
+#[allow(clippy::zero_sized_map_values, clippy::too_many_lines)]
+fn build_kind(
+    value_type: Option<ValueType>,
+    name: &str,
+    rv: &RawVar,
+    declared: &BTreeMap<String, ()>,
+    ctx: &Locator<'_, '_>,
+    diags: &mut Vec<Diagnostic>,
+) -> VarKind {
+    let label = model::shown_name(name);
+    let at = |attr: &'static str| ["vars", name, attr];
+    let int_bound = |attr: &'static str,
+                     v: Option<&raw::Scalar>,
+                     diags: &mut Vec<Diagnostic>|
+     -> Option<i64> {
+        match v {
+            None => None,
+            Some(raw::Scalar::Int(i)) => Some(*i),
+            Some(raw::Scalar::Str(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
+            Some(_) => {
+                diags.push(ctx.diag(
+                    &at(attr),
+                    format!("variable {label}: `{attr}` must be an integer"),
+                ));
+                None
+            }
+        }
+    };
+    let duration = |attr: &'static str,
+                    v: Option<&raw::Scalar>,
+                    diags: &mut Vec<Diagnostic>|
+     -> Option<std::time::Duration> {
+        let v = v?;
+        let parsed = value_type::parse_duration(&v.to_text());
+        if parsed.is_none() {
+            diags.push(ctx.diag(
+                &at(attr),
+                format!(
+                    "variable {label}: `{attr}` must be a duration such as 30s, 5m, 1h30m or 250ms"
+                ),
+            ));
+        }
+        parsed
+    };
+    // A variable another attribute names must be declared (includes count; aliases do not).
+    // `or`: how else the attribute may be written, for the message.
+    let declared_var =
+        |attr: &'static str, other: &str, or: &str, diags: &mut Vec<Diagnostic>| -> bool {
+            if declared.contains_key(other) && other != name {
+                return true;
+            }
+            let mut msg = if other == name {
+                format!("variable {label}: `{attr}` names the variable itself")
+            } else {
+                format!(
+                    "variable {label}: `{attr}` names {}, which this schema does not declare",
+                    model::shown_name(other)
+                )
+            };
+            if other != name {
+                if let Some(best) = ctx.suggest.variable(other).filter(|b| *b != name) {
+                    msg.push_str(&format!("; did you mean {best}?"));
+                }
+                msg.push_str(or);
+            }
+            diags.push(ctx.diag(&at(attr), msg));
+            false
+        };
+    // `path`: the attribute, or the list entry, that names `alg`.
+    let algorithm = |path: &[&str], alg: &str, diags: &mut Vec<Diagnostic>| -> bool {
+        if JWT_ALGORITHMS.contains(&alg) {
+            return true;
+        }
+        let attr = path.get(2).copied().unwrap_or_default();
+        let mut msg = if alg.eq_ignore_ascii_case("none") {
+            format!(
+                "variable {label}: `{attr}` names `none`, but an unsigned token is never accepted"
+            )
+        } else {
+            format!(
+                "variable {label}: `{attr}` names an unknown algorithm `{}`",
+                model::shown_name(alg)
+            )
+        };
+        if let Some(best) = ctx.suggest.word(alg, JWT_ALGORITHMS) {
+            msg.push_str(&format!("; did you mean `{best}`?"));
+        }
+        msg.push_str(&format!(" (algorithms: {})", JWT_ALGORITHMS.join(", ")));
+        diags.push(ctx.diag(path, msg));
+        false
+    };
+
+    // Exhaustive: a type added to the registry does not compile until it is built here.
+    let Some(value_type) = value_type else {
+        return VarKind::Bool;
+    };
+    match value_type {
+        ValueType::String => VarKind::String(text_rules(name, rv, ctx, diags)),
+        ValueType::Secret => VarKind::Secret(text_rules(name, rv, ctx, diags)),
+        ValueType::Url => {
+            let credentials = match rv.credentials.as_deref() {
+                None | Some("allow") => Credentials::Allow,
+                Some("forbid") => Credentials::Forbid,
+                Some("require") => Credentials::Require,
+                Some(other) => {
+                    diags.push(ctx.diag(&at("credentials"), format!("variable {label}: `credentials` must be allow, forbid or require, not `{other}`")));
+                    Credentials::Allow
+                }
+            };
+            VarKind::Url(UrlRules {
+                schemes: rv.schemes.clone(),
+                require_host: rv.require_host.unwrap_or(true),
+                forbid_hosts: rv.forbid_hosts.clone().unwrap_or_default(),
+                credentials,
+            })
+        }
+        ValueType::Int => VarKind::Int {
+            min: int_bound("min", rv.min.as_ref(), diags),
+            max: int_bound("max", rv.max.as_ref(), diags),
+        },
+        ValueType::Port => VarKind::Port {
+            min: int_bound("min", rv.min.as_ref(), diags),
+            max: int_bound("max", rv.max.as_ref(), diags),
+        },
+        ValueType::Bool => VarKind::Bool,
+        ValueType::Enum => {
+            let values: Vec<String> = rv
+                .values
+                .as_ref()
+                .map(|v| v.iter().map(raw::Scalar::to_text).collect())
+                .unwrap_or_default();
+            if values.is_empty() {
+                diags.push(ctx.diag(
+                    &at("type"),
+                    format!("variable {label}: type `enum` needs a non-empty `values` list"),
+                ));
+            }
+            VarKind::Enum {
+                values,
+                case_sensitive: rv.case_sensitive.unwrap_or(true),
+            }
+        }
+        ValueType::Duration => VarKind::Duration {
+            min: duration("min", rv.min.as_ref(), diags),
+            max: duration("max", rv.max.as_ref(), diags),
+        },
+        ValueType::Json => VarKind::Json,
+        ValueType::JwtKey => {
+            // Each attribute is checked on its own, so that every mistake shows at once.
+            let fixed = rv
+                .algorithm
+                .as_ref()
+                .filter(|alg| algorithm(&at("algorithm"), alg, diags));
+            let from_var = rv
+                .algorithm_var
+                .as_ref()
+                .filter(|var| declared_var("algorithm_var", var, "", diags));
+            let algorithm = match (fixed, from_var) {
+                (Some(_), Some(_)) => {
+                    diags.push(ctx.diag(
+                        &at("algorithm_var"),
+                        format!("variable {label}: give `algorithm` or `algorithm_var`, not both"),
+                    ));
+                    None
+                }
+                (Some(alg), None) => Some(KeyAlgorithm::Fixed(alg.clone())),
+                (None, Some(var)) => Some(KeyAlgorithm::FromVar(var.clone())),
+                (None, None) => None,
+            };
+            let encoding = rv.encoding.as_deref().map_or(KeyEncoding::Raw, |e| {
+                KeyEncoding::parse(e).unwrap_or_else(|| {
+                    diags.push(ctx.diag(
+                        &at("encoding"),
+                        format!(
+                            "variable {label}: unknown encoding `{}` (encodings: raw, {})",
+                            model::shown_name(e),
+                            encoding_names()
+                        ),
+                    ));
+                    KeyEncoding::Raw
+                })
+            });
+            VarKind::JwtKey(JwtKeyRules {
+                algorithm,
+                encoding,
+            })
+        }
+        ValueType::Jwt => {
+            let algorithms = rv.algorithms.as_ref().map(|algs| {
+                if algs.is_empty() {
+                    diags.push(ctx.diag(
+                        &at("algorithms"),
+                        format!("variable {label}: `algorithms` needs at least one algorithm (algorithms: {})", JWT_ALGORITHMS.join(", ")),
+                    ));
+                }
+                let mut valid: Vec<String> = Vec::new();
+                let mut bad = EntryProblems::new("algorithms");
+                for (i, alg) in algs.iter().enumerate() {
+                    if JWT_ALGORITHMS.contains(&alg.as_str()) {
+                        // At most one of each: a hostile list stays a dozen entries long.
+                        if !valid.contains(alg) {
+                            valid.push(alg.clone());
+                        }
+                    } else if bad.listed() {
+                        let idx = i.to_string();
+                        algorithm(&["vars", name, "algorithms", &idx], alg, diags);
+                    }
+                }
+                diags.extend(bad.summary(name, ctx));
+                valid
+            });
+            // A name that is itself declared is this schema's variable, dots and all
+            // (`FOO.BAR`); otherwise `service.VAR` names another service's, checked in a stack.
+            let signed_by = rv.signed_by.as_ref().and_then(|by| {
+                if declared.contains_key(by) && by != name {
+                    return Some(SignedBy::Var(by.clone()));
+                }
+                match by.split_once('.') {
+                    Some((service, var)) if !service.is_empty() && !var.is_empty() => {
+                        Some(SignedBy::Service {
+                            service: service.to_string(),
+                            var: var.to_string(),
+                        })
+                    }
+                    _ => declared_var(
+                        "signed_by",
+                        by,
+                        " (or `service.VAR` for another service's key in a stack)",
+                        diags,
+                    )
+                    .then(|| SignedBy::Var(by.clone())),
+                }
+            });
+            VarKind::Jwt(JwtRules {
+                algorithms,
+                claims: rv
+                    .claims
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                expires_within: duration("expires_within", rv.expires_within.as_ref(), diags),
+                signed_by,
+            })
+        }
+    }
+}
+
+/// "base64, base64url, hex", for messages.
+fn encoding_names() -> String {
+    Encoding::ALL
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn text_rules(
     name: &str,
     rv: &RawVar,
@@ -1038,7 +1271,8 @@ fn text_rules(
             diags.push(ctx.diag(
                 &["vars", name, "encoding"],
                 format!(
-                    "variable {label}: unknown encoding `{e}` (encodings: base64, base64url, hex)"
+                    "variable {label}: unknown encoding `{e}` (encodings: {})",
+                    encoding_names()
                 ),
             ));
         }
@@ -1265,6 +1499,96 @@ mod tests {
         }
         let huge = regex_syntax::Parser::new().parse("a{99000}|x").unwrap();
         assert!(min_nfa_states(&huge) * MIN_BYTES_PER_STATE > MAX_PATTERN_BYTES);
+    }
+
+    /// The checked model carries every `jwt-key` and `jwt` attribute, and both types are
+    /// sensitive whatever the variable is called.
+    #[test]
+    fn jwt_types_reach_the_model_with_their_attributes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.toml");
+        std::fs::write(
+            &path,
+            r#"
+[vars.ALG]
+type = "enum"
+values = ["HS256", "RS256"]
+
+[vars.SIGNING]
+type = "jwt-key"
+algorithm_var = "ALG"
+encoding = "base64url"
+
+[vars.PUBLIC]
+type = "jwt-key"
+algorithm = "EdDSA"
+
+[vars.ANON]
+type = "jwt"
+algorithms = ["HS256"]
+claims = { role = "anon", level = 2 }
+expires_within = "24h"
+signed_by = "SIGNING"
+
+[vars.REMOTE]
+type = "jwt"
+signed_by = "auth.JWT_SECRET"
+"#,
+        )
+        .unwrap();
+        let schema = SchemaSource::load(&path)
+            .unwrap()
+            .resolve(None, None)
+            .unwrap();
+        let var = |n: &str| schema.vars.iter().find(|v| v.name == n).unwrap();
+        let VarKind::JwtKey(signing) = &var("SIGNING").kind else {
+            panic!("{:?}", var("SIGNING").kind)
+        };
+        assert_eq!(signing.algorithm, Some(KeyAlgorithm::FromVar("ALG".into())));
+        assert_eq!(signing.encoding, KeyEncoding::Encoded(Encoding::Base64Url));
+        let VarKind::JwtKey(public) = &var("PUBLIC").kind else {
+            panic!()
+        };
+        assert_eq!(public.algorithm, Some(KeyAlgorithm::Fixed("EdDSA".into())));
+        assert_eq!(public.encoding, KeyEncoding::Raw);
+        let VarKind::Jwt(anon) = &var("ANON").kind else {
+            panic!()
+        };
+        assert_eq!(anon.algorithms, Some(vec!["HS256".to_string()]));
+        assert_eq!(
+            anon.claims,
+            vec![
+                ("level".to_string(), serde_json::json!(2)),
+                ("role".to_string(), serde_json::json!("anon")),
+            ]
+        );
+        assert_eq!(
+            anon.expires_within,
+            Some(std::time::Duration::from_secs(24 * 3600))
+        );
+        assert_eq!(anon.signed_by, Some(SignedBy::Var("SIGNING".into())));
+        let VarKind::Jwt(remote) = &var("REMOTE").kind else {
+            panic!()
+        };
+        assert_eq!(
+            remote.signed_by,
+            Some(SignedBy::Service {
+                service: "auth".into(),
+                var: "JWT_SECRET".into()
+            })
+        );
+        for name in ["SIGNING", "PUBLIC", "ANON", "REMOTE"] {
+            assert!(var(name).sensitive, "{name}");
+            assert_eq!(
+                var(name).kind.name(),
+                if name.starts_with('S') || name.starts_with('P') {
+                    "jwt-key"
+                } else {
+                    "jwt"
+                }
+            );
+        }
+        assert!(!var("ALG").sensitive);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The checked schema: what validation guarantees (known type, attributes that fit it,
 //! compiled patterns, parsed ranges).
 
+use super::value_type::ValueType;
 use crate::rules::{Code, Severity};
 use regex::Regex;
 use std::collections::HashMap;
@@ -69,51 +70,91 @@ pub enum VarKind {
         max: Option<Duration>,
     },
     Json,
+    JwtKey(JwtKeyRules),
+    Jwt(JwtRules),
 }
 
 impl VarKind {
+    /// The registry entry of this kind's type.
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            VarKind::String(_) => ValueType::String,
+            VarKind::Secret(_) => ValueType::Secret,
+            VarKind::Url(_) => ValueType::Url,
+            VarKind::Int { .. } => ValueType::Int,
+            VarKind::Port { .. } => ValueType::Port,
+            VarKind::Bool => ValueType::Bool,
+            VarKind::Enum { .. } => ValueType::Enum,
+            VarKind::Duration { .. } => ValueType::Duration,
+            VarKind::Json => ValueType::Json,
+            VarKind::JwtKey(_) => ValueType::JwtKey,
+            VarKind::Jwt(_) => ValueType::Jwt,
+        }
+    }
+
     /// The type's name as written in schemas.
     pub fn name(&self) -> &'static str {
-        match self {
-            VarKind::String(_) => "string",
-            VarKind::Secret(_) => "secret",
-            VarKind::Url(_) => "url",
-            VarKind::Int { .. } => "int",
-            VarKind::Port { .. } => "port",
-            VarKind::Bool => "bool",
-            VarKind::Enum { .. } => "enum",
-            VarKind::Duration { .. } => "duration",
-            VarKind::Json => "json",
+        self.value_type().name()
+    }
+}
+
+/// A `jwt-key`'s attributes.
+#[derive(Debug, Clone, Default)]
+pub struct JwtKeyRules {
+    /// `None` when the schema names neither `algorithm` nor `algorithm_var`.
+    pub algorithm: Option<KeyAlgorithm>,
+    pub encoding: KeyEncoding,
+}
+
+/// Where a `jwt-key`'s algorithm comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    /// `algorithm = "HS256"`: one of [`JWT_ALGORITHMS`](super::value_type::JWT_ALGORITHMS).
+    Fixed(String),
+    /// `algorithm_var = "JWT_ALGORITHM"`: a variable this schema declares.
+    FromVar(String),
+}
+
+/// How a `jwt-key`'s HMAC secret is written; PEM keys are recognised whatever it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyEncoding {
+    /// The value's bytes are the secret.
+    #[default]
+    Raw,
+    Encoded(Encoding),
+}
+
+impl KeyEncoding {
+    pub fn parse(s: &str) -> Option<Self> {
+        if s == "raw" {
+            Some(Self::Raw)
+        } else {
+            Encoding::parse(s).map(Self::Encoded)
         }
     }
 }
 
-/// Every type name and the attributes it accepts beyond the common ones.
-pub const TYPES: &[(&str, &[&str])] = &[
-    ("string", TEXT_ATTRS),
-    ("secret", TEXT_ATTRS),
-    (
-        "url",
-        &["schemes", "require_host", "forbid_hosts", "credentials"],
-    ),
-    ("int", &["min", "max"]),
-    ("port", &["min", "max"]),
-    ("bool", &[]),
-    ("enum", &["values", "case_sensitive"]),
-    ("duration", &["min", "max"]),
-    ("json", &[]),
-];
+/// A `jwt`'s attributes.
+#[derive(Debug, Clone, Default)]
+pub struct JwtRules {
+    /// Each one of [`JWT_ALGORITHMS`](super::value_type::JWT_ALGORITHMS); `None`: not
+    /// restricted by the schema (`none` is refused all the same).
+    pub algorithms: Option<Vec<String>>,
+    /// Claims the payload must hold, each equal to the value given.
+    pub claims: Vec<(String, serde_json::Value)>,
+    /// Warn when the token expires within this.
+    pub expires_within: Option<Duration>,
+    pub signed_by: Option<SignedBy>,
+}
 
-const TEXT_ATTRS: &[&str] = &[
-    "min_length",
-    "max_length",
-    "length",
-    "pattern",
-    "values",
-    "encoding",
-    "bytes",
-    "min_bytes",
-];
+/// The key variable that must verify a `jwt`'s signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedBy {
+    /// `signed_by = "VAR"`: a variable this schema declares.
+    Var(String),
+    /// `signed_by = "service.VAR"`: another service's variable; resolved in a stack.
+    Service { service: String, var: String },
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct TextRules {
@@ -143,13 +184,10 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    pub const ALL: &'static [Encoding] = &[Self::Base64, Self::Base64Url, Self::Hex];
+
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "base64" => Some(Self::Base64),
-            "base64url" => Some(Self::Base64Url),
-            "hex" => Some(Self::Hex),
-            _ => None,
-        }
+        Self::ALL.iter().copied().find(|e| e.name() == s)
     }
 
     pub fn name(self) -> &'static str {

@@ -1,5 +1,5 @@
 //! The schema file as written: every attribute optional, unknown ones rejected. Validation
-//! into the checked model happens in [`super::load`].
+//! into the checked model happens in [`super::SchemaSource::load`].
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -106,8 +106,9 @@ pub struct RawProfile<V = figment::value::Value> {
     pub severity: BTreeMap<String, String>,
 }
 
-/// Every attribute of every type; which ones a type accepts is checked in validation, so
-/// that the message can say "`schemes` is not an attribute of type `int`".
+/// Every attribute of every type; which ones a type accepts is checked in validation (from
+/// [`super::value_type`]), so that the message can say "`schemes` is not an attribute of
+/// type `int`".
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawVar {
@@ -141,21 +142,15 @@ pub struct RawVar {
     pub max: Option<Scalar>,
     // enum
     pub case_sensitive: Option<bool>,
+    // jwt-key (and `encoding` above)
+    pub algorithm: Option<String>,
+    pub algorithm_var: Option<String>,
+    // jwt
+    pub algorithms: Option<Vec<String>>,
+    pub claims: Option<BTreeMap<String, serde_json::Value>>,
+    pub expires_within: Option<Scalar>,
+    pub signed_by: Option<String>,
 }
-
-/// The attributes every type accepts.
-pub const COMMON_ATTRS: &[&str] = &[
-    "type",
-    "description",
-    "required",
-    "default",
-    "example",
-    "hint",
-    "sensitive",
-    "aliases",
-    "required_when",
-    "allow",
-];
 
 /// `RawVar`'s attributes, listed once: the common ones, then the type-specific ones.
 macro_rules! with_var_attrs {
@@ -164,11 +159,30 @@ macro_rules! with_var_attrs {
             [kind, description, required, default, example, hint, sensitive, aliases, required_when, allow]
             [
                 min_length, max_length, length, pattern, values, encoding, bytes, min_bytes, schemes,
-                require_host, forbid_hosts, credentials, min, max, case_sensitive
+                require_host, forbid_hosts, credentials, min, max, case_sensitive, algorithm,
+                algorithm_var, algorithms, claims, expires_within, signed_by
             ]
         )
     };
 }
+
+/// The type-specific attributes `RawVar` has fields for (the registry's attributes must be
+/// exactly these: a test in [`super::value_type`] says so).
+pub const SPECIFIC_ATTRS: &[&str] = {
+    macro_rules! names {
+        ([$($common:ident),*] [$($specific:ident),*]) => { &[$(stringify!($specific)),*] };
+    }
+    with_var_attrs!(names)
+};
+
+/// The common attributes `RawVar` has fields for, by field name (`kind` is written `type`).
+#[cfg(test)]
+pub const COMMON_FIELDS: &[&str] = {
+    macro_rules! names {
+        ([$($common:ident),*] [$($specific:ident),*]) => { &[$(stringify!($common)),*] };
+    }
+    with_var_attrs!(names)
+};
 
 impl RawVar {
     /// This variable with a profile's overlay applied: each attribute the overlay sets wins.
