@@ -1231,6 +1231,141 @@ mod tests {
         assert_eq!(&text[range], "app:p#$SECRETWORD");
     }
 
+    /// The one reader of credential ranges, over every way a URL is written: the text of
+    /// each range, in the order prefix, user-info, not-a-port, query.
+    #[test]
+    fn credential_ranges() {
+        let ranges = |text: &str| {
+            let c = url_credentials(text);
+            let piece = |r: Option<std::ops::Range<usize>>| r.map(|r| text[r].to_string());
+            [
+                piece(c.prefix),
+                piece(c.userinfo),
+                piece(c.not_a_port),
+                piece(c.query),
+            ]
+        };
+        let s = |t: &str| Some(t.to_string());
+        let table: &[(&str, [Option<String>; 4])] = &[
+            (
+                "postgresql://app:pw@db:5432/app",
+                [None, s("app:pw"), None, None],
+            ),
+            ("http://auth:8081/x?y#z", [None, None, None, s("?y#z")]),
+            // A password where the port goes: nothing after the host.
+            (
+                "redis://default:Zq8rT2vL",
+                [None, None, s("Zq8rT2vL"), None],
+            ),
+            ("redis://:Zq8rT2vL", [None, None, s("Zq8rT2vL"), None]),
+            (
+                "redis://default:Zq8rT2vL/0",
+                [None, None, s("Zq8rT2vL/0"), None],
+            ),
+            ("redis://default:Zq8r?x", [None, None, s("Zq8r?x"), s("?x")]),
+            (
+                "redis://h:6379,Zq8rT2vL",
+                [None, None, s("6379,Zq8rT2vL"), None],
+            ),
+            ("redis://h:65536", [None, None, s("65536"), None]),
+            ("redis://h:65535", [None, None, None, None]),
+            ("http://[::1]:8080", [None, None, None, None]),
+            ("http://[::1]Zq8r", [None, None, s("Zq8r"), None]),
+            // A user-info however the authority is introduced.
+            (
+                "app:pa$SWORD@db:5432/app",
+                [None, s("app:pa$SWORD"), None, None],
+            ),
+            ("//app:pa$SWORD@db", [None, s("app:pa$SWORD"), None, None]),
+            (
+                "https:/app:pa$SWORD@db",
+                [None, s("app:pa$SWORD"), None, None],
+            ),
+            (
+                "https:\\\\app:pa$SWORD@db",
+                [None, s("app:pa$SWORD"), None, None],
+            ),
+            // Junk before `://`.
+            (
+                "my$KEY:https://host/",
+                [s("my$KEY:https"), None, None, None],
+            ),
+            (
+                "Zq8rT2vL:postgresql://db",
+                [s("Zq8rT2vL:postgresql"), None, None, None],
+            ),
+            ("X+postgresql://db", [s("X+postgresql"), None, None, None]),
+            (
+                "postgresql+Zq8rT2vL://db",
+                [s("postgresql+Zq8rT2vL"), None, None, None],
+            ),
+            (
+                "jdbc:X:postgresql://db",
+                [s("jdbc:X:postgresql"), None, None, None],
+            ),
+            ("jdbc:postgresql://db", [None, None, None, None]),
+            ("HTTPS://db", [None, None, None, None]),
+            // References: their own `:` and `?` are not the URL's; a port or scheme written
+            // as one reference is no credential.
+            ("${S}://h", [None, None, None, None]),
+            (
+                "pg://${U}:${P}@${H:-db}:${PORT:-5432}/${N?x}",
+                [None, s("${U}:${P}"), None, None],
+            ),
+            ("pg://u:p@db:$DB_PORT/app", [None, s("u:p"), None, None]),
+            ("redis://h:$PORTISH", [None, None, s("$PORTISH"), None]),
+            ("x${A:-b}y", [None, None, None, None]),
+            // Plain words.
+            ("info", [None, None, None, None]),
+            ("db:5432/app", [None, None, None, None]),
+        ];
+        for (text, expected) in table {
+            assert_eq!(&ranges(text), expected, "{text}");
+        }
+        let c = url_credentials("pg://app:${P}@db");
+        assert_eq!(c.password_slot, Some(9..13));
+        assert_eq!(c.user_slot, None);
+        assert_eq!(url_credentials("pg://${U}@db").user_slot, Some(5..9));
+        // Ambiguous: no slot.
+        assert_eq!(url_credentials("s://u/v:${A}@x").password_slot, None);
+    }
+
+    #[test]
+    fn a_password_where_the_port_goes_is_never_shown() {
+        for text in [
+            "redis://default:Zq8rT2vLx9PmK4nB",
+            "redis://:Zq8rT2vLx9PmK4nB",
+            "postgresql://app:Zq8rT2vLx9PmK4nB",
+            "redis://default:Zq8rT2vLx9PmK4nB/0",
+            "redis://default:Zq8rT2vLx9PmK4nB?x",
+            "redis://h:6379,Zq8rT2vLx9PmK4nB",
+            "redis://default:20240917999",
+            "app:Zq8rT2vLx9PmK4nB",
+            "Zq8rT2vLx9PmK4nB:postgresql://db",
+            "postgresql+Zq8rT2vLx9PmK4nB://db",
+        ] {
+            assert_eq!(mask_url(text), None, "{text}");
+        }
+        // Any other value: a bare `word:word` is shown, as a URL it is not.
+        assert_eq!(mask_value("app:cache").as_deref(), Some("app:cache"));
+        assert_eq!(mask_url("app:cache"), None);
+        assert_eq!(mask_value("redis://default:Zq8rT2vLx9PmK4nB"), None);
+        assert_eq!(mask_url("db:5432/app").as_deref(), Some("db:5432/app"));
+        assert_eq!(
+            mask_url("postgresql+asyncpg://db/app").as_deref(),
+            Some("postgresql+asyncpg://db/app")
+        );
+    }
+
+    #[test]
+    fn reading_a_value_full_of_references_is_linear() {
+        let text = "${A:-x}:".repeat(200_000) + &"$B?".repeat(200_000);
+        let started = std::time::Instant::now();
+        let _ = url_credentials(&text);
+        let _ = url_credentials(&"${".repeat(300_000));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
     /// Generated URLs whose password (or token user-info) holds any of the characters that
     /// end an authority: whatever `mask_url` returns never holds an 8-character piece of it.
     #[test]

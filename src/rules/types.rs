@@ -480,7 +480,7 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
             ),
             None => Problem::new(
                 Code::InvalidUrl,
-                "does not start with a scheme (a letter, then letters, digits, `+`, `-` or `.`, then `://`)",
+                "does not start with a scheme: what precedes `://` is neither a scheme (a letter, then letters, digits, `+`, `-` or `.`) nor a chain of words such as `jdbc:postgresql`",
             ),
         };
         out.push(problem.hint(format!("start it with {example}:// and nothing before it")));
