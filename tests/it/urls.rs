@@ -370,11 +370,21 @@ fn all_outputs(schema: &str, env: &str) -> (String, serde_json::Value) {
     (joined, report)
 }
 
+/// `VAR=value` lines, one per pair.
+fn env_lines(values: &[(&str, String)]) -> String {
+    values
+        .iter()
+        .map(|(v, u)| format!("{v}={u}\n"))
+        .collect::<Vec<_>>()
+        .concat()
+}
+
 /// A schema declaring each of `vars` a URL (with `extra` lines each).
 fn url_schema(vars: &[&str], extra: &str) -> String {
     vars.iter()
         .map(|v| format!("[vars.{v}]\ntype = \"url\"\n{extra}\n"))
-        .collect()
+        .collect::<Vec<_>>()
+        .concat()
 }
 
 #[test]
@@ -391,7 +401,7 @@ fn a_password_written_where_the_port_goes_is_invalid_url_and_never_shown() {
         ("G_URL", "redis://default:2024091799".to_string()),
     ];
     let vars: Vec<&str> = values.iter().map(|(v, _)| *v).collect();
-    let env: String = values.iter().map(|(v, u)| format!("{v}={u}\n")).collect();
+    let env = env_lines(&values);
     let (output, report) = all_outputs(&url_schema(&vars, ""), &env);
     assert_no_leak_of(&[password, "2024091799"], "port-shaped password", &output);
     for var in &vars {
@@ -510,7 +520,7 @@ fn text_before_a_scheme_that_looks_like_a_token_is_never_shown() {
         ("D_URL", format!("jdbc:{token}:postgresql://db")),
     ];
     let vars: Vec<&str> = values.iter().map(|(v, _)| *v).collect();
-    let env: String = values.iter().map(|(v, u)| format!("{v}={u}\n")).collect();
+    let env = env_lines(&values);
     let (output, report) = all_outputs(&url_schema(&vars, ""), &env);
     assert_no_leak_of(
         &[token, &token.to_ascii_lowercase()],
