@@ -665,10 +665,17 @@ fn mask(text: &str, url_typed: bool) -> Option<String> {
     };
     let url = UrlParts::read(text);
     let credentials = url.credentials();
-    if url.ambiguous || credentials.prefix.is_some() {
-        return None;
-    }
-    if credentials.not_a_port.is_some() && (url_typed || url.form != UrlForm::Bare) {
+    // Outside URL-typed values, only `scheme://`, `//` or a well-known `scheme:/` mark a URL
+    // for sure: `C:\logs`, `D:/data` and `app:cache` are read as written.
+    let surely_url = url_typed
+        || match url.form {
+            UrlForm::SchemeSlashes | UrlForm::Slashes => true,
+            UrlForm::SchemeSlash => is_well_known_scheme(url.scheme),
+            UrlForm::Bare => false,
+        };
+    if url.ambiguous
+        || (surely_url && (credentials.prefix.is_some() || credentials.not_a_port.is_some()))
+    {
         return None;
     }
     if url.form != UrlForm::SchemeSlashes {
@@ -1348,6 +1355,12 @@ mod tests {
         }
         // Any other value: a bare `word:word` is shown, as a URL it is not.
         assert_eq!(mask_value("app:cache").as_deref(), Some("app:cache"));
+        assert_eq!(mask_value("C:\\logs").as_deref(), Some("C:\\logs"));
+        assert_eq!(mask_value("D:/data").as_deref(), Some("D:/data"));
+        assert_eq!(mask_url("D:/data"), None);
+        assert_eq!(mask_value("https:/app:Zq8rT2vL@db"), None);
+        assert_eq!(mask_value("//app:Zq8rT2vLx9PmK4nB"), None);
+        assert_eq!(mask_value("https:/app:Zq8rT2vLx9PmK4nB"), None);
         assert_eq!(mask_url("app:cache"), None);
         assert_eq!(mask_value("redis://default:Zq8rT2vLx9PmK4nB"), None);
         assert_eq!(mask_url("db:5432/app").as_deref(), Some("db:5432/app"));
