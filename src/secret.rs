@@ -67,13 +67,118 @@ pub fn fingerprint(value: &str) -> String {
 /// `http(s)`, `ws(s)`, `ftp` and `file` URLs, so in a password it ends the host early too.
 const AUTHORITY_ENDS: [char; 4] = ['/', '?', '#', '\\'];
 
-/// A URL split as written, without normalising it: `scheme://authority` then the rest
-/// (path, query, fragment). `None` when there is no `://`.
+/// How a value introduces the part that may hold `user:password@host:port`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlForm {
+    /// `scheme://`, whatever precedes the `://` (see [`UrlParts::scheme_is_valid`]).
+    SchemeSlashes,
+    /// `scheme:/` or `scheme:\\`: the slashes mistyped.
+    SchemeSlash,
+    /// `//` or `\\` with no scheme.
+    Slashes,
+    /// Neither: `user:password@host`, `host:port/path`, or any other text, read from its
+    /// start as an authority.
+    Bare,
+}
+
+/// The outermost `${...}` references of a value as written, as byte ranges: their `:`, `?`,
+/// `/` and `#` (`${HOST:-db}`, `${NAME?message}`) are the reference's, not the URL's. A `${`
+/// that never closes is no reference. Found in one pass.
+struct ReferenceGroups(Vec<std::ops::Range<usize>>);
+
+impl ReferenceGroups {
+    fn of(text: &str) -> Self {
+        let mut groups = Vec::new();
+        let (mut depth, mut start, mut i) = (0usize, 0usize, 0usize);
+        while i < text.len() {
+            // Outside a reference only `${` matters; inside, `${` and `}`.
+            let next = if depth == 0 {
+                text[i..].find("${").map(|k| i + k)
+            } else {
+                first_of(&text[i..], &['$', '}']).map(|k| i + k)
+            };
+            let Some(at) = next else { break };
+            if text[at..].starts_with("${") {
+                if depth == 0 {
+                    start = at;
+                }
+                depth += 1;
+                i = at + 2;
+            } else {
+                if text.as_bytes()[at] == b'}' {
+                    depth -= 1;
+                    if depth == 0 {
+                        groups.push(start..at + 1);
+                    }
+                }
+                i = at + 1;
+            }
+        }
+        Self(groups)
+    }
+
+    /// The first byte of `text[from..to]` that is one of `chars` and outside every reference.
+    /// Linear in `to - from` (each reference is skipped at once).
+    fn find(&self, text: &str, from: usize, to: usize, chars: &[char]) -> Option<usize> {
+        let mut next = self.0.partition_point(|g| g.end <= from);
+        let mut i = from;
+        while i < to {
+            let Some(group) = self.0.get(next) else {
+                return first_of(&text[i..to], chars).map(|k| i + k);
+            };
+            if group.start <= i {
+                i = group.end;
+                next += 1;
+                continue;
+            }
+            let stop = group.start.min(to);
+            if let Some(k) = first_of(&text[i..stop], chars) {
+                return Some(i + k);
+            }
+            i = stop;
+        }
+        None
+    }
+
+    /// Whether `range` is exactly one `${...}` reference.
+    fn is_one(&self, range: &std::ops::Range<usize>) -> bool {
+        let i = self.0.partition_point(|g| g.start < range.start);
+        self.0.get(i) == Some(range)
+    }
+}
+
+/// The first of `chars` in `text`: one `memchr` search per character, each cut at the best
+/// found so far (values can be megabytes long; a per-character loop is slow in debug
+/// builds).
+fn first_of(text: &str, chars: &[char]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for &c in chars {
+        let end = best.unwrap_or(text.len());
+        if let Some(k) = text[..end].find(c) {
+            best = Some(k);
+        }
+    }
+    best
+}
+
+/// `$NAME` and nothing else.
+fn is_plain_reference(text: &str) -> bool {
+    text.strip_prefix('$').is_some_and(|name| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// A URL-ish value split as written, without normalising it: what introduces the authority
+/// (see [`UrlForm`]), the authority, then the rest (path, query, fragment).
 ///
-/// This is the one place that decides where a URL's user-info ends: masking, the
-/// percent-encoding check and the `$NAME` check all read it from here.
+/// This is the one place that reads where a URL's user-info, host and port are: masking,
+/// the URL checks and the `$NAME` checks all read it from here, through
+/// [`UrlParts::credentials`].
 pub struct UrlParts<'a> {
-    /// The text before `://`, as written (not necessarily a valid scheme: see [`is_scheme`]).
+    pub form: UrlForm,
+    /// The text before `://` (or `:/`), as written: not necessarily a valid scheme (see
+    /// [`Self::scheme_is_valid`]). Empty for [`UrlForm::Slashes`] and [`UrlForm::Bare`].
     pub scheme: &'a str,
     /// Byte offset of the authority in the whole text.
     pub authority_start: usize,
@@ -85,44 +190,74 @@ pub struct UrlParts<'a> {
     /// before the host, or a `/`, `?`, `#` or `\` before the last `@` (a password that needs
     /// percent-encoding). Such a URL is invalid and nothing of it is ever shown.
     pub ambiguous: bool,
+    text: &'a str,
+    groups: ReferenceGroups,
 }
 
 impl<'a> UrlParts<'a> {
-    /// Splits at the last `@` of the text after `scheme://`: an authority with more than one
-    /// `@`, or with `/`, `?`, `#` or `\` before that last `@`, is [`Self::ambiguous`]. One
-    /// reading is spared, because real URLs have it: an `@` in the path (`/@types/node`,
-    /// `/@user`, `/npm/react@18.2.0/`) or in a query value (`?email=a@b.c`) after a dotted
-    /// host name with no port and no user-info. A `user:password` never reads so (its `:`
-    /// is no dotted host); a token-only user-info would have to hold a dotted name, then a
-    /// `/`, to be mistaken for it.
-    pub fn split(text: &'a str) -> Option<Self> {
-        let (scheme, rest) = text.split_once("://")?;
-        let authority_start = scheme.len() + 3;
-        let first_end = rest.find(AUTHORITY_ENDS).unwrap_or(rest.len());
-        let parts = |authority_end: usize, ambiguous: bool| Self {
+    /// Reads any value as a URL: `scheme://` if it holds one (the first), else `scheme:/`,
+    /// `scheme:\\`, `//` or `\\` at its start, else the whole value is read from its start
+    /// as an authority.
+    ///
+    /// The authority is split at its last `@`: an authority with more than one `@`, or with
+    /// `/`, `?`, `#` or `\` before that last `@`, is [`Self::ambiguous`]. One reading is
+    /// spared, because real URLs have it: an `@` in the path (`/@types/node`, `/@user`,
+    /// `/npm/react@18.2.0/`) or in a query value (`?email=a@b.c`) after a dotted host name
+    /// with no port and no user-info. A `user:password` never reads so (its `:` is no dotted
+    /// host); a token-only user-info would have to hold a dotted name, then a `/`, to be
+    /// mistaken for it. Delimiters inside a `${...}` reference are the reference's.
+    pub fn read(text: &'a str) -> Self {
+        let groups = ReferenceGroups::of(text);
+        let slash_run = |s: &str| s.len() - s.trim_start_matches(['/', '\\']).len();
+        let (form, scheme, authority_start) = if let Some(i) = text.find("://") {
+            (UrlForm::SchemeSlashes, &text[..i], i + 3)
+        } else if text.starts_with("//") || text.starts_with("\\\\") {
+            (UrlForm::Slashes, "", 2)
+        } else {
+            match text.split_once(':') {
+                Some((scheme, rest)) if is_scheme(scheme) && slash_run(rest) > 0 => (
+                    UrlForm::SchemeSlash,
+                    scheme,
+                    scheme.len() + 1 + slash_run(rest),
+                ),
+                _ => (UrlForm::Bare, "", 0),
+            }
+        };
+        let rest = &text[authority_start..];
+        let end_of = |from: usize| {
+            groups
+                .find(text, authority_start + from, text.len(), &AUTHORITY_ENDS)
+                .map_or(rest.len(), |i| i - authority_start)
+        };
+        let first_end = end_of(0);
+        let (authority_end, ambiguous) = match rest.rfind('@') {
+            None => (first_end, false),
+            Some(last_at) if last_at < first_end => {
+                (first_end, rest[..first_end].matches('@').count() > 1)
+            }
+            Some(_) if at_signs_are_path_or_query(&rest[..first_end], &rest[first_end..]) => {
+                (first_end, false)
+            }
+            // The password holds a character that ends the authority: the user-info runs to
+            // the last `@`, the host from there to the next delimiter.
+            Some(last_at) => (end_of(last_at + 1), true),
+        };
+        Self {
+            form,
             scheme,
             authority_start,
             authority: &rest[..authority_end],
             tail: &rest[authority_end..],
             ambiguous,
-        };
-        let Some(last_at) = rest.rfind('@') else {
-            return Some(parts(first_end, false));
-        };
-        let first_authority = &rest[..first_end];
-        let extra_at = |authority: &str| authority.matches('@').count() > 1;
-        if last_at < first_end {
-            return Some(parts(first_end, extra_at(first_authority)));
+            text,
+            groups,
         }
-        if at_signs_are_path_or_query(first_authority, &rest[first_end..]) {
-            return Some(parts(first_end, false));
-        }
-        // The password holds a character that ends the authority: the user-info runs to the
-        // last `@`, the host from there to the next delimiter.
-        let host_end = rest[last_at + 1..]
-            .find(AUTHORITY_ENDS)
-            .map_or(rest.len(), |i| last_at + 1 + i);
-        Some(parts(host_end, true))
+    }
+
+    /// [`Self::read`] for a value that holds `://`; `None` for any other.
+    pub fn split(text: &'a str) -> Option<Self> {
+        let parts = Self::read(text);
+        (parts.form == UrlForm::SchemeSlashes).then_some(parts)
     }
 
     /// The user-info (`user:password`) as a byte range of the whole text.
@@ -131,18 +266,152 @@ impl<'a> UrlParts<'a> {
         Some(self.authority_start..self.authority_start + at)
     }
 
-    /// Whether the text before `://` is a scheme, or a chain of them as JDBC writes it
-    /// (`jdbc:postgresql`), rather than something pasted in front (`secret part:https`).
+    /// Whether the text before `://` is a scheme (RFC 3986), or a chain of them as JDBC
+    /// writes it (`jdbc:postgresql`) whose every link reads as a word, rather than something
+    /// pasted in front (`secret part:https`, `Zq8rT2vL:postgresql`).
     pub fn scheme_is_valid(&self) -> bool {
-        self.scheme.split(':').all(is_scheme)
+        let mut links = self.scheme.split(':');
+        let single = self.scheme.split(':').count() == 1;
+        links.all(|link| is_scheme(link) && (single || scheme_link_reads_as_word(link)))
+    }
+
+    /// Whether the text before `://` may be shown: every link of it reads as a word, or is
+    /// a well-known scheme (see [`scheme_may_be_shown`]).
+    pub fn scheme_may_be_shown(&self) -> bool {
+        scheme_may_be_shown(self.scheme)
+    }
+
+    /// Byte offset of the host and port in the whole text.
+    fn host_port_start(&self) -> usize {
+        self.authority_start + self.authority.rfind('@').map_or(0, |at| at + 1)
     }
 
     /// The host and port: the authority after its user-info.
     pub fn host_port(&self) -> &'a str {
-        self.authority
-            .rfind('@')
-            .map_or(self.authority, |at| &self.authority[at + 1..])
+        &self.text[self.host_port_start()..self.authority_start + self.authority.len()]
     }
+
+    /// The port as written, as a byte range of the whole text: after the host's `:` (or
+    /// whatever follows a bracketed IPv6 address), `None` when there is no `:`.
+    fn port(&self) -> Option<std::ops::Range<usize>> {
+        let start = self.host_port_start();
+        let end = self.authority_start + self.authority.len();
+        let host_port = &self.text[start..end];
+        if host_port.starts_with('[') {
+            let close = start + host_port.find(']')? + 1;
+            let after = if self.text[close..end].starts_with(':') {
+                close + 1
+            } else {
+                close
+            };
+            return (after < end || close < after).then_some(after..end);
+        }
+        let colon = self.groups.find(self.text, start, end, &[':'])?;
+        Some(colon + 1..end)
+    }
+
+    /// Which byte ranges of the value are, or may be, credentials: see [`UrlCredentials`].
+    /// Masking, the URL checks and the `$NAME` checks all ask here.
+    pub fn credentials(&self) -> UrlCredentials {
+        let len = self.text.len();
+        let scheme_range = 0..self.scheme.len();
+        let prefix = (matches!(self.form, UrlForm::SchemeSlashes | UrlForm::SchemeSlash)
+            && !self.scheme_may_be_shown()
+            && !self.groups.is_one(&scheme_range))
+        .then_some(scheme_range);
+        let userinfo = self.userinfo();
+        let (mut user_slot, mut password_slot) = (None, None);
+        if let (Some(info), false) = (&userinfo, self.ambiguous) {
+            match self.groups.find(self.text, info.start, info.end, &[':']) {
+                Some(colon) => password_slot = Some(colon + 1..info.end),
+                None => user_slot = Some(info.clone()),
+            }
+        }
+        let with_user = userinfo.is_some();
+        let not_a_port = self.port().and_then(|port| {
+            let written = &self.text[port.clone()];
+            let is_port = written.is_empty()
+                || (written.len() <= 5
+                    && written.bytes().all(|b| b.is_ascii_digit())
+                    && written.parse::<u32>().is_ok_and(|n| n <= 65_535));
+            // A port written as a reference: `${DB_PORT:-5432}`, or `$DB_PORT` after a
+            // user-info (without one, `host:$X` may as well be `user:password`).
+            let reference = self.groups.is_one(&port) || (with_user && is_plain_reference(written));
+            (!is_port && !reference).then_some(port.start..len)
+        });
+        let tail_start = self.authority_start + self.authority.len();
+        let query = self
+            .groups
+            .find(self.text, tail_start, len, &['?', '#'])
+            .map(|i| i..len);
+        UrlCredentials {
+            prefix,
+            userinfo,
+            not_a_port,
+            query,
+            user_slot,
+            password_slot,
+        }
+    }
+}
+
+/// Which byte ranges of a URL-ish value are, or may be, credentials. Nothing in them is
+/// shown, and a `$NAME` reference in them is not named (a reference standing alone in a
+/// slot, `scheme://${USER}@host` or `scheme://user:${PASSWORD}@host`, is the caller's
+/// decision).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UrlCredentials {
+    /// The text before `://` (or `:/`) when no scheme that may be shown
+    /// ([`scheme_may_be_shown`]) and not one `${...}` reference: `secretpart:https`,
+    /// `Zq8rT2vL:postgresql`, `my$KEY:https`.
+    pub prefix: Option<std::ops::Range<usize>>,
+    /// Everything before the last `@` of the authority, however the authority was
+    /// introduced (`scheme://`, `scheme:/`, `//`, or nothing: `app:pa$X@db`).
+    pub userinfo: Option<std::ops::Range<usize>>,
+    /// What follows the host's `:` is no port (not 1 to 5 digits up to 65535, nor one
+    /// reference): a password written without `user:` ... `@host` (`redis://default:PW`,
+    /// `redis://:PW`, `h:6379,PW`). From there to the end of the value, since such a
+    /// password may hold `/`, `?` or `#`.
+    pub not_a_port: Option<std::ops::Range<usize>>,
+    /// The query and fragment, from the first `?` or `#` after the authority.
+    pub query: Option<std::ops::Range<usize>>,
+    /// The whole user-info of a clearly split authority with no `:` in it.
+    pub user_slot: Option<std::ops::Range<usize>>,
+    /// The password of a clearly split user-info: after its first `:`.
+    pub password_slot: Option<std::ops::Range<usize>>,
+}
+
+impl UrlCredentials {
+    /// Whether `range` touches any credential range.
+    pub fn overlaps(&self, range: &std::ops::Range<usize>) -> bool {
+        [&self.prefix, &self.userinfo, &self.not_a_port, &self.query]
+            .into_iter()
+            .flatten()
+            .any(|r| r.start < range.end.max(range.start + 1) && range.start < r.end)
+    }
+}
+
+/// The credential ranges of `text` read as a URL: [`UrlParts::read`] then
+/// [`UrlParts::credentials`].
+pub fn url_credentials(text: &str) -> UrlCredentials {
+    UrlParts::read(text).credentials()
+}
+
+/// A link of a scheme chain that reads as a word: lower-case letters, then maybe digits
+/// (`postgresql`, `s3`, `sqlite3`), at most 16 characters. `Zq8rT2vL`, `X`, `a1b2` do not.
+fn scheme_link_reads_as_word(link: &str) -> bool {
+    let letters = link.trim_end_matches(|c: char| c.is_ascii_digit());
+    !letters.is_empty() && link.len() <= 16 && letters.chars().all(|c| c.is_ascii_lowercase())
+}
+
+/// Whether the text before `://` may be shown: each `:`-separated link is a well-known
+/// scheme (any case: `HTTPS`, `mongodb+srv`) or is made of `+`-, `.`- or `-`-separated
+/// words ([`scheme_link_reads_as_word`]: `postgresql+asyncpg`, `coap+tcp`, `jdbc:mysql`).
+/// A random token (`Zq8rT2vLx9PmK4nB`, `postgresql+Qz7Xk2`) is described, never shown.
+pub fn scheme_may_be_shown(scheme: &str) -> bool {
+    scheme.split(':').all(|link| {
+        is_well_known_scheme(link) || link.split(['+', '.', '-']).all(scheme_link_reads_as_word)
+    })
 }
 
 /// Whether every `@` in `after` (the text from the first `/`, `?`, `#` or `\` on) reads as
@@ -365,13 +634,27 @@ fn mask_path(path: &str) -> String {
     path.to_string()
 }
 
-/// A URL for display, as written but with its password (if any) replaced by `***`, and its
-/// query string and fragment (which often carry tokens) too; a path is cut at its first
-/// token-like segment, and a webhook's path is hidden whole. Returns `None` when the
-/// user-info cannot be located with certainty ([`UrlParts::ambiguous`]), what precedes
-/// `://` is no scheme, or the text holds a credential shape ([`contains_credential`]): the
-/// caller then shows nothing of it.
+/// A URL-typed value for display, as written but with its password (if any) replaced by
+/// `***`, and its query string and fragment (which often carry tokens) too; a path is cut at
+/// its first token-like segment, and a webhook's path is hidden whole. Returns `None` when
+/// any of its [`UrlCredentials`] cannot be masked in place: the user-info's end is unknown
+/// ([`UrlParts::ambiguous`]), what precedes `://` is no scheme that may be shown, what
+/// follows the host's `:` is no port (a password without `@host`: `redis://default:PW`,
+/// `app:PW`), or a user-info without `scheme://`; and when the text holds a credential shape
+/// ([`contains_credential`]). The caller then shows nothing of it.
 pub fn mask_url(text: &str) -> Option<String> {
+    mask(text, true)
+}
+
+/// [`mask_url`] for a value of any type: a bare `word:word` (`app:cache`, `{"a":1}`) is
+/// not taken for `host:password` there. Values holding `://`, `//`, `scheme:/` or an `@`
+/// are read as URLs all the same.
+pub fn mask_value(text: &str) -> Option<String> {
+    mask(text, false)
+}
+
+/// `url_typed`: the value is declared a URL, so a bare `host:notaport` is a password.
+fn mask(text: &str, url_typed: bool) -> Option<String> {
     if contains_credential(text) {
         return None;
     }
@@ -380,7 +663,22 @@ pub fn mask_url(text: &str) -> Option<String> {
         Some(i) => format!("{}{}***", &tail[..i], &tail[i..=i]),
         None => tail.to_string(),
     };
-    let Some(url) = UrlParts::split(text) else {
+    let url = UrlParts::read(text);
+    let credentials = url.credentials();
+    // Outside URL-typed values, only `scheme://`, `//` or a well-known `scheme:/` mark a URL
+    // for sure: `C:\logs`, `D:/data` and `app:cache` are read as written.
+    let surely_url = url_typed
+        || match url.form {
+            UrlForm::SchemeSlashes | UrlForm::Slashes => true,
+            UrlForm::SchemeSlash => is_well_known_scheme(url.scheme),
+            UrlForm::Bare => false,
+        };
+    if url.ambiguous
+        || (surely_url && (credentials.prefix.is_some() || credentials.not_a_port.is_some()))
+    {
+        return None;
+    }
+    if url.form != UrlForm::SchemeSlashes {
         // `db:5432/app`, `example.com/hooks/<token>`: no scheme, but a path all the same.
         return (!text.contains('@')).then(|| {
             let path_end = text.find(['?', '#']).unwrap_or(text.len());
@@ -392,9 +690,6 @@ pub fn mask_url(text: &str) -> Option<String> {
             };
             path + &mask_query(query)
         });
-    };
-    if url.ambiguous || !url.scheme_is_valid() {
-        return None;
     }
     let (path, query) = url
         .tail
@@ -941,6 +1236,147 @@ mod tests {
         let text = "postgres://app:p#$SECRETWORD@db/app";
         let range = UrlParts::split(text).unwrap().userinfo().unwrap();
         assert_eq!(&text[range], "app:p#$SECRETWORD");
+    }
+
+    /// The one reader of credential ranges, over every way a URL is written: the text of
+    /// each range, in the order prefix, user-info, not-a-port, query.
+    #[test]
+    fn credential_ranges() {
+        let ranges = |text: &str| {
+            let c = url_credentials(text);
+            let piece = |r: Option<std::ops::Range<usize>>| r.map(|r| text[r].to_string());
+            [
+                piece(c.prefix),
+                piece(c.userinfo),
+                piece(c.not_a_port),
+                piece(c.query),
+            ]
+        };
+        let s = |t: &str| Some(t.to_string());
+        let table: &[(&str, [Option<String>; 4])] = &[
+            (
+                "postgresql://app:pw@db:5432/app",
+                [None, s("app:pw"), None, None],
+            ),
+            ("http://auth:8081/x?y#z", [None, None, None, s("?y#z")]),
+            // A password where the port goes: nothing after the host.
+            (
+                "redis://default:Zq8rT2vL",
+                [None, None, s("Zq8rT2vL"), None],
+            ),
+            ("redis://:Zq8rT2vL", [None, None, s("Zq8rT2vL"), None]),
+            (
+                "redis://default:Zq8rT2vL/0",
+                [None, None, s("Zq8rT2vL/0"), None],
+            ),
+            ("redis://default:Zq8r?x", [None, None, s("Zq8r?x"), s("?x")]),
+            (
+                "redis://h:6379,Zq8rT2vL",
+                [None, None, s("6379,Zq8rT2vL"), None],
+            ),
+            ("redis://h:65536", [None, None, s("65536"), None]),
+            ("redis://h:65535", [None, None, None, None]),
+            ("http://[::1]:8080", [None, None, None, None]),
+            ("http://[::1]Zq8r", [None, None, s("Zq8r"), None]),
+            // A user-info however the authority is introduced.
+            (
+                "app:pa$SWORD@db:5432/app",
+                [None, s("app:pa$SWORD"), None, None],
+            ),
+            ("//app:pa$SWORD@db", [None, s("app:pa$SWORD"), None, None]),
+            (
+                "https:/app:pa$SWORD@db",
+                [None, s("app:pa$SWORD"), None, None],
+            ),
+            (
+                "https:\\\\app:pa$SWORD@db",
+                [None, s("app:pa$SWORD"), None, None],
+            ),
+            // Junk before `://`.
+            (
+                "my$KEY:https://host/",
+                [s("my$KEY:https"), None, None, None],
+            ),
+            (
+                "Zq8rT2vL:postgresql://db",
+                [s("Zq8rT2vL:postgresql"), None, None, None],
+            ),
+            ("X+postgresql://db", [s("X+postgresql"), None, None, None]),
+            (
+                "postgresql+Zq8rT2vL://db",
+                [s("postgresql+Zq8rT2vL"), None, None, None],
+            ),
+            (
+                "jdbc:X:postgresql://db",
+                [s("jdbc:X:postgresql"), None, None, None],
+            ),
+            ("jdbc:postgresql://db", [None, None, None, None]),
+            ("HTTPS://db", [None, None, None, None]),
+            // References: their own `:` and `?` are not the URL's; a port or scheme written
+            // as one reference is no credential.
+            ("${S}://h", [None, None, None, None]),
+            (
+                "pg://${U}:${P}@${H:-db}:${PORT:-5432}/${N?x}",
+                [None, s("${U}:${P}"), None, None],
+            ),
+            ("pg://u:p@db:$DB_PORT/app", [None, s("u:p"), None, None]),
+            ("redis://h:$PORTISH", [None, None, s("$PORTISH"), None]),
+            ("x${A:-b}y", [None, None, None, None]),
+            // Plain words.
+            ("info", [None, None, None, None]),
+            ("db:5432/app", [None, None, None, None]),
+        ];
+        for (text, expected) in table {
+            assert_eq!(&ranges(text), expected, "{text}");
+        }
+        let c = url_credentials("pg://app:${P}@db");
+        assert_eq!(c.password_slot, Some(9..13));
+        assert_eq!(c.user_slot, None);
+        assert_eq!(url_credentials("pg://${U}@db").user_slot, Some(5..9));
+        // Ambiguous: no slot.
+        assert_eq!(url_credentials("s://u/v:${A}@x").password_slot, None);
+    }
+
+    #[test]
+    fn a_password_where_the_port_goes_is_never_shown() {
+        for text in [
+            "redis://default:Zq8rT2vLx9PmK4nB",
+            "redis://:Zq8rT2vLx9PmK4nB",
+            "postgresql://app:Zq8rT2vLx9PmK4nB",
+            "redis://default:Zq8rT2vLx9PmK4nB/0",
+            "redis://default:Zq8rT2vLx9PmK4nB?x",
+            "redis://h:6379,Zq8rT2vLx9PmK4nB",
+            "redis://default:20240917999",
+            "app:Zq8rT2vLx9PmK4nB",
+            "Zq8rT2vLx9PmK4nB:postgresql://db",
+            "postgresql+Zq8rT2vLx9PmK4nB://db",
+        ] {
+            assert_eq!(mask_url(text), None, "{text}");
+        }
+        // Any other value: a bare `word:word` is shown, as a URL it is not.
+        assert_eq!(mask_value("app:cache").as_deref(), Some("app:cache"));
+        assert_eq!(mask_value("C:\\logs").as_deref(), Some("C:\\logs"));
+        assert_eq!(mask_value("D:/data").as_deref(), Some("D:/data"));
+        assert_eq!(mask_url("D:/data"), None);
+        assert_eq!(mask_value("https:/app:Zq8rT2vL@db"), None);
+        assert_eq!(mask_value("//app:Zq8rT2vLx9PmK4nB"), None);
+        assert_eq!(mask_value("https:/app:Zq8rT2vLx9PmK4nB"), None);
+        assert_eq!(mask_url("app:cache"), None);
+        assert_eq!(mask_value("redis://default:Zq8rT2vLx9PmK4nB"), None);
+        assert_eq!(mask_url("db:5432/app").as_deref(), Some("db:5432/app"));
+        assert_eq!(
+            mask_url("postgresql+asyncpg://db/app").as_deref(),
+            Some("postgresql+asyncpg://db/app")
+        );
+    }
+
+    #[test]
+    fn reading_a_value_full_of_references_is_linear() {
+        let text = "${A:-x}:".repeat(200_000) + &"$B?".repeat(200_000);
+        let started = std::time::Instant::now();
+        let _ = url_credentials(&text);
+        let _ = url_credentials(&"${".repeat(300_000));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     /// Generated URLs whose password (or token user-info) holds any of the characters that

@@ -284,14 +284,6 @@ fn is_ref_name(name: &str) -> bool {
 fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
     let refs = find_references(text);
     let first = refs.first()?;
-    // `$WORD` inside a URL's password, query string or fragment is a piece of a credential.
-    let sensitive = sensitive
-        || crate::secret::UrlParts::split(text).is_some_and(|u| {
-            let query = u.authority_start
-                + u.authority.len()
-                + u.tail.find(['?', '#']).unwrap_or(u.tail.len());
-            u.userinfo().is_some_and(|r| r.contains(&first.start)) || first.start >= query
-        });
     // The value without surrounding whitespace and quotes (each its own finding).
     let mut offset = text.len() - text.trim_start().len();
     let mut core = text.trim();
@@ -302,6 +294,11 @@ fn unexpanded_reference(text: &str, sensitive: bool) -> Option<Problem> {
         core = &core[1..core.len() - 1];
         offset += 1;
     }
+    // A `$WORD` in what reads as a URL's credentials (user-info however the URL is written,
+    // a password where the port goes, junk before `://`, the query or fragment) is a piece
+    // of a credential.
+    let in_core = first.start.saturating_sub(offset)..first.end.saturating_sub(offset);
+    let sensitive = sensitive || crate::secret::url_credentials(core).overlaps(&in_core);
     let whole = refs.len() == 1 && first.start == offset && first.end == offset + core.len();
     // `$TOKEN` and `${TOKEN}` are worded alike. Inside a secret, a `$NAME` may be part of
     // the secret itself (even all of it, as in `$ZXCVBNM8877`): a name is shown there only

@@ -8,7 +8,8 @@ use crate::schema::model::{
 };
 pub use crate::schema::value_type::{parse_bool, parse_duration};
 use crate::secret::{
-    contains_credential, is_scheme, is_well_known_scheme, mask_url, Secret, UrlParts,
+    contains_credential, is_scheme, is_well_known_scheme, mask_url, mask_value, Secret, UrlForm,
+    UrlParts,
 };
 use std::time::Duration;
 
@@ -45,12 +46,19 @@ impl Problem {
 /// How a value may be quoted in a message: never for a sensitive variable, nor for a value
 /// that holds a credential shape anywhere (a token under an innocent name); URLs masked.
 /// Every message and hint that would quote a value, or say what it resembles, asks here.
-/// Control characters are escaped so a value cannot drive the terminal.
+/// Control characters are escaped so a value cannot drive the terminal. A URL-typed value
+/// is read as a URL even without `scheme://` (`app:password` is a password after a user,
+/// not a port).
 pub fn shown(spec: &VarSpec, value: &str) -> Option<String> {
     if spec.sensitive || contains_credential(value) {
         return None;
     }
-    mask_url(value).map(|v| {
+    let masked = if matches!(spec.kind, VarKind::Url(_)) {
+        mask_url(value)
+    } else {
+        mask_value(value)
+    };
+    masked.map(|v| {
         if v.chars().any(char::is_control) {
             v.escape_debug().to_string()
         } else {
@@ -407,18 +415,23 @@ fn example_scheme(rules: &UrlRules, own: Option<&str>) -> String {
 fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem>) {
     // `auth:8081` and `http:/auth` parse (as an opaque or normalised URL) but are not what
     // the writer meant.
-    let Some(parts) = UrlParts::split(text) else {
+    let parts = UrlParts::read(text);
+    let credentials = parts.credentials();
+    if parts.form != UrlForm::SchemeSlashes {
         let scheme = example_scheme(rules, None);
         // `db:5432/app` is told the URL it was meant to be, when it may be shown.
         let hint = match shown(spec, text) {
-            Some(v) if !v.is_empty() && !v.contains(":/") => {
+            _ if credentials.not_a_port.is_some() => format!(
+                "write a full URL that starts with a scheme; a password goes before the host, after its user: {scheme}://user:password@host:port/..."
+            ),
+            Some(v) if !v.is_empty() && !v.contains(":/") && !v.starts_with(['/', '\\']) => {
                 format!("write a full URL that starts with a scheme: {scheme}://{v}")
             }
             _ => format!("write a full URL that starts with a scheme: {scheme}://host:port/..."),
         };
         out.push(Problem::new(Code::InvalidUrl, "is not a full URL (no `scheme://`)").hint(hint));
         return;
-    };
+    }
     let example = example_scheme(
         rules,
         scheme_nameable(spec, rules, text, parts.scheme).then_some(parts.scheme),
@@ -435,7 +448,7 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
             ),
             None => Problem::new(
                 Code::InvalidUrl,
-                "does not start with a scheme (a letter, then letters, digits, `+`, `-` or `.`, then `://`)",
+                "does not start with a scheme: what precedes `://` is neither a scheme (a letter, then letters, digits, `+`, `-` or `.`) nor a chain of words such as `jdbc:postgresql`",
             ),
         };
         out.push(problem.hint(format!("start it with {example}:// and nothing before it")));
@@ -450,7 +463,29 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         );
         return;
     }
-    let url = match url::Url::parse(text) {
+    // `redis://default:PASSWORD`, `redis://h:6379,PASSWORD`: a password without `@host`
+    // reads as a port. Nothing after the host is quoted.
+    if credentials.not_a_port.is_some() {
+        out.push(
+            Problem::new(
+                Code::InvalidUrl,
+                "is not a valid URL: what follows the host's `:` is not a port number (1 to 65535)",
+            )
+            .hint(format!(
+                "the port must be a number from 1 to 65535, after the host: {example}://host:8080; \
+                 a password needs its user and `@` before the host: {example}://user:password@host"
+            )),
+        );
+        return;
+    }
+    // A JDBC chain (`jdbc:postgresql://db/app`): its first link is the scheme, the URL
+    // after its last link holds host and port.
+    let chain = parts
+        .scheme
+        .find(':')
+        .zip(parts.scheme.rfind(':'))
+        .map(|(first, last)| (&parts.scheme[..first], last + 1));
+    let url = match url::Url::parse(&text[chain.map_or(0, |(_, from)| from)..]) {
         Ok(u) => u,
         Err(e) => {
             let hint = match e {
@@ -474,10 +509,20 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
             return;
         }
     };
-    let scheme = url.scheme();
+    let lower_link;
+    let scheme = match chain {
+        Some((first, _)) => {
+            lower_link = first.to_ascii_lowercase();
+            lower_link.as_str()
+        }
+        None => url.scheme(),
+    };
     let nameable = scheme_nameable(spec, rules, text, scheme);
     if let Some(schemes) = &rules.schemes {
-        if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+        if !schemes
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(scheme) || s.eq_ignore_ascii_case(parts.scheme))
+        {
             let expected = schemes.join(" or ");
             let mut p = Problem::new(
                 Code::UrlScheme,
@@ -526,7 +571,10 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
             .hint(hint),
         );
     }
-    if !host.is_empty() && rules.forbid_hosts.iter().any(|h| host_matches(host, h)) {
+    let forbidden = (!host.is_empty())
+        .then(|| rules.forbid_hosts.iter().find_map(|h| host_match(host, h)))
+        .flatten();
+    if let Some(matched) = forbidden {
         // No host or port is invented: the stack's `hosts` (or Compose's service name) and
         // the service's port are what the value should hold, with a scheme the schema allows.
         let container = if is_loopback(host) {
@@ -534,10 +582,18 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         } else {
             ""
         };
+        // A sensitive value's host may be a piece of it (`<token>.localhost`): the rule it
+        // broke is named instead.
+        let what = match (shown(spec, text), matched) {
+            (Some(_), _) => format!("`{host}`"),
+            (None, HostMatch::Entry(entry)) => format!("`{entry}`"),
+            (None, HostMatch::LocalhostName) => String::from("a localhost name (`*.localhost`)"),
+            (None, HostMatch::Loopback) => String::from("a loopback address"),
+        };
         out.push(
             Problem::new(
                 Code::UrlHostForbidden,
-                format!("points at `{host}`, which is not allowed here"),
+                format!("points at {what}, which is not allowed here"),
             )
             .hint(format!(
                 "{container}use the host other services use to reach that service, as the \
@@ -593,28 +649,46 @@ fn is_loopback(host: &str) -> bool {
         || host_matches(host, "::")
 }
 
+/// How a host matched a `forbid_hosts` entry: what a message may say of it when the host
+/// itself may not be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HostMatch<'s> {
+    /// The entry itself (schema text), case and a trailing dot aside.
+    Entry(&'s str),
+    /// A name under `.localhost`, for the entry `localhost`.
+    LocalhostName,
+    /// Another loopback address than the entry's.
+    Loopback,
+}
+
+fn host_matches(host: &str, forbidden: &str) -> bool {
+    host_match(host, forbidden).is_some()
+}
+
 /// A host against a `forbid_hosts` entry: case and a trailing dot ignored; `localhost`
 /// also forbids `*.localhost` (RFC 6761), and a 127.x address the whole loopback range.
-fn host_matches(host: &str, forbidden: &str) -> bool {
+fn host_match<'s>(host: &str, forbidden: &'s str) -> Option<HostMatch<'s>> {
     let norm = |h: &str| {
         h.trim_start_matches('[')
             .trim_end_matches(']')
             .trim_end_matches('.')
             .to_ascii_lowercase()
     };
-    let (host, forbidden) = (norm(host), norm(forbidden));
-    if host == forbidden {
-        return true;
+    let (host, entry) = (norm(host), norm(forbidden));
+    if host == entry {
+        return Some(HostMatch::Entry(forbidden));
     }
-    if forbidden == "localhost" && host.ends_with(".localhost") {
-        return true;
+    if entry == "localhost" && host.ends_with(".localhost") {
+        return Some(HostMatch::LocalhostName);
     }
     match (
         host.parse::<std::net::IpAddr>(),
-        forbidden.parse::<std::net::IpAddr>(),
+        entry.parse::<std::net::IpAddr>(),
     ) {
-        (Ok(h), Ok(f)) => h.is_loopback() && f.is_loopback() && h.is_ipv4() == f.is_ipv4(),
-        _ => false,
+        (Ok(h), Ok(f)) if h.is_loopback() && f.is_loopback() && h.is_ipv4() == f.is_ipv4() => {
+            Some(HostMatch::Loopback)
+        }
+        _ => None,
     }
 }
 

@@ -222,11 +222,14 @@ impl Piece {
 /// of that first appearance. A name met several times takes the most revealing place of
 /// any of them (showing it says what each of them was).
 fn references<T>(template: &str, sites: impl Iterator<Item = (Site, T)>) -> Vec<(Reference, T)> {
-    let layout = UrlLayout::of(template);
+    let mut layout: Option<UrlLayout> = None;
     let mut out: Vec<(Reference, T)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (site, extra) in sites {
-        let place = layout.place_of(template, &site.range, site.nested);
+        // Read once, and only for a value that has a reference to place.
+        let place = layout
+            .get_or_insert_with(|| UrlLayout::of(template))
+            .place_of(&site.range, site.nested);
         if let Some(&i) = index.get(&site.name) {
             let reference = &mut out[i].0;
             reference.place = reference.place.max(place);
@@ -246,67 +249,41 @@ fn references<T>(template: &str, sites: impl Iterator<Item = (Site, T)>) -> Vec<
     out
 }
 
-/// Where the parts of a URL-shaped value are, found once per value (a value may hold many
-/// references: placing each must not rescan it).
+/// Where the credentials of a URL-shaped value are, found once per value (a value may hold
+/// many references: placing each must not rescan it). Read by the one URL reader,
+/// [`crate::secret::UrlParts`], on the value as written: any value is read as a URL, with
+/// or without `scheme://`, so that a reference in a user-info (`app:pa$X@db`,
+/// `//app:pa$X@db`, `https:/app:pa$X@db`), where a port goes (`redis://default:pa$X`), in
+/// junk before `://` (`my$KEY:https://h`) or in a query or fragment is never taken for
+/// one that may be named.
 struct UrlLayout {
-    /// Offset of the authority (after the first `://`), if the value has one.
-    authority: Option<usize>,
-    /// First `?` or `#` after the authority (the query or fragment), or the end.
-    query: usize,
-    /// First `:`, `/`, `?`, `#` or `@` after the authority, or the end.
-    first_delimiter: usize,
-    /// The last `@`, if any.
-    last_at: Option<usize>,
+    credentials: crate::secret::UrlCredentials,
+    len: usize,
 }
 
 impl UrlLayout {
     fn of(template: &str) -> Self {
-        let authority = template.find("://").map(|i| i + 3);
-        let from = authority.unwrap_or(template.len());
-        let after = |chars: &[char]| {
-            template[from..]
-                .find(chars)
-                .map_or(template.len(), |i| from + i)
-        };
         Self {
-            authority,
-            query: after(&['?', '#']),
-            first_delimiter: after(&[':', '/', '?', '#', '@']),
-            last_at: template.rfind('@'),
+            credentials: crate::secret::url_credentials(template),
+            len: template.len(),
         }
     }
 
-    /// Where the reference spanning `range` of `template` stands (see [`RefPlace`]). Read on the value as written, conservatively: in a value holding
-    /// `://`, a reference before an `@` is taken as user-info (a path holding `@` is rare),
-    /// and one after a `?` or `#` as query or fragment.
-    fn place_of(&self, template: &str, range: &Range<usize>, nested: bool) -> RefPlace {
-        let whole = range.start == 0 && range.end == template.len();
-        let url_place = self.authority.and_then(|authority| {
-            if range.start < authority {
-                return None; // in the scheme
-            }
-            if self.query < range.start {
-                return Some(RefPlace::UrlSecretPart);
-            }
-            let last_at = self.last_at.filter(|&at| at >= range.end)?; // else host, port or path
-                                                                       // The whole user-info, or the whole password after `user:`, up to the one `@`.
-            if last_at == range.end && !nested {
-                if range.start == authority {
-                    return Some(RefPlace::UrlUser);
-                }
-                // `user:` then the reference, the user holding no delimiter: that `:` is
-                // the first delimiter after the scheme.
-                let colon = range.start - 1;
-                if self.first_delimiter == colon && template.as_bytes()[colon] == b':' {
-                    return Some(RefPlace::UrlPassword);
-                }
-            }
-            Some(RefPlace::UrlSecretPart)
-        });
-        match url_place {
-            Some(place) => place,
-            None if whole && !nested => RefPlace::WholeValue,
-            None => RefPlace::Other,
+    /// Where the reference spanning `range` of the template stands (see [`RefPlace`]): the
+    /// whole value; alone in a URL's user-info or password slot; touching any other
+    /// credential range; or elsewhere.
+    fn place_of(&self, range: &Range<usize>, nested: bool) -> RefPlace {
+        let slot = |slot: &Option<Range<usize>>| !nested && slot.as_ref() == Some(range);
+        if !nested && range.start == 0 && range.end == self.len {
+            RefPlace::WholeValue
+        } else if slot(&self.credentials.user_slot) {
+            RefPlace::UrlUser
+        } else if slot(&self.credentials.password_slot) {
+            RefPlace::UrlPassword
+        } else if self.credentials.overlaps(range) {
+            RefPlace::UrlSecretPart
+        } else {
+            RefPlace::Other
         }
     }
 }

@@ -809,6 +809,39 @@ fn url_with_password() -> impl Strategy<Value = (String, String, String, String)
         )
 }
 
+/// A password (upper case, digits and maybe `/ # ? % :`) in a URL written without `@host`
+/// or without `scheme://`, in each of the ways the audit found: `scheme://user:PW`,
+/// `scheme://:PW/0`, `scheme://host:6379,PW`, `user:PW@host`, `//user:PW@host`,
+/// `scheme:/user:PW@host`, `scheme:\\user:PW@host`, `PW:scheme://host`,
+/// `scheme+PW://host`.
+fn url_without_at_host_or_scheme() -> impl Strategy<Value = (String, String)> {
+    (
+        0..9usize,
+        "[a-z]{2,8}",
+        // No `@`: `redis://user:AB@CD` is a valid URL with host `CD`, whatever was meant.
+        // A leading letter: `redis://user:1234/ABCD` is one with port 1234 and a path.
+        "[A-Z][A-Z0-9/#?%:]{7,23}",
+        "[a-z]{1,10}(\\.[a-z]{2,5})?",
+        "(/[a-z0-9]{0,8}){0,2}",
+        proptest::option::of("\\?[a-z]{1,6}"),
+    )
+        .prop_map(|(form, user, password, host, path, query)| {
+            let query = query.unwrap_or_default();
+            let url = match form {
+                0 => format!("redis://{user}:{password}{path}{query}"),
+                1 => format!("redis://:{password}{path}{query}"),
+                2 => format!("redis://{host}:6379,{password}{path}"),
+                3 => format!("{user}:{password}@{host}{path}{query}"),
+                4 => format!("//{user}:{password}@{host}{path}"),
+                5 => format!("https:/{user}:{password}@{host}{path}"),
+                6 => format!("https:\\\\{user}:{password}@{host}{path}"),
+                7 => format!("{password}:postgresql://{host}{path}"),
+                _ => format!("postgresql+{password}://{host}{path}"),
+            };
+            (url, password)
+        })
+}
+
 proptest! {
     #![proptest_config(config(cases(512)))]
 
@@ -823,6 +856,19 @@ proptest! {
                 let leaked = leaked_windows(secret, &masked);
                 prop_assert!(leaked.is_empty(), "{url} masked as {masked} shows the {what}: {leaked:?}");
             }
+        }
+    }
+
+    /// URLs written without `@host` (the password where the port goes) or without
+    /// `scheme://` (`user:password@host`, `//...`, `scheme:/...`, junk before `://`): a
+    /// masked URL never shows a piece of the password.
+    #[test]
+    fn urls_without_at_host_or_scheme_slashes_show_no_piece_of_the_password(
+        (url, password) in url_without_at_host_or_scheme(),
+    ) {
+        if let Some(masked) = mask_url(&url) {
+            let leaked = leaked_windows(&password, &masked);
+            prop_assert!(leaked.is_empty(), "{url} masked as {masked}: {leaked:?}");
         }
     }
 
@@ -1065,5 +1111,53 @@ proptest! {
     ) {
         let [a, b, c, _] = others;
         assert_planted_secrets_do_not_leak(&[a, b, c, password], quoting);
+    }
+}
+
+/// A password planted in a URL written without `@host` or without `scheme://`, under a URL
+/// variable that is not sensitive: no output of `check` or `explain` (human and JSON) holds
+/// a piece of it.
+fn assert_url_password_does_not_leak(url: &str, password: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.SERVICE_URL]\ntype = \"url\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("a.env"), format!("SERVICE_URL='{url}'\n")).unwrap();
+    for args in [
+        &["check", "--format", "human"][..],
+        &["check", "--format", "json"],
+        &["explain", "--format", "human"],
+        &["explain", "--format", "json"],
+    ] {
+        let mut cmd = envgate_in(dir.path());
+        cmd.args(args).args([
+            "--schema",
+            "s.toml",
+            "--env-file",
+            "a.env",
+            "--color",
+            "never",
+        ]);
+        let (_, stdout, stderr) = run(&mut cmd);
+        assert!(!stdout.is_empty(), "{args:?}: no output\n{stderr}");
+        assert_no_leak_of(
+            &[password],
+            &format!("{args:?} on {url}"),
+            &(stdout + &stderr),
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(binary_config(8))]
+
+    #[test]
+    fn url_passwords_without_at_host_or_scheme_do_not_leak_through_the_binary(
+        (url, password) in url_without_at_host_or_scheme(),
+    ) {
+        // Single quotes keep every character as written (`'` is not generated).
+        assert_url_password_does_not_leak(&url, &password);
     }
 }

@@ -335,3 +335,257 @@ fn a_reference_inside_a_credential_shaped_value_is_not_named() {
         &(report.to_string() + &human + &stderr),
     );
 }
+
+/// `check` (human and JSON) and `explain` (human and JSON) over one schema and env file:
+/// every output, exit codes aside, joined for a leak scan; and the check's JSON report.
+fn all_outputs(schema: &str, env: &str) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), schema).unwrap();
+    std::fs::write(dir.path().join("a.env"), env).unwrap();
+    let mut joined = String::new();
+    let mut report = serde_json::Value::Null;
+    for args in [
+        &["check", "--format", "human"][..],
+        &["check", "--format", "json"],
+        &["explain", "--format", "human"],
+        &["explain", "--format", "json"],
+    ] {
+        let mut cmd = envgate_in(dir.path());
+        cmd.args(args).args([
+            "--schema",
+            "s.toml",
+            "--env-file",
+            "a.env",
+            "--color",
+            "never",
+        ]);
+        let (_, stdout, stderr) = run(&mut cmd);
+        assert!(!stdout.is_empty(), "{args:?}: no output\n{stderr}");
+        if args == ["check", "--format", "json"] {
+            report = serde_json::from_str(&stdout).unwrap();
+        }
+        joined.push_str(&stdout);
+        joined.push_str(&stderr);
+    }
+    (joined, report)
+}
+
+/// `VAR=value` lines, one per pair.
+fn env_lines(values: &[(&str, String)]) -> String {
+    values
+        .iter()
+        .map(|(v, u)| format!("{v}={u}\n"))
+        .collect::<Vec<_>>()
+        .concat()
+}
+
+/// A schema declaring each of `vars` a URL (with `extra` lines each).
+fn url_schema(vars: &[&str], extra: &str) -> String {
+    vars.iter()
+        .map(|v| format!("[vars.{v}]\ntype = \"url\"\n{extra}\n"))
+        .collect::<Vec<_>>()
+        .concat()
+}
+
+#[test]
+fn a_password_written_where_the_port_goes_is_invalid_url_and_never_shown() {
+    let password = "Zq8rT2vLx9PmK4nB";
+    let values = [
+        ("A_URL", format!("redis://default:{password}")),
+        ("B_URL", format!("redis://:{password}")),
+        ("C_URL", format!("postgresql://app:{password}")),
+        ("D_URL", format!("redis://default:{password}/0")),
+        ("E_URL", format!("redis://default:{password}?x")),
+        ("F_URL", format!("redis://h:6379,{password}")),
+        // All digits, but no port: a password of digits.
+        ("G_URL", "redis://default:2024091799".to_string()),
+    ];
+    let vars: Vec<&str> = values.iter().map(|(v, _)| *v).collect();
+    let env = env_lines(&values);
+    let (output, report) = all_outputs(&url_schema(&vars, ""), &env);
+    assert_no_leak_of(&[password, "2024091799"], "port-shaped password", &output);
+    for var in &vars {
+        let f = finding(&report, "invalid-url", var);
+        assert_eq!(
+            message(&report, "invalid-url", var),
+            "is not a valid URL: what follows the host's `:` is not a port number (1 to 65535)",
+            "{f}"
+        );
+        assert!(
+            f["hint"]
+                .as_str()
+                .unwrap()
+                .contains("a password needs its user and `@` before the host"),
+            "{f}"
+        );
+    }
+    // `explain` describes them: no scheme, no "host", nothing after it.
+    assert!(!output.contains("redis://default"), "{output}");
+    assert!(!output.contains("redis://h:6379"), "{output}");
+}
+
+#[test]
+fn a_url_without_scheme_whose_port_is_a_password_is_not_shown_in_the_hint() {
+    let schema = url_schema(&["DATABASE_URL", "CACHE_URL"], "");
+    let env = "DATABASE_URL=app:Zq8rT2vLx9PmK4nB\nCACHE_URL=cache:6379/0\n";
+    let (output, report) = all_outputs(&schema, env);
+    assert_no_leak_of(&["Zq8rT2vLx9PmK4nB"], "scheme-less", &output);
+    assert!(finding(&report, "invalid-url", "DATABASE_URL")["hint"]
+        .as_str()
+        .unwrap()
+        .contains("scheme://user:password@host:port/"));
+    // A real `host:port` is still offered back as the URL it was meant to be.
+    assert_eq!(
+        finding(&report, "invalid-url", "CACHE_URL")["hint"],
+        "write a full URL that starts with a scheme: scheme://cache:6379/0"
+    );
+}
+
+#[test]
+fn a_reference_in_a_user_info_written_without_scheme_slashes_is_not_named() {
+    // Double-quoted or bare: expanded, an `undefined-variable` finding.
+    let expanded = [
+        ("A_URL", "app:pa$SWORDXYZA@db:5432/app"),
+        ("B_URL", "//app:pa$SWORDXYZB@db"),
+        ("C_URL", "https:/app:pa$SWORDXYZC@db"),
+        ("D_URL", "https:\\\\app:pa$SWORDXYZD@db"),
+        ("E_URL", "my$KEYPARTXYE:https://host/"),
+        ("F_URL", "redis://default:pa$SWORDXYZF"),
+    ];
+    // Single-quoted: never expanded, an `unexpanded-reference` finding.
+    let literal = [
+        ("G_URL", "app:pa$ZQ8RTVLXPMKNBG@db/app"),
+        ("H_URL", "pa$XKQWZPLMRTVH:https://h"),
+        ("I_URL", "redis://:pa$XKQWZPLMRTVI"),
+    ];
+    let mut env = String::new();
+    for (var, value) in expanded {
+        env.push_str(&format!("{var}=\"{value}\"\n"));
+    }
+    for (var, value) in literal {
+        env.push_str(&format!("{var}='{value}'\n"));
+    }
+    let vars: Vec<&str> = expanded.iter().chain(&literal).map(|(v, _)| *v).collect();
+    let (output, report) = all_outputs(&url_schema(&vars, ""), &env);
+    let names: Vec<&str> = expanded
+        .iter()
+        .chain(&literal)
+        .map(|(_, value)| {
+            let name = &value[value.find('$').unwrap() + 1..];
+            let end = name
+                .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+                .unwrap_or(name.len());
+            &name[..end]
+        })
+        .collect();
+    assert_no_leak_of(&names, "references in credentials", &output);
+    for (var, _) in expanded {
+        assert!(has(&report, "undefined-variable", var), "{var}");
+    }
+    for (var, _) in literal {
+        assert_eq!(
+            message(&report, "unexpanded-reference", var),
+            "contains a reference to a variable that was never expanded"
+        );
+    }
+}
+
+#[test]
+fn references_standing_alone_in_a_url_are_still_named() {
+    let schema = url_schema(&["DB_URL", "PLAIN_URL"], "");
+    let env =
+        "DB_URL=postgres://${DB_USER}:${DB_PASSWORD}@${DB_HOST:-db}:${DB_PORT:-5432}/${DB_NAME}\n\
+               PLAIN_URL=${PLAIN_BASE}\n";
+    let (_, report) = all_outputs(&schema, env);
+    let messages: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "undefined-variable")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    let named = |name: &str| messages.iter().any(|m| m.contains(&format!("${{{name}}}")));
+    assert!(named("DB_PASSWORD"), "{messages:?}");
+    assert!(named("DB_NAME"), "{messages:?}");
+    assert!(named("PLAIN_BASE"), "{messages:?}");
+}
+
+#[test]
+fn text_before_a_scheme_that_looks_like_a_token_is_never_shown() {
+    let token = "Zq8rT2vLx9PmK4nB";
+    let values = [
+        ("A_URL", format!("{token}:postgresql://db")),
+        ("B_URL", format!("Q{token}+postgresql://db")),
+        ("C_URL", format!("postgresql+{token}://db")),
+        ("D_URL", format!("jdbc:{token}:postgresql://db")),
+    ];
+    let vars: Vec<&str> = values.iter().map(|(v, _)| *v).collect();
+    let env = env_lines(&values);
+    let (output, report) = all_outputs(&url_schema(&vars, ""), &env);
+    assert_no_leak_of(
+        &[token, &token.to_ascii_lowercase()],
+        "scheme chain",
+        &output,
+    );
+    // A chain whose links are no words is no scheme, not a URL without host.
+    for var in ["A_URL", "D_URL"] {
+        let m = message(&report, "invalid-url", var);
+        assert!(m.starts_with("does not start with a scheme"), "{m}");
+    }
+    // Under declared schemes: the scheme is what is wrong.
+    let (output, report) = all_outputs(
+        &url_schema(&["X_URL"], "schemes = [\"postgresql\"]"),
+        "X_URL=X:postgresql://db\n",
+    );
+    assert_eq!(
+        message(&report, "url-scheme", "X_URL"),
+        "does not start with a scheme the schema allows; expected postgresql"
+    );
+    assert!(!output.contains("X:postgresql"), "{output}");
+    // JDBC's chain of words is a scheme, and its host is the inner URL's.
+    let (_, report) = all_outputs(
+        &url_schema(&["JDBC_URL"], "schemes = [\"jdbc\"]"),
+        "JDBC_URL=jdbc:postgresql://db:5432/app\n",
+    );
+    assert!(
+        codes(&report).iter().all(|(_, v)| v != "JDBC_URL"),
+        "{:?}",
+        codes(&report)
+    );
+}
+
+#[test]
+fn a_sensitive_url_names_the_host_rule_it_broke_not_the_host() {
+    let token = "zq8rt2vlx9pmk4nb";
+    let schema = url_schema(
+        &["AUTH_URL", "LOOP_URL", "PLAIN_URL"],
+        "forbid_hosts = [\"localhost\", \"127.0.0.1\"]",
+    )
+    .replace(
+        "[vars.AUTH_URL]\ntype = \"url\"\n",
+        "[vars.AUTH_URL]\ntype = \"url\"\nsensitive = true\n",
+    )
+    .replace(
+        "[vars.LOOP_URL]\ntype = \"url\"\n",
+        "[vars.LOOP_URL]\ntype = \"url\"\nsensitive = true\n",
+    );
+    let env = format!(
+        "AUTH_URL=https://{token}.localhost/x\nLOOP_URL=https://127.42.13.7/x\n\
+         PLAIN_URL=https://app.localhost/x\n"
+    );
+    let (output, report) = all_outputs(&schema, &env);
+    assert_no_leak_of(&[token, "127.42.13.7"], "forbidden host", &output);
+    assert_eq!(
+        message(&report, "url-host-forbidden", "AUTH_URL"),
+        "points at a localhost name (`*.localhost`), which is not allowed here"
+    );
+    assert_eq!(
+        message(&report, "url-host-forbidden", "LOOP_URL"),
+        "points at a loopback address, which is not allowed here"
+    );
+    // Not sensitive: the host is named.
+    assert_eq!(
+        message(&report, "url-host-forbidden", "PLAIN_URL"),
+        "points at `app.localhost`, which is not allowed here"
+    );
+}
