@@ -143,7 +143,11 @@ pub struct Location {
 }
 
 impl Location {
-    pub fn var(service: impl Into<String>, var: impl Into<String>, source: Option<SourceRef>) -> Self {
+    pub fn var(
+        service: impl Into<String>,
+        var: impl Into<String>,
+        source: Option<SourceRef>,
+    ) -> Self {
         Self {
             service: service.into(),
             var: Some(var.into()),
@@ -255,7 +259,7 @@ impl Finding {
 
 /// One cross-service rule evaluation: a rule kind (`shared`, `link`, `jwt`) over some
 /// services, whether it held, and what was proven (or why not) in words that never hold
-/// a value: "backend → auth: AUTH_SERVICE_URL addresses auth:8081".
+/// a value: "backend → auth: `AUTH_SERVICE_URL` addresses auth:8081".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleCheck {
     pub rule: &'static str,

@@ -20,8 +20,8 @@ pub mod suggest;
 
 use error::{ConfigError, Diagnostic};
 use finding::SourceRef;
-use rules::stack::{ResolvedService, StackRules};
 use report::{Report, ServiceInfo};
+use rules::stack::{ResolvedService, StackRules};
 use schema::model::Schema;
 use schema::SchemaSource;
 use source::{ProcessEnv, SourceSpec};
@@ -578,7 +578,11 @@ fn apply_rule_settings(
             .find(|s| s.service == f.service);
         match schema {
             Some(schema) => {
-                out.extend(check::apply_schema_settings(vec![f], schema, plan.profile.as_deref()));
+                out.extend(check::apply_schema_settings(
+                    vec![f],
+                    schema,
+                    plan.profile.as_deref(),
+                ));
             }
             None => out.push(finding::Finding {
                 profile: plan.profile.clone(),
@@ -592,7 +596,9 @@ fn apply_rule_settings(
             rules::Severity::Warning => report::VarStatus::Warning,
             rules::Severity::Info => continue,
         };
-        let Some(var) = f.var.as_deref() else { continue };
+        let Some(var) = f.var.as_deref() else {
+            continue;
+        };
         for v in vars
             .iter_mut()
             .filter(|v| v.service == f.service && v.name == var)

@@ -3,7 +3,9 @@
 
 use crate::error::{ConfigError, Diagnostic};
 use crate::finding::SourceRef;
-use crate::rules::stack::{JwtRule, JwtVars, LinkRule, RuleVar, SharedRule, StackRules, JWT_ALGORITHMS};
+use crate::rules::stack::{
+    JwtRule, JwtVars, LinkRule, RuleVar, SharedRule, StackRules, JWT_ALGORITHMS,
+};
 use crate::schema::document::{merge_into, Document, Layout};
 use crate::schema::{describe_error, lenient, Locator, Suggester};
 use figment::value::{Tag, Value};
@@ -67,6 +69,10 @@ pub struct StackService {
     /// `link-mismatch` points at on the target's side.
     pub hosts_origin: SourceRef,
 }
+
+/// `(service, var)` → `None` (service not checked), `Ok(declared name)` or `Err(declared
+/// names)`: see [`Stack::resolve_rule_names`].
+pub type NameLookup<'a> = dyn Fn(&str, &str) -> Option<Result<String, Vec<String>>> + 'a;
 
 /// A loaded stack file before a profile is chosen.
 pub struct Stack {
@@ -135,7 +141,7 @@ impl Stack {
     pub fn resolve_rule_names(
         &self,
         rules: &mut StackRules,
-        lookup: &dyn Fn(&str, &str) -> Option<Result<String, Vec<String>>>,
+        lookup: &NameLookup<'_>,
     ) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         let mut fix = |v: &mut RuleVar| match lookup(&v.service, &v.var) {
@@ -163,7 +169,10 @@ impl Stack {
         for j in &mut rules.jwt {
             for m in &mut j.members {
                 fix(&mut m.key);
-                for v in [&mut m.algorithm, &mut m.iss, &mut m.aud].into_iter().flatten() {
+                for v in [&mut m.algorithm, &mut m.iss, &mut m.aud]
+                    .into_iter()
+                    .flatten()
+                {
                     fix(v);
                 }
             }
@@ -492,8 +501,8 @@ pub const MAX_RULES: usize = 10_000;
 
 /// The tables of one rule kind (`[[shared]]`...), each extracted on its own so that every
 /// problem is reported: `(index, table)` for each good one.
-fn rule_tables<'v, T: serde::de::DeserializeOwned + Default>(
-    root: &'v figment::value::Dict,
+fn rule_tables<T: serde::de::DeserializeOwned + Default>(
+    root: &figment::value::Dict,
     key: &str,
     ctx: &Locator<'_, '_>,
     diags: &mut Vec<Diagnostic>,
@@ -540,7 +549,9 @@ fn rule_tables<'v, T: serde::de::DeserializeOwned + Default>(
 fn split_service_var<'t>(text: &'t str, services: &[&str]) -> Option<(&'t str, &'t str)> {
     services
         .iter()
-        .filter(|s| text.len() > s.len() + 1 && text.starts_with(**s) && text.as_bytes()[s.len()] == b'.')
+        .filter(|s| {
+            text.len() > s.len() + 1 && text.starts_with(**s) && text.as_bytes()[s.len()] == b'.'
+        })
         .max_by_key(|s| s.len())
         .map(|s| (&text[..s.len()], &text[s.len() + 1..]))
         .or_else(|| text.split_once('.'))
@@ -641,7 +652,12 @@ fn extract_rules(
             ));
             continue;
         };
-        let from = service_var(&from, path(&["link", &index, "from"]), "[[link]] `from`", diags);
+        let from = service_var(
+            &from,
+            path(&["link", &index, "from"]),
+            "[[link]] `from`",
+            diags,
+        );
         let to_known = known(&to, &path(&["link", &index, "to"]), "[[link]] `to`", diags);
         if let (Some(from), true) = (from, to_known) {
             let at = path(&["link", &index]);
@@ -672,7 +688,12 @@ fn extract_rules(
                 "[[jwt]] `consumers` must name at least one service",
             ));
         }
-        known(&issuer, &path(&["jwt", &index, "issuer"]), "[[jwt]] `issuer`", diags);
+        known(
+            &issuer,
+            &path(&["jwt", &index, "issuer"]),
+            "[[jwt]] `issuer`",
+            diags,
+        );
         for (j, c) in consumers.iter().enumerate() {
             known(
                 c,
@@ -704,11 +725,11 @@ fn extract_rules(
                 format!("[jwt.vars.{name}]: {name} is neither the issuer nor a consumer of this [[jwt]]"),
             ));
         }
-        if diags.len() != before {
-            continue;
-        }
         let mut group = Vec::new();
         for service in members {
+            if !services.contains(&service.as_str()) {
+                continue; // already reported as unknown
+            }
             let own = raw.vars.get(service);
             // The variable `what` names for this member, with where it is written: its
             // `[jwt.vars.SERVICE]` entry, else the group's.

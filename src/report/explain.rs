@@ -60,9 +60,9 @@ fn select<'a>(report: &'a Report, only: &[String]) -> Vec<Shown<'a>> {
 /// `explain` exits on what it shows. Known before anything is written, so a reader that
 /// goes away early does not change the exit code.
 pub fn failing(report: &Report, only: &[String]) -> bool {
-    select(report, only).iter().any(|s| {
-        s.findings.iter().any(|f| f.fails(report.strict))
-    })
+    select(report, only)
+        .iter()
+        .any(|s| s.findings.iter().any(|f| f.fails(report.strict)))
 }
 
 /// One row of `explain --format json`.

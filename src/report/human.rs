@@ -65,7 +65,10 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
             out,
             "{}  {}",
             p.paint(&printable(name), p.bold()),
-            p.paint(&printable(&format!("({})", view_file(report, view))), p.dim())
+            p.paint(
+                &printable(&format!("({})", view_file(report, view))),
+                p.dim()
+            )
         )?;
         if findings.is_empty() {
             writeln!(
@@ -280,7 +283,10 @@ pub fn render_quiet(report: &Report, out: &mut dyn Write, p: Palette) -> io::Res
             out,
             "{}  {}",
             p.paint(&printable(view_name(view)), p.bold()),
-            p.paint(&printable(&format!("({})", view_file(report, view))), p.dim())
+            p.paint(
+                &printable(&format!("({})", view_file(report, view))),
+                p.dim()
+            )
         )?;
         let code_width = failing
             .iter()

@@ -111,9 +111,7 @@ impl StackRules {
                     .flat_map(|j| j.members.iter().flat_map(JwtVars::all)),
             )
     }
-
 }
-
 
 /// One variable's value as the service will see it, with its origin, kept for the stack
 /// rules. The value stays a [`Secret`]; nothing here words a message about it.
@@ -221,6 +219,9 @@ fn at(source: Option<&SourceRef>) -> String {
     source.map(|s| format!(" (at {s})")).unwrap_or_default()
 }
 
+/// A `[[shared]]` variable with its value.
+type Member<'a> = (&'a RuleVar, &'a ResolvedService, &'a ResolvedValue);
+
 fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut Outcome) {
     let same_name = members.iter().all(|(v, _)| v.var == members[0].0.var);
     let who = |v: &RuleVar| -> String {
@@ -236,7 +237,7 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
         String::from("the values")
     };
     // Values present, grouped by fingerprint in the order first seen.
-    let mut groups: Vec<(String, Vec<(&RuleVar, &ResolvedService, &ResolvedValue)>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<Member<'_>>)> = Vec::new();
     let mut absent = Vec::new();
     for (v, svc) in members {
         let resolved = svc.value(&v.var);
@@ -252,9 +253,7 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
         }
     }
     let present: usize = groups.iter().map(|(_, g)| g.len()).sum();
-    let names = |g: &[(&RuleVar, &ResolvedService, &ResolvedValue)]| -> Vec<String> {
-        g.iter().map(|(v, _, _)| who(v)).collect()
-    };
+    let names = |g: &[Member<'_>]| -> Vec<String> { g.iter().map(|(v, _, _)| who(v)).collect() };
     let grouping = groups
         .iter()
         .map(|(fp, g)| {
@@ -303,105 +302,109 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
     }
 
     let everyone: Vec<String> = members.iter().map(|(v, _)| who(v)).collect();
-    let mut summary = format!("{}: {what}", list(&everyone));
+    let mut summary = format!("{}: {what}", everyone.join(", "));
     let ok = groups.len() == 1 && absent.is_empty();
     if groups.len() > 1 {
-        let majority = groups
-            .iter()
-            .position(|(_, g)| g.len() * 2 > present);
-        match majority {
-            Some(m) => {
-                let (maj_fp, maj) = &groups[m];
-                let maj_names = names(maj);
-                let mut odd = Vec::new();
-                for (_, g) in groups.iter().enumerate().filter(|(i, _)| *i != m).map(|(_, g)| g) {
-                    for (v, svc, r) in g {
-                        odd.push(who(v));
-                        let mut hint = format!(
-                            "change {}'s {}{} to the value {} {}{rule_name}; `envgate explain {}` shows each service's fingerprint",
+        let majority = groups.iter().position(|(_, g)| g.len() * 2 > present);
+        if let Some(m) = majority {
+            let (maj_fp, maj) = &groups[m];
+            let maj_names = names(maj);
+            let mut odd = Vec::new();
+            for (_, g) in groups.iter().enumerate().filter(|(i, _)| *i != m) {
+                let (_, g) = g;
+                for (v, svc, r) in g {
+                    odd.push(who(v));
+                    let mut hint = format!(
+                            "change {}'s {} to the value {} {}{rule_name}; `envgate explain {}` shows each service's fingerprint",
                             svc.name,
                             v.var,
-                            at(r.source.as_ref()),
                             list(&maj_names),
                             verb(maj_names.len(), "has", "share"),
                             v.var
                         );
-                        if r.has_errors {
-                            hint.push_str(&format!(
-                                " (its value also has an error of its own, reported with {})",
-                                svc.name
-                            ));
-                        }
-                        let mut f = Finding::new(
-                            Code::SharedMismatch,
-                            format!(
-                                "{} differs from {} ({} is the odd one out): {grouping}",
-                                v.var,
-                                list(&maj_names),
-                                who(v)
-                            ),
-                        )
-                        .service(svc.name.clone())
-                        .var(v.var.clone())
-                        .source(r.source.clone())
-                        .label(format!("has {}", r.value.as_ref().map(Secret::fingerprint).unwrap_or_default()))
-                        .hint(hint);
-                        for (mv, msvc, mr) in maj {
-                            f = f.related(
-                                Location::var(msvc.name.clone(), mv.var.clone(), mr.source.clone())
-                                    .label(format!("agrees on {maj_fp}")),
-                            );
-                        }
-                        out.findings.push(f);
+                    if r.has_errors {
+                        hint.push_str(&format!(
+                            " (its value also has an error of its own, reported with {})",
+                            svc.name
+                        ));
                     }
-                }
-                summary.push_str(&format!(" differs ({} the odd one out)", list(&odd)));
-            }
-            None => {
-                // No value is held by most: the stack's own finding, at the rule.
-                let places: Vec<String> = groups
-                    .iter()
-                    .flat_map(|(_, g)| g.iter())
-                    .map(|(v, _, r)| format!("{}'s{}", who(v), at(r.source.as_ref())))
-                    .collect();
-                let mut f = Finding::new(
-                    Code::SharedMismatch,
-                    format!(
-                        "{what} differ{} between {}, and no value is held by most of them: {grouping}",
-                        if same_name { "s" } else { "" },
-                        list(&compared)
-                    ),
-                )
-                .source(Some(rule.origin.clone()))
-                .label(format!("the [[shared]] rule{rule_name}"))
-                .hint(format!(
-                    "decide which value is current and set it in the others: {}",
-                    list(&places)
-                ));
-                if same_name {
-                    f = f.var(what.clone());
-                }
-                for (fp, g) in &groups {
-                    for (v, svc, r) in g {
+                    let mut f = Finding::new(
+                        Code::SharedMismatch,
+                        format!(
+                            "{} differs from {} ({} is the odd one out): {grouping}",
+                            v.var,
+                            list(&maj_names),
+                            who(v)
+                        ),
+                    )
+                    .service(svc.name.clone())
+                    .var(v.var.clone())
+                    .source(r.source.clone())
+                    .label(format!(
+                        "has {}",
+                        r.value
+                            .as_ref()
+                            .map(Secret::fingerprint)
+                            .unwrap_or_default()
+                    ))
+                    .hint(hint);
+                    for (mv, msvc, mr) in maj {
                         f = f.related(
-                            Location::var(svc.name.clone(), v.var.clone(), r.source.clone())
-                                .label(format!("has {fp}")),
+                            Location::var(msvc.name.clone(), mv.var.clone(), mr.source.clone())
+                                .label(format!("agrees on {maj_fp}")),
                         );
                     }
+                    out.findings.push(f);
                 }
-                out.findings.push(f);
-                summary.push_str(" differs (no majority)");
             }
+            summary.push_str(&format!(" differs (odd one out: {})", odd.join(", ")));
+        } else {
+            // No value is held by most: the stack's own finding, at the rule.
+            let places: Vec<String> = groups
+                .iter()
+                .flat_map(|(_, g)| g.iter())
+                .map(|(v, _, r)| format!("{}'s{}", who(v), at(r.source.as_ref())))
+                .collect();
+            let mut f = Finding::new(
+                Code::SharedMismatch,
+                format!(
+                    "{what} differ{} between {}, and no value is held by most of them: {grouping}",
+                    if same_name { "s" } else { "" },
+                    list(&compared)
+                ),
+            )
+            .source(Some(rule.origin.clone()))
+            .label(format!("the [[shared]] rule{rule_name}"))
+            .hint(format!(
+                "decide which value is current and set it in the others: {}",
+                list(&places)
+            ));
+            if same_name {
+                f = f.var(what.clone());
+            }
+            for (fp, g) in &groups {
+                for (v, svc, r) in g {
+                    f = f.related(
+                        Location::var(svc.name.clone(), v.var.clone(), r.source.clone())
+                            .label(format!("has {fp}")),
+                    );
+                }
+            }
+            out.findings.push(f);
+            summary.push_str(" differs (no majority)");
         }
     } else if groups.len() == 1 && present >= 2 {
         summary.push_str(" identical");
         if !absent.is_empty() {
-            summary.push_str(&format!(" in {}", list(&compared)));
+            summary.push_str(&format!(" in {}", compared.join(", ")));
         }
     }
     if !absent.is_empty() {
         let missing: Vec<String> = absent.iter().map(|(v, _)| who(v)).collect();
-        summary.push_str(&format!("; not compared in {} (no value)", list(&missing)));
+        summary.push_str(&format!(
+            "; not compared in {} (no value)",
+            missing.join(", ")
+        ));
     }
     out.checks.push(RuleCheck {
         rule: "shared",
@@ -449,12 +452,18 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
         out.findings.push(
             Finding::new(
                 Code::RuleIncomplete,
-                format!("{var} {reason}, so the [[link]] to {} was not checked", to.name),
+                format!(
+                    "{var} {reason}, so the [[link]] to {} was not checked",
+                    to.name
+                ),
             )
             .service(from.name.clone())
             .var(var.clone())
             .source(resolved.and_then(|r| r.source.clone()))
-            .hint(format!("set {var} in {} to the URL of {}", from.name, to.name)),
+            .hint(format!(
+                "set {var} in {} to the URL of {}",
+                from.name, to.name
+            )),
         );
         return;
     };
@@ -462,13 +471,20 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
         // Already reported as wrong (a forbidden host, an invalid URL): one cause, one finding.
         check(
             false,
-            format!("{var} not checked (its value has errors of its own, reported with {})", from.name),
+            format!(
+                "{var} not checked (its value has errors of its own, reported with {})",
+                from.name
+            ),
         );
         return;
     }
     let text = value.expose();
     let readable = crate::secret::UrlParts::split(text).is_some_and(|p| !p.ambiguous);
-    let parsed = if readable { url::Url::parse(text).ok() } else { None };
+    let parsed = if readable {
+        url::Url::parse(text).ok()
+    } else {
+        None
+    };
     let Some((host, url)) = parsed
         .as_ref()
         .and_then(|u| u.host_str().filter(|h| !h.is_empty()).map(|h| (h, u)))
@@ -491,7 +507,11 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
     };
     let scheme = url.scheme();
     let port = url.port_or_known_default();
-    let shown = if showable_host(host) { host } else { "(a host not shown)" };
+    let shown = if showable_host(host) {
+        host
+    } else {
+        "(a host not shown)"
+    };
     let addressed = match port {
         Some(p) => format!("{shown}:{p}"),
         None => format!("{shown} (no port)"),
@@ -522,7 +542,10 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
         };
         (
             why,
-            format!("or, if {} really listens there, fix `port` under [services.{}] in the stack file", to.name, to.name),
+            format!(
+                "or, if {} really listens there, fix `port` under [services.{}] in the stack file",
+                to.name, to.name
+            ),
         )
     } else {
         (
@@ -549,9 +572,8 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
             .source(r.source.clone())
             .label(format!("addresses {addressed}"))
             .hint(format!(
-                "point {}'s {var}{} at {scheme}://{first}{rule_name}; {change}",
+                "point {}'s {var} at {scheme}://{first}{rule_name}; {change}",
                 from.name,
-                at(r.source.as_ref()),
             ))
             .related(Location {
                 service: to.name.clone(),
@@ -560,7 +582,10 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
                 label: Some(format!("{}'s hosts and port: {expected}", to.name)),
             }),
     );
-    check(false, format!("{var} addresses {addressed}, not {expected}"));
+    check(
+        false,
+        format!("{var} addresses {addressed}, not {expected}"),
+    );
 }
 
 /// One member of a `[[jwt]]` group with its resolved values, as the probe sees it.
@@ -608,45 +633,51 @@ fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outco
     for (vars, svc) in parties {
         let value = |v: &Option<RuleVar>| v.as_ref().and_then(|v| svc.value(&v.var));
         let key = svc.value(&vars.key.var).filter(|k| k.value.is_some());
-        match key {
-            Some(key) => resolved.push(Some(JwtParty {
+        if let Some(key) = key {
+            resolved.push(Some(JwtParty {
                 service: &svc.name,
                 vars,
                 key,
                 algorithm: value(&vars.algorithm),
                 iss: value(&vars.iss),
                 aud: value(&vars.aud),
-            })),
-            None => {
-                let found = svc.value(&vars.key.var);
-                out.findings.push(
-                    Finding::new(
-                        Code::RuleIncomplete,
-                        format!(
-                            "{} {}, so the [[jwt]] group{} was not probed for {}",
-                            vars.key.var,
-                            absent_reason(found),
-                            rule.name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default(),
-                            svc.name
-                        ),
-                    )
-                    .service(svc.name.clone())
-                    .var(vars.key.var.clone())
-                    .source(found.and_then(|f| f.source.clone()))
-                    .hint(format!("set {} in {}", vars.key.var, svc.name)),
-                );
-                resolved.push(None);
-            }
+            }));
+        } else {
+            let found = svc.value(&vars.key.var);
+            out.findings.push(
+                Finding::new(
+                    Code::RuleIncomplete,
+                    format!(
+                        "{} {}, so the [[jwt]] group{} was not probed for {}",
+                        vars.key.var,
+                        absent_reason(found),
+                        rule.name
+                            .as_deref()
+                            .map(|n| format!(" \"{n}\""))
+                            .unwrap_or_default(),
+                        svc.name
+                    ),
+                )
+                .service(svc.name.clone())
+                .var(vars.key.var.clone())
+                .source(found.and_then(|f| f.source.clone()))
+                .hint(format!("set {} in {}", vars.key.var, svc.name)),
+            );
+            resolved.push(None);
         }
     }
-    let Some((Some(issuer), consumers)) = resolved.split_first().map(|(i, c)| (i.as_ref(), c)) else {
+    let Some((Some(issuer), consumers)) = resolved.split_first().map(|(i, c)| (i.as_ref(), c))
+    else {
         for consumer in &rule.consumers {
             out.checks.push(RuleCheck {
                 rule: "jwt",
                 name: rule.name.clone(),
                 services: vec![rule.issuer.clone(), consumer.clone()],
                 ok: false,
-                summary: format!("{} → {consumer}: not probed (the issuer has no key)", rule.issuer),
+                summary: format!(
+                    "{} → {consumer}: not probed (the issuer has no key)",
+                    rule.issuer
+                ),
             });
         }
         return;
@@ -654,7 +685,10 @@ fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outco
     for (consumer_name, consumer) in rule.consumers.iter().zip(consumers) {
         let pair = format!("{} → {consumer_name}", rule.issuer);
         let (ok, summary) = match consumer {
-            None => (false, format!("{pair}: not probed ({consumer_name} has no key)")),
+            None => (
+                false,
+                format!("{pair}: not probed ({consumer_name} has no key)"),
+            ),
             Some(consumer) => match probe_jwt(rule, issuer, consumer) {
                 JwtProbe::Verified { proof } => (true, format!("{pair}: tokens verify ({proof})")),
                 JwtProbe::Rejected(findings) => {
