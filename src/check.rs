@@ -34,7 +34,7 @@ pub fn check_service(
     gathered: &Gathered,
     profile: Option<&str>,
     stack_names: &Sensitivity,
-    keep: &[&str],
+    keep: &HashSet<&str, impl std::hash::BuildHasher>,
 ) -> ServiceResult {
     let mut findings: Vec<Finding> = gathered.findings.clone();
     let resolutions: Vec<presence::Resolution> = schema
@@ -272,9 +272,10 @@ pub fn check_service(
         } else {
             VarStatus::Ok
         };
-        if keep.contains(&spec.name.as_str()) {
+        if !keep.is_empty() && keep.contains(spec.name.as_str()) {
             out.kept.push(ResolvedValue {
                 var: spec.name.clone(),
+                fingerprint: fingerprint.clone(),
                 value: match &resolution.resolved {
                     Resolved::Value { value, .. } => Some(value.clone()),
                     _ => None,

@@ -1,7 +1,7 @@
 //! Errors that stop a run (exit 2): usage errors and invalid schema or stack files.
 //! Problems with the *values* being checked are never errors: they are findings.
 
-use crate::schema::document::Pos;
+use crate::position::Pos;
 use std::fmt;
 use std::path::{Path, PathBuf};
 

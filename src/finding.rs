@@ -2,7 +2,7 @@
 //! and how to fix it. Findings are data; renderers in [`crate::report`] turn them into text
 //! (the JSON wire format has its own structs in [`crate::report::json`]).
 
-use crate::rules::{Code, Severity};
+use crate::rules::registry::{Code, Severity};
 use std::fmt;
 use std::path::PathBuf;
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod finding;
 pub mod fsread;
 pub mod paths;
+pub mod position;
 pub mod report;
 pub mod rules;
 pub mod schema;
@@ -26,7 +27,7 @@ use schema::model::Schema;
 use schema::SchemaSource;
 use source::{ProcessEnv, SourceSpec};
 use stack::{Settings, Stack};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The stack file used when neither `--schema` nor `--config` is given.
@@ -257,6 +258,8 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     .iter()
                     .map(|s| (s.schema.service.as_str(), &s.schema))
                     .collect();
+                // Suggestions for the first misses only: a hostile stack may name millions.
+                let suggested = std::cell::Cell::new(0_usize);
                 let lookup = |service: &str, var: &str| {
                     let schema = by_name.get(service)?;
                     Some(
@@ -265,7 +268,18 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                             .iter()
                             .find(|v| v.name == var || v.aliases.iter().any(|a| a == var))
                             .map(|v| v.name.clone())
-                            .ok_or_else(|| schema.vars.iter().map(|v| v.name.clone()).collect()),
+                            .ok_or_else(|| {
+                                suggested.set(suggested.get() + 1);
+                                (suggested.get() <= 50)
+                                    .then(|| {
+                                        suggest::closest(
+                                            var,
+                                            schema.vars.iter().map(|v| v.name.as_str()),
+                                        )
+                                    })
+                                    .flatten()
+                                    .map(str::to_string)
+                            }),
                     )
                 };
                 diags.extend(stack.resolve_rule_names(&mut checked, &lookup));
@@ -504,18 +518,17 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut vars = Vec::new();
     let mut infos = Vec::new();
     let mut resolved = Vec::new();
-    let mut wanted: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut wanted: HashMap<&str, HashSet<&str>> = HashMap::new();
     for v in plan.rules.vars() {
-        let names = wanted.entry(v.service.as_str()).or_default();
-        if !names.contains(&v.var.as_str()) {
-            names.push(v.var.as_str());
-        }
+        wanted
+            .entry(v.service.as_str())
+            .or_default()
+            .insert(v.var.as_str());
     }
+    let nothing = HashSet::new();
     for svc in &plan.services {
         let gathered = source::gather(&svc.sources, env, cwd, &svc.schema.vars, &plan.sensitivity);
-        let keep = wanted
-            .get(svc.schema.service.as_str())
-            .map_or(&[][..], Vec::as_slice);
+        let keep = wanted.get(svc.schema.service.as_str()).unwrap_or(&nothing);
         let mut result = check::check_service(
             &svc.schema,
             &gathered,
@@ -534,7 +547,11 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
                 hosts: svc.hosts.clone(),
                 port: svc.port,
                 hosts_origin: svc.hosts_origin.clone(),
-                values: result.kept,
+                values: result
+                    .kept
+                    .into_iter()
+                    .map(|v| (v.var.clone(), v))
+                    .collect(),
             });
         }
         findings.extend(result.findings);

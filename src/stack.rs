@@ -70,9 +70,9 @@ pub struct StackService {
     pub hosts_origin: SourceRef,
 }
 
-/// `(service, var)` → `None` (service not checked), `Ok(declared name)` or `Err(declared
-/// names)`: see [`Stack::resolve_rule_names`].
-pub type NameLookup<'a> = dyn Fn(&str, &str) -> Option<Result<String, Vec<String>>> + 'a;
+/// `(service, var)` → `None` (service not checked), `Ok(declared name)`, or `Err` with the
+/// closest declared name: see [`Stack::resolve_rule_names`].
+pub type NameLookup<'a> = dyn Fn(&str, &str) -> Option<Result<String, Option<String>>> + 'a;
 
 /// A loaded stack file before a profile is chosen.
 pub struct Stack {
@@ -137,7 +137,7 @@ impl Stack {
     /// Checks that every `SERVICE.VAR` of the rules is declared, once the schemas are
     /// loaded: `lookup(service, var)` is `None` for a service not checked in this run,
     /// `Ok(name)` for a declared variable (an alias gives the name it stands for), or
-    /// `Err(declared names)`. Each undeclared one is a diagnostic at its place.
+    /// `Err(closest declared name)`. Each undeclared one is a diagnostic at its place.
     pub fn resolve_rule_names(
         &self,
         rules: &mut StackRules,
@@ -147,14 +147,12 @@ impl Stack {
         let mut fix = |v: &mut RuleVar| match lookup(&v.service, &v.var) {
             None => {}
             Some(Ok(name)) => v.var = name,
-            Some(Err(declared)) => {
+            Some(Err(closest)) => {
                 let mut msg = format!(
                     "service {} does not declare {} (a rule may name only variables its schema declares)",
                     v.service, v.var
                 );
-                if let Some(best) =
-                    crate::suggest::closest(&v.var, declared.iter().map(String::as_str))
-                {
+                if let Some(best) = closest {
                     msg.push_str(&format!("; did you mean {best}?"));
                 }
                 diags.push(self.diagnostic(&v.at, msg));
@@ -499,6 +497,9 @@ struct RawJwtVars {
 /// generated million would only slow every run).
 pub const MAX_RULES: usize = 10_000;
 
+/// How many variables one `[[shared]]` compares, and how many consumers one `[[jwt]]` has.
+pub const MAX_RULE_VARS: usize = 1_000;
+
 /// The tables of one rule kind (`[[shared]]`...), each extracted on its own so that every
 /// problem is reported: `(index, table)` for each good one.
 fn rule_tables<T: serde::de::DeserializeOwned + Default>(
@@ -576,11 +577,18 @@ fn extract_rules(
         if services.contains(&name) {
             return true;
         }
+        // A few names say what the stack defines; a long list would only repeat the file.
+        let shown: Vec<&str> = services.iter().copied().take(10).collect();
+        let more = if services.len() > shown.len() {
+            format!(" and {} more", services.len() - shown.len())
+        } else {
+            String::new()
+        };
         let mut msg = format!(
-            "{what} names the service `{name}`, which the stack does not define (it defines: {})",
-            services.join(", ")
+            "{what} names the service `{name}`, which the stack does not define (it defines: {}{more})",
+            shown.join(", ")
         );
-        if let Some(best) = crate::suggest::closest(name, services.iter().copied()) {
+        if let Some(best) = ctx.suggest.variable(name) {
             msg.push_str(&format!("; did you mean `{best}`?"));
         }
         let at: Vec<&str> = at.iter().map(String::as_str).collect();
@@ -613,6 +621,16 @@ fn extract_rules(
             ));
             continue;
         };
+        if written.len() > MAX_RULE_VARS {
+            diags.push(ctx.diag(
+                &["shared", &index, "vars"],
+                format!(
+                    "[[shared]] `vars` names {} variables; a rule may name at most {MAX_RULE_VARS}",
+                    written.len()
+                ),
+            ));
+            continue;
+        }
         if written.len() < 2 {
             diags.push(ctx.diag(
                 &["shared", &index, "vars"],
@@ -682,6 +700,13 @@ fn extract_rules(
             ));
             continue;
         };
+        if consumers.len() > MAX_RULE_VARS {
+            diags.push(ctx.diag(
+                &["jwt", &index, "consumers"],
+                format!("[[jwt]] `consumers` names {} services; a group may have at most {MAX_RULE_VARS}", consumers.len()),
+            ));
+            continue;
+        }
         if consumers.is_empty() {
             diags.push(ctx.diag(
                 &["jwt", &index, "consumers"],

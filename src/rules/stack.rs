@@ -119,6 +119,8 @@ impl StackRules {
 pub struct ResolvedValue {
     pub var: String,
     pub value: Option<Secret>,
+    /// The value's fingerprint, computed once.
+    pub fingerprint: Option<String>,
     pub source: Option<SourceRef>,
     pub sensitive: bool,
     /// Set, but unreadable (a `NAME_FILE` that names no file, bytes that are not UTF-8).
@@ -136,12 +138,13 @@ pub struct ResolvedService {
     pub port: Option<u16>,
     /// Where `hosts`/`port` are written in the stack file.
     pub hosts_origin: Option<SourceRef>,
-    pub values: Vec<ResolvedValue>,
+    /// By declared name.
+    pub values: HashMap<String, ResolvedValue>,
 }
 
 impl ResolvedService {
     fn value(&self, var: &str) -> Option<&ResolvedValue> {
-        self.values.iter().find(|v| v.var == var)
+        self.values.get(var)
     }
 }
 
@@ -237,17 +240,19 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
         String::from("the values")
     };
     // Values present, grouped by fingerprint in the order first seen.
-    let mut groups: Vec<(String, Vec<Member<'_>>)> = Vec::new();
+    let mut groups: Vec<(&str, Vec<Member<'_>>)> = Vec::new();
+    let mut group_of: HashMap<&str, usize> = HashMap::new();
     let mut absent = Vec::new();
     for (v, svc) in members {
         let resolved = svc.value(&v.var);
-        match resolved.and_then(|r| r.value.as_ref().map(|value| (r, value))) {
-            Some((r, value)) => {
-                let fp = value.fingerprint();
-                match groups.iter_mut().find(|(f, _)| *f == fp) {
-                    Some((_, g)) => g.push((v, svc, r)),
-                    None => groups.push((fp, vec![(v, svc, r)])),
+        match resolved.and_then(|r| r.fingerprint.as_deref().map(|fp| (r, fp))) {
+            Some((r, fp)) => {
+                let next = groups.len();
+                let i = *group_of.entry(fp).or_insert(next);
+                if i == next {
+                    groups.push((fp, Vec::new()));
                 }
+                groups[i].1.push((v, svc, r));
             }
             None => absent.push((*v, resolved)),
         }
@@ -342,10 +347,7 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
                     .source(r.source.clone())
                     .label(format!(
                         "has {}",
-                        r.value
-                            .as_ref()
-                            .map(Secret::fingerprint)
-                            .unwrap_or_default()
+                        r.fingerprint.as_deref().unwrap_or_default()
                     ))
                     .hint(hint);
                     for (mv, msvc, mr) in maj {

@@ -15,12 +15,7 @@ use std::path::{Path, PathBuf};
 /// Schema and stack files larger than this are refused (they are hand-written).
 pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
-/// A 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-}
+pub use crate::position::Pos;
 
 /// One parsed configuration file. No `Debug`: it holds schema values, and a `default` may
 /// be a secret.
