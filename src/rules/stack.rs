@@ -709,3 +709,31 @@ fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outco
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_prose() {
+        assert_eq!(list::<&str>(&[]), "");
+        assert_eq!(list(&["auth"]), "auth");
+        assert_eq!(list(&["auth", "backend"]), "auth and backend");
+        assert_eq!(list(&["a", "b", "c"]), "a, b and c");
+    }
+
+    #[test]
+    fn hosts_compare_without_case_brackets_or_a_final_dot() {
+        assert!(same_host("Auth.Internal.", "auth.internal"));
+        assert!(same_host("[::1]", "::1"));
+        assert!(!same_host("auth-service", "auth"));
+    }
+
+    #[test]
+    fn only_plain_hosts_are_shown() {
+        assert!(showable_host("auth.internal"));
+        assert!(showable_host("[::1]"));
+        assert!(!showable_host("a%40b"));
+        assert!(!showable_host(&"a".repeat(254)));
+    }
+}

@@ -561,3 +561,47 @@ fn a_value_read_through_name_file_keeps_the_step_it_came_by() {
         .unwrap()
         .ends_with("backend.env"));
 }
+
+#[test]
+fn json_fields_stay_as_spec_section_6_lists_them() {
+    let dir = stack(
+        SHARED_ALL,
+        [
+            &secret_env(SECRET),
+            &secret_env(ROTATED),
+            &secret_env(SECRET),
+        ],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&report),
+        ["checks", "findings", "ok", "summary", "vars", "version"]
+    );
+    assert_eq!(
+        keys(&report["summary"]),
+        ["errors", "infos", "services", "vars", "warnings"]
+    );
+    let f = finding(&report, "shared-mismatch", "SERVICE_SECRET");
+    assert_eq!(
+        keys(f),
+        ["code", "hint", "message", "profile", "related", "service", "severity", "source", "var"]
+    );
+    assert_eq!(keys(&f["source"]), ["kind", "line", "name", "path"]);
+    assert_eq!(
+        keys(&f["related"][0]),
+        ["label", "service", "source", "var"]
+    );
+    assert_eq!(
+        keys(&report["vars"][0]),
+        ["fingerprint", "name", "service", "source", "status"]
+    );
+    assert_eq!(
+        keys(&report["checks"][0]),
+        ["name", "ok", "rule", "services", "summary"]
+    );
+}
