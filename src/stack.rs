@@ -651,6 +651,15 @@ fn extract_rules(
                 )
             })
             .collect();
+        let mut seen = std::collections::HashSet::new();
+        for v in &vars {
+            if !seen.insert((v.service.as_str(), v.var.as_str())) {
+                diags.push(ctx.diag(
+                    &v.at.iter().map(String::as_str).collect::<Vec<_>>(),
+                    format!("[[shared]] names {}.{} twice", v.service, v.var),
+                ));
+            }
+        }
         if diags.len() == before {
             rules.shared.push(SharedRule {
                 origin: origin(&at),

@@ -192,8 +192,16 @@ pub fn run(rules: &StackRules, services: &[ResolvedService]) -> Outcome {
     out
 }
 
-/// `a`, `a and b`, `a, b and c`.
+/// How many names one list in a message spells out; the rest are counted (a rule may
+/// name a thousand services, and each finding repeats its list).
+const MAX_LISTED: usize = 10;
+
+/// `a`, `a and b`, `a, b and c`; past [`MAX_LISTED`], `a, b, … and 12 more`.
 fn list<S: AsRef<str>>(items: &[S]) -> String {
+    if items.len() > MAX_LISTED {
+        let shown: Vec<&str> = items[..MAX_LISTED].iter().map(AsRef::as_ref).collect();
+        return format!("{} and {} more", shown.join(", "), items.len() - MAX_LISTED);
+    }
     match items {
         [] => String::new(),
         [one] => one.as_ref().to_string(),
@@ -202,6 +210,16 @@ fn list<S: AsRef<str>>(items: &[S]) -> String {
             format!("{} and {}", init.join(", "), last.as_ref())
         }
     }
+}
+
+/// `a, b, c`; past [`MAX_LISTED`], `a, b, … (12 more)`.
+fn joined<S: AsRef<str>>(items: &[S]) -> String {
+    let shown: Vec<&str> = items.iter().take(MAX_LISTED).map(AsRef::as_ref).collect();
+    let mut out = shown.join(", ");
+    if items.len() > MAX_LISTED {
+        out.push_str(&format!(" ({} more)", items.len() - MAX_LISTED));
+    }
+    out
 }
 
 /// `shares` or `share`, after a list of `n` names.
@@ -259,8 +277,9 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
     }
     let present: usize = groups.iter().map(|(_, g)| g.len()).sum();
     let names = |g: &[Member<'_>]| -> Vec<String> { g.iter().map(|(v, _, _)| who(v)).collect() };
-    let grouping = groups
+    let mut grouping = groups
         .iter()
+        .take(MAX_LISTED)
         .map(|(fp, g)| {
             let n = names(g);
             if n.len() == 1 {
@@ -271,6 +290,9 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
         })
         .collect::<Vec<_>>()
         .join("; ");
+    if groups.len() > MAX_LISTED {
+        grouping.push_str(&format!("; and {} more values", groups.len() - MAX_LISTED));
+    }
     let rule_name = rule
         .name
         .as_deref()
@@ -307,8 +329,13 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
     }
 
     let everyone: Vec<String> = members.iter().map(|(v, _)| who(v)).collect();
-    let mut summary = format!("{}: {what}", everyone.join(", "));
+    let mut summary = if same_name {
+        format!("{}: {what}", joined(&everyone))
+    } else {
+        format!("{}:", joined(&everyone))
+    };
     let ok = groups.len() == 1 && absent.is_empty();
+    let differ = if same_name { "differs" } else { "differ" };
     if groups.len() > 1 {
         let majority = groups.iter().position(|(_, g)| g.len() * 2 > present);
         if let Some(m) = majority {
@@ -350,7 +377,7 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
                         r.fingerprint.as_deref().unwrap_or_default()
                     ))
                     .hint(hint);
-                    for (mv, msvc, mr) in maj {
+                    for (mv, msvc, mr) in maj.iter().take(MAX_LISTED) {
                         f = f.related(
                             Location::var(msvc.name.clone(), mv.var.clone(), mr.source.clone())
                                 .label(format!("agrees on {maj_fp}")),
@@ -359,7 +386,7 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
                     out.findings.push(f);
                 }
             }
-            summary.push_str(&format!(" differs (odd one out: {})", odd.join(", ")));
+            summary.push_str(&format!(" {differ} (odd one out: {})", joined(&odd)));
         } else {
             // No value is held by most: the stack's own finding, at the rule.
             let places: Vec<String> = groups
@@ -393,12 +420,12 @@ fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut
                 }
             }
             out.findings.push(f);
-            summary.push_str(" differs (no majority)");
+            summary.push_str(&format!(" {differ} (no majority)"));
         }
     } else if groups.len() == 1 && present >= 2 {
         summary.push_str(" identical");
         if !absent.is_empty() {
-            summary.push_str(&format!(" in {}", compared.join(", ")));
+            summary.push_str(&format!(" in {}", joined(&compared)));
         }
     }
     if !absent.is_empty() {
@@ -720,6 +747,15 @@ mod tests {
         assert_eq!(list(&["auth"]), "auth");
         assert_eq!(list(&["auth", "backend"]), "auth and backend");
         assert_eq!(list(&["a", "b", "c"]), "a, b and c");
+        let many: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+        assert_eq!(
+            list(&many),
+            "s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 and 2 more"
+        );
+        assert_eq!(
+            joined(&many),
+            "s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 (2 more)"
+        );
     }
 
     #[test]

@@ -192,7 +192,7 @@ fn shared_names_may_differ_per_service() {
     assert_eq!(checks[0]["ok"], true);
     assert_eq!(
         checks[0]["summary"],
-        "auth.SERVICE_SECRET, backend.SVC_SECRET: the values identical"
+        "auth.SERVICE_SECRET, backend.SVC_SECRET: identical"
     );
     // Rotated on one side: the finding names both variables.
     let dir = stack(
@@ -603,5 +603,62 @@ fn json_fields_stay_as_spec_section_6_lists_them() {
     assert_eq!(
         keys(&report["checks"][0]),
         ["name", "ok", "rule", "services", "summary"]
+    );
+}
+
+#[test]
+fn a_large_rule_stays_fast_and_its_messages_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("svc.toml"), SCHEMA).unwrap();
+    let mut toml = String::new();
+    let mut refs = Vec::new();
+    for i in 0..251 {
+        toml.push_str(&format!(
+            "[services.s{i}]\nschema = \"svc.toml\"\nenv_files = [\"s{i}.env\"]\n"
+        ));
+        // Every variable its own value: no majority, one finding of the stack.
+        let mut env = String::new();
+        for var in ["SERVICE_SECRET", "SVC_SECRET", "AUTH_URL", "AUTH_TEXT"] {
+            // Secrets that must not show; plain values that may.
+            if var.ends_with("SECRET") {
+                env.push_str(&format!("{var}={SECRET}{i:04}{var}\n"));
+            } else {
+                env.push_str(&format!("{var}=http://s{i}.example/{var}\n"));
+            }
+            refs.push(format!("\"s{i}.{var}\""));
+        }
+        std::fs::write(dir.path().join(format!("s{i}.env")), env).unwrap();
+    }
+    let vars: Vec<String> = refs.iter().take(1_000).cloned().collect();
+    std::fs::write(
+        dir.path().join("envgate.toml"),
+        format!("{toml}\n[[shared]]\nvars = [{}]\n", vars.join(", ")),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = check_human(dir.path(), &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(code, 1, "{stderr}");
+    let mismatch = stdout
+        .lines()
+        .find(|l| l.contains("shared-mismatch"))
+        .unwrap();
+    assert!(mismatch.contains("and 990 more values"), "{mismatch}");
+    assert!(mismatch.len() < 2_000, "{}", mismatch.len());
+    assert!(stdout.len() < 2_000_000, "{}", stdout.len());
+    assert_no_leak_of(&[SECRET], "human report", &stdout);
+
+    // One more than a rule may name: exit 2, saying so.
+    let vars: Vec<String> = refs.iter().take(1_001).cloned().collect();
+    std::fs::write(
+        dir.path().join("envgate.toml"),
+        format!("{toml}\n[[shared]]\nvars = [{}]\n", vars.join(", ")),
+    )
+    .unwrap();
+    let (code, _, stderr) = check_human(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("[[shared]] `vars` names 1001 variables; a rule may name at most 1000"),
+        "{stderr}"
     );
 }
