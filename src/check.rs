@@ -335,12 +335,8 @@ pub fn check_service(
         }
     }
     for var in &mut out.vars {
-        if var.status == VarStatus::Ok {
-            var.status = match worst.get(var.name.as_str()).copied() {
-                Some(Severity::Error) => VarStatus::Error,
-                Some(Severity::Warning) => VarStatus::Warning,
-                _ => VarStatus::Ok,
-            };
+        if let Some(&severity) = worst.get(var.name.as_str()) {
+            var.status = var.status.raised_by(severity);
         }
     }
     out

@@ -608,11 +608,6 @@ fn apply_rule_settings(
         }
     }
     for f in &out {
-        let status = match f.severity {
-            rules::Severity::Error => report::VarStatus::Error,
-            rules::Severity::Warning => report::VarStatus::Warning,
-            rules::Severity::Info => continue,
-        };
         let Some(var) = f.var.as_deref() else {
             continue;
         };
@@ -620,11 +615,7 @@ fn apply_rule_settings(
             .iter_mut()
             .filter(|v| v.service == f.service && v.name == var)
         {
-            if matches!(v.status, report::VarStatus::Ok)
-                || (v.status == report::VarStatus::Warning && status == report::VarStatus::Error)
-            {
-                v.status = status;
-            }
+            v.status = v.status.raised_by(f.severity);
         }
     }
     out

@@ -77,6 +77,17 @@ pub enum VarStatus {
 }
 
 impl VarStatus {
+    /// The status after a finding of `severity` about the variable: a present variable is
+    /// as bad as its worst finding; `missing` and `unset` stay what they are.
+    #[must_use]
+    pub fn raised_by(self, severity: Severity) -> Self {
+        match (self, severity) {
+            (VarStatus::Ok | VarStatus::Warning, Severity::Error) => VarStatus::Error,
+            (VarStatus::Ok, Severity::Warning) => VarStatus::Warning,
+            (status, _) => status,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             VarStatus::Ok => "ok",
