@@ -239,7 +239,13 @@ impl Stack {
             };
             let key = if svc.hosts.is_some() { "hosts" } else { "port" };
             services.push(StackService {
-                hosts_origin: self.origin(&["services", name.as_str(), key]),
+                // Under a profile, its own `hosts`/`port` line when it sets them.
+                hosts_origin: {
+                    let (file, pos) = self
+                        .layout
+                        .locate(&["services", name.as_str(), key], profile);
+                    SourceRef::stack(file, pos.line)
+                },
                 hosts: svc.hosts.unwrap_or_else(|| vec![name.clone()]),
                 schema: crate::paths::clean(&base.join(schema)),
                 env_files: svc

@@ -662,3 +662,27 @@ fn a_large_rule_stays_fast_and_its_messages_bounded() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_profile_s_hosts_are_the_ones_a_link_must_address() {
+    let rules = format!("{LINK}\n[profiles.prod.services.auth]\nhosts = [\"auth.prod\"]\n");
+    let dir = stack(&rules, ["", "AUTH_URL=http://auth.prod:8081\n", ""]);
+    let (code, report) = check_json(dir.path(), &["--profile", "prod"]);
+    assert_eq!(code, 0, "{report:#}");
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(has(&report, "link-mismatch", "AUTH_URL"));
+    // Under the profile, a wrong host points at the profile's `hosts` line (line 20).
+    std::fs::write(
+        dir.path().join("backend.env"),
+        "AUTH_URL=http://auth:8081\n",
+    )
+    .unwrap();
+    let (_, report) = check_json(dir.path(), &["--profile", "prod"]);
+    let f = finding(&report, "link-mismatch", "AUTH_URL");
+    assert_eq!(f["related"][0]["source"]["line"], 20, "{f}");
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("expected auth.prod:8081"));
+}
