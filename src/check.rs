@@ -1,9 +1,10 @@
 //! Checking one service: resolve every declared variable from the gathered sources, run the
 //! hygiene and type checks, and apply the schema's `[severity]` and `allow` settings.
 
-use crate::finding::{Finding, Related, SourceRef};
-use crate::report::VarReport;
+use crate::finding::{Finding, Location, SourceRef};
+use crate::report::{VarReport, VarStatus};
 use crate::rules::presence::{self, Resolved};
+use crate::rules::stack::ResolvedValue;
 use crate::rules::types::Problem;
 use crate::rules::{hygiene, types, Code, Severity};
 use crate::schema::model::{Schema, VarSpec};
@@ -18,16 +19,22 @@ use std::collections::{HashMap, HashSet};
 pub struct ServiceResult {
     pub findings: Vec<Finding>,
     pub vars: Vec<VarReport>,
+    /// The resolved values the stack rules name (only those: a stack's memory stays flat
+    /// in the number of services), in declaration order.
+    pub kept: Vec<ResolvedValue>,
 }
 
 /// `stack_names`: every variable (and alias) declared by any selected service, with its
 /// sensitivity: a shared env file's keys are not `undeclared` for the services that do not
 /// use them, and a variable one service declares sensitive is sensitive for all of them.
+///
+/// `keep`: declared names whose resolved values the stack rules need (usually none).
 pub fn check_service(
     schema: &Schema,
     gathered: &Gathered,
     profile: Option<&str>,
     stack_names: &Sensitivity,
+    keep: &HashSet<&str, impl std::hash::BuildHasher>,
 ) -> ServiceResult {
     let mut findings: Vec<Finding> = gathered.findings.clone();
     let resolutions: Vec<presence::Resolution> = schema
@@ -233,11 +240,11 @@ pub fn check_service(
                                     earlier.name, spec.name
                                 ))
                                 .source(Some(source.clone()))
-                                .related(Related {
-                                    service: schema.service.clone(),
-                                    var: earlier.name.clone(),
-                                    source: Some(earlier_source.clone()),
-                                });
+                                .related(Location::var(
+                                    schema.service.clone(),
+                                    earlier.name.clone(),
+                                    Some(earlier_source.clone()),
+                                ));
                                 findings.push(f);
                             }
                         } else {
@@ -258,17 +265,35 @@ pub fn check_service(
         let own = &findings[var_findings_start..];
         let status = if matches!(resolution.resolved, Resolved::Absent) {
             if own.iter().any(|f| f.code == Code::Missing) {
-                "missing"
+                VarStatus::Missing
             } else {
-                "unset"
+                VarStatus::Unset
             }
         } else {
-            "ok"
+            VarStatus::Ok
         };
+        if !keep.is_empty() && keep.contains(spec.name.as_str()) {
+            out.kept.push(ResolvedValue {
+                var: spec.name.clone(),
+                fingerprint: fingerprint.clone(),
+                value: match &resolution.resolved {
+                    Resolved::Value { value, .. } => Some(value.clone()),
+                    _ => None,
+                },
+                source: status_source.clone(),
+                sensitive: spec.sensitive,
+                unreadable: matches!(
+                    resolution.resolved,
+                    Resolved::BadFile { .. } | Resolved::NotUtf8 { .. }
+                ),
+                // Known once `allow` and `[severity]` are applied (the caller sets it).
+                has_errors: false,
+            });
+        }
         out.vars.push(VarReport {
             service: schema.service.clone(),
             name: spec.name.clone(),
-            status: status.to_string(),
+            status,
             source: status_source,
             fingerprint,
             sensitive: spec.sensitive,
@@ -310,13 +335,8 @@ pub fn check_service(
         }
     }
     for var in &mut out.vars {
-        if var.status == "ok" {
-            var.status = match worst.get(var.name.as_str()).copied() {
-                Some(Severity::Error) => "error",
-                Some(Severity::Warning) => "warning",
-                _ => "ok",
-            }
-            .to_string();
+        if let Some(&severity) = worst.get(var.name.as_str()) {
+            var.status = var.status.raised_by(severity);
         }
     }
     out
@@ -425,7 +445,7 @@ fn undeclared(
 
 /// Fills in service and profile, applies `[severity]` overrides and `allow`. (Messages are
 /// final when made: what they may show was decided before they were worded.)
-fn apply_schema_settings(
+pub fn apply_schema_settings(
     findings: Vec<Finding>,
     schema: &Schema,
     profile: Option<&str>,

@@ -1,16 +1,9 @@
 //! Errors that stop a run (exit 2): usage errors and invalid schema or stack files.
 //! Problems with the *values* being checked are never errors: they are findings.
 
+pub use crate::position::Pos;
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-/// A 1-based line and column in a configuration file. Here, with [`Diagnostic`], at the
-/// bottom of the module tree: the parsers that find positions (`schema::document`) sit above.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-}
 
 /// One problem in a configuration file (or with the invocation), with its place.
 #[derive(Debug, Clone, PartialEq, Eq)]

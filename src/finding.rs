@@ -1,14 +1,13 @@
 //! Findings: one problem each, with a stable code, a severity, where the value came from,
-//! and how to fix it. Findings are data; renderers in [`crate::report`] turn them into text.
+//! and how to fix it. Findings are data; renderers in [`crate::report`] turn them into text
+//! (the JSON wire format has its own structs in [`crate::report::json`]).
 
-use crate::rules::{Code, Severity};
-use serde::Serialize;
+use crate::rules::registry::{Code, Severity};
 use std::fmt;
 use std::path::PathBuf;
 
 /// What kind of place a value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
     /// The process environment.
     Env,
@@ -18,16 +17,35 @@ pub enum SourceKind {
     File,
     /// A schema `default`.
     Default,
+    /// A table of the stack file (a cross-service rule, a service's `hosts`).
+    Stack,
+}
+
+impl SourceKind {
+    /// The name in reports (SPEC section 6: `source.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Env => "env",
+            SourceKind::Dotenv => "dotenv",
+            SourceKind::File => "file",
+            SourceKind::Default => "default",
+            SourceKind::Stack => "stack",
+        }
+    }
 }
 
 /// Where a value came from: kind, file, line, and the name it was set under (which may be an
-/// alias or a `NAME_FILE` variable).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// alias or a `NAME_FILE` variable). `via` is the step before, when a value was reached
+/// through another one: the `NAME_FILE` entry (an env file's line, the environment) that
+/// named the file a value was read from. Later sources (a compose file's `environment`
+/// interpolated from a project `.env`, a Kubernetes `secretKeyRef`) chain the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceRef {
     pub kind: SourceKind,
     pub path: Option<PathBuf>,
     pub line: Option<usize>,
     pub name: Option<String>,
+    pub via: Option<Box<SourceRef>>,
 }
 
 impl SourceRef {
@@ -37,6 +55,7 @@ impl SourceRef {
             path: None,
             line: None,
             name: Some(name.into()),
+            via: None,
         }
     }
 
@@ -46,6 +65,7 @@ impl SourceRef {
             path: Some(path.into()),
             line: Some(line),
             name: Some(name.into()),
+            via: None,
         }
     }
 
@@ -55,7 +75,26 @@ impl SourceRef {
             path: Some(schema.into()),
             line: None,
             name: None,
+            via: None,
         }
+    }
+
+    /// A line of the stack file.
+    pub fn stack(path: impl Into<PathBuf>, line: usize) -> Self {
+        Self {
+            kind: SourceKind::Stack,
+            path: Some(path.into()),
+            line: Some(line),
+            name: None,
+            via: None,
+        }
+    }
+
+    /// The same origin, reached through `step` (where the name pointing at it was set).
+    #[must_use]
+    pub fn via(mut self, step: SourceRef) -> Self {
+        self.via = Some(Box::new(step));
+        self
     }
 }
 
@@ -79,7 +118,7 @@ impl fmt::Display for SourceRef {
                     None => f.write_str(&path),
                 }
             }
-            SourceKind::Dotenv => {
+            SourceKind::Dotenv | SourceKind::Stack => {
                 if let Some(path) = &self.path {
                     write!(f, "{}", path.display())?;
                 }
@@ -92,17 +131,42 @@ impl fmt::Display for SourceRef {
     }
 }
 
-/// Another place a finding points at (the earlier variable of a reused secret, or another
-/// service's value in a cross-service rule).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Related {
+/// A place a finding points at: a service's variable and where its value came from (or, for
+/// a service's `hosts` and `port`, the stack file's line), with what it is there for
+/// ("issuer's key", "agrees with auth").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
     pub service: String,
-    pub var: String,
+    pub var: Option<String>,
     pub source: Option<SourceRef>,
+    pub label: Option<String>,
 }
 
-/// One problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl Location {
+    pub fn var(
+        service: impl Into<String>,
+        var: impl Into<String>,
+        source: Option<SourceRef>,
+    ) -> Self {
+        Self {
+            service: service.into(),
+            var: Some(var.into()),
+            source,
+            label: None,
+        }
+    }
+
+    #[must_use]
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+}
+
+/// One problem. Its primary location is `service`, `var` and `source` (with `label`); a
+/// finding of the stack itself (a cross-service rule that no one service owns) has an empty
+/// `service` and points at the stack file. `related` are the other places it involves.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
@@ -111,7 +175,9 @@ pub struct Finding {
     pub message: String,
     pub hint: Option<String>,
     pub source: Option<SourceRef>,
-    pub related: Vec<Related>,
+    /// What the primary location is in the finding ("differs here"), for the human report.
+    pub label: Option<String>,
+    pub related: Vec<Location>,
     pub profile: Option<String>,
 }
 
@@ -126,9 +192,32 @@ impl Finding {
             message: message.into(),
             hint: None,
             source: None,
+            label: None,
             related: Vec::new(),
             profile: None,
         }
+    }
+
+    /// Whether it belongs to the stack rather than to one service.
+    pub fn is_stack_level(&self) -> bool {
+        self.service.is_empty()
+    }
+
+    /// Whether it fails the run (the one place that says so: [`Severity::fails`]).
+    pub fn fails(&self, strict: bool) -> bool {
+        self.severity.fails(strict)
+    }
+
+    #[must_use]
+    pub fn service(mut self, service: impl Into<String>) -> Self {
+        self.service = service.into();
+        self
+    }
+
+    #[must_use]
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
     }
 
     #[must_use]
@@ -162,8 +251,21 @@ impl Finding {
     }
 
     #[must_use]
-    pub fn related(mut self, related: Related) -> Self {
+    pub fn related(mut self, related: Location) -> Self {
         self.related.push(related);
         self
     }
+}
+
+/// One cross-service rule evaluation: a rule kind (`shared`, `link`, `jwt`) over some
+/// services, whether it held, and what was proven (or why not) in words that never hold
+/// a value: "backend → auth: `AUTH_SERVICE_URL` addresses auth:8081".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleCheck {
+    pub rule: &'static str,
+    /// The rule's `name` in the stack file, if it has one.
+    pub name: Option<String>,
+    pub services: Vec<String>,
+    pub ok: bool,
+    pub summary: String,
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod finding;
 pub mod fsread;
 pub mod paths;
+pub mod position;
 pub mod report;
 pub mod rules;
 pub mod schema;
@@ -19,12 +20,14 @@ pub mod stack;
 pub mod suggest;
 
 use error::{ConfigError, Diagnostic};
+use finding::SourceRef;
 use report::{Report, ServiceInfo};
+use rules::stack::{ResolvedService, StackRules};
 use schema::model::Schema;
 use schema::SchemaSource;
 use source::{ProcessEnv, SourceSpec};
 use stack::{Settings, Stack};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The stack file used when neither `--schema` nor `--config` is given.
@@ -47,6 +50,12 @@ pub struct Selection {
 pub struct PlannedService {
     pub schema: Schema,
     pub sources: SourceSpec,
+    /// Names other services use to reach it (default: its own name), and its port: what a
+    /// `[[link]]` to it must address.
+    pub hosts: Vec<String>,
+    pub port: Option<u16>,
+    /// Where `hosts`/`port` are written in the stack file.
+    pub hosts_origin: Option<SourceRef>,
 }
 
 /// Everything a run needs, validated: any problem so far was exit 2.
@@ -63,6 +72,8 @@ pub struct Plan {
     /// (those left out by `--service` too, best effort): decided once, before any message
     /// about a value is worded.
     pub sensitivity: sensitivity::Sensitivity,
+    /// The stack's cross-service rules, every variable they name declared (exit 2 else).
+    pub rules: StackRules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +115,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
     let profile = settings.profile.clone();
 
     let mut services = Vec::new();
+    let mut rules = StackRules::default();
     let mut unselected_sensitivity = sensitivity::Sensitivity::default();
     let mut known_profiles: Vec<String> = stack.as_ref().map(Stack::profiles).unwrap_or_default();
     match &stack {
@@ -121,6 +133,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                 )));
             }
             services.push(PlannedService {
+                hosts: vec![schema.service.clone()],
+                port: None,
+                hosts_origin: None,
                 schema,
                 sources: SourceSpec {
                     env_files: selection.env_files.clone(),
@@ -133,7 +148,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             let all = stack.services(profile.as_deref())?;
             if all.is_empty() {
                 return Err(ConfigError::single(stack.diagnostic(
-                    &[],
+                    &[] as &[&str],
                     "the stack defines no services: add a [services.NAME] table with a `schema`",
                 )));
             }
@@ -212,6 +227,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                                 process_env: svc.process_env && !selection.no_process_env,
                                 expand_from_process_env: !selection.no_process_env,
                             },
+                            hosts: svc.hosts.clone(),
+                            port: svc.port,
+                            hosts_origin: Some(svc.hosts_origin.clone()),
                         });
                     }
                     Err(e) => diags.extend(e.diagnostics),
@@ -230,6 +248,42 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                 if let Err(e) = check_profile(profile.as_deref(), &known_profiles) {
                     diags.extend(e.diagnostics);
                 }
+            }
+            // Every variable a rule names must be declared by its service's schema (an
+            // alias stands for its variable). Services left out by `--service` are not
+            // loaded: their rules are skipped.
+            if diags.is_empty() {
+                let mut checked = stack.rules().clone();
+                let by_name: HashMap<&str, &Schema> = services
+                    .iter()
+                    .map(|s| (s.schema.service.as_str(), &s.schema))
+                    .collect();
+                // Suggestions for the first misses only: a hostile stack may name millions.
+                let suggested = std::cell::Cell::new(0_usize);
+                let lookup = |service: &str, var: &str| {
+                    let schema = by_name.get(service)?;
+                    Some(
+                        schema
+                            .vars
+                            .iter()
+                            .find(|v| v.name == var || v.aliases.iter().any(|a| a == var))
+                            .map(|v| v.name.clone())
+                            .ok_or_else(|| {
+                                suggested.set(suggested.get() + 1);
+                                (suggested.get() <= 50)
+                                    .then(|| {
+                                        suggest::closest(
+                                            var,
+                                            schema.vars.iter().map(|v| v.name.as_str()),
+                                        )
+                                    })
+                                    .flatten()
+                                    .map(str::to_string)
+                            }),
+                    )
+                };
+                diags.extend(stack.resolve_rule_names(&mut checked, &lookup));
+                rules = checked;
             }
             if !diags.is_empty() {
                 return Err(error::sorted(diags).into());
@@ -258,6 +312,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
         sensitivity.add(&svc.schema);
     }
     Ok(Plan {
+        rules,
         sensitivity,
         stack: stack.as_ref().map(|s| s.path.clone()),
         services,
@@ -455,11 +510,22 @@ impl Plan {
     }
 }
 
-/// Gathers every planned service's values and checks them.
+/// Resolves and checks every planned service, then runs the stack's cross-service rules
+/// over the resolved services: resolve → check → stack rules. Only the values the rules
+/// name are kept past their service's check (memory stays flat in the number of services).
 pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut findings = Vec::new();
     let mut vars = Vec::new();
     let mut infos = Vec::new();
+    let mut resolved = Vec::new();
+    let mut wanted: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for v in plan.rules.vars() {
+        wanted
+            .entry(v.service.as_str())
+            .or_default()
+            .insert(v.var.as_str());
+    }
+    let nothing = HashSet::new();
     let mut budget = source::ReadBudget::default();
     for svc in &plan.services {
         let gathered = source::gather(
@@ -470,12 +536,32 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
             &plan.sensitivity,
             &mut budget,
         );
-        let result = check::check_service(
+        let keep = wanted.get(svc.schema.service.as_str()).unwrap_or(&nothing);
+        let mut result = check::check_service(
             &svc.schema,
             &gathered,
             plan.profile.as_deref(),
             &plan.sensitivity,
+            keep,
         );
+        if !plan.rules.is_empty() {
+            for kept in &mut result.kept {
+                kept.has_errors = result.findings.iter().any(|f| {
+                    f.severity == rules::Severity::Error && f.var.as_deref() == Some(&kept.var)
+                });
+            }
+            resolved.push(ResolvedService {
+                name: svc.schema.service.clone(),
+                hosts: svc.hosts.clone(),
+                port: svc.port,
+                hosts_origin: svc.hosts_origin.clone(),
+                values: result
+                    .kept
+                    .into_iter()
+                    .map(|v| (v.var.clone(), v))
+                    .collect(),
+            });
+        }
         findings.extend(result.findings);
         vars.extend(result.vars);
         infos.push(ServiceInfo {
@@ -483,12 +569,62 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
             schema: svc.schema.path.clone(),
         });
     }
+    let mut checks = Vec::new();
+    if !plan.rules.is_empty() {
+        let outcome = rules::stack::run(&plan.rules, &resolved);
+        checks = outcome.checks;
+        findings.extend(apply_rule_settings(plan, outcome.findings, &mut vars));
+    }
     Report::new(
         infos,
+        plan.stack.clone(),
         findings,
         vars,
-        Vec::new(),
+        checks,
         plan.profile.clone(),
         plan.strict,
     )
+}
+
+/// `[severity]` and `allow` for the findings of the stack rules, from the schema of the
+/// service each is reported on (the stack's own findings keep their default); a variable's
+/// status then reflects them too.
+fn apply_rule_settings(
+    plan: &Plan,
+    findings: Vec<finding::Finding>,
+    vars: &mut [report::VarReport],
+) -> Vec<finding::Finding> {
+    let mut out = Vec::with_capacity(findings.len());
+    for f in findings {
+        let schema = plan
+            .services
+            .iter()
+            .map(|s| &s.schema)
+            .find(|s| s.service == f.service);
+        match schema {
+            Some(schema) => {
+                out.extend(check::apply_schema_settings(
+                    vec![f],
+                    schema,
+                    plan.profile.as_deref(),
+                ));
+            }
+            None => out.push(finding::Finding {
+                profile: plan.profile.clone(),
+                ..f
+            }),
+        }
+    }
+    for f in &out {
+        let Some(var) = f.var.as_deref() else {
+            continue;
+        };
+        for v in vars
+            .iter_mut()
+            .filter(|v| v.service == f.service && v.name == var)
+        {
+            v.status = v.status.raised_by(f.severity);
+        }
+    }
+    out
 }

@@ -2,6 +2,10 @@
 //! from, profiles, and the `[envgate]` tool settings.
 
 use crate::error::{ConfigError, Diagnostic};
+use crate::finding::SourceRef;
+use crate::rules::stack::{
+    JwtRule, JwtVars, LinkRule, RuleVar, SharedRule, StackRules, JWT_ALGORITHMS,
+};
 use crate::schema::document::{merge_into, Document, Layout};
 use crate::schema::{describe_error, lenient, Locator, Suggester};
 use figment::value::{Tag, Value};
@@ -20,9 +24,13 @@ struct RawStack {
     services: BTreeMap<String, RawService>,
     #[serde(default)]
     profiles: BTreeMap<String, RawStackProfile>,
-    jwt: Option<figment::value::Value>,
-    shared: Option<figment::value::Value>,
-    link: Option<figment::value::Value>,
+    /// Read by [`extract_rules`]; declared so unknown keys are caught.
+    #[serde(rename = "jwt")]
+    _jwt: Option<figment::value::Value>,
+    #[serde(rename = "shared")]
+    _shared: Option<figment::value::Value>,
+    #[serde(rename = "link")]
+    _link: Option<figment::value::Value>,
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -57,7 +65,14 @@ pub struct StackService {
     /// Names other services use to reach it (default: its own name).
     pub hosts: Vec<String>,
     pub port: Option<u16>,
+    /// Where `hosts` (or `port`, or else the service's table) is written: what a
+    /// `link-mismatch` points at on the target's side.
+    pub hosts_origin: SourceRef,
 }
+
+/// `(service, var)` → `None` (service not checked), `Ok(declared name)`, or `Err` with the
+/// closest declared name: see [`Stack::resolve_rule_names`].
+pub type NameLookup<'a> = dyn Fn(&str, &str) -> Option<Result<String, Option<String>>> + 'a;
 
 /// A loaded stack file before a profile is chosen.
 pub struct Stack {
@@ -67,6 +82,7 @@ pub struct Stack {
     /// The same values, for the `[envgate]` settings (figment remembers the file).
     figment: Figment,
     raw: RawStack,
+    rules: StackRules,
 }
 
 /// Tool settings that may come from `[envgate]`, `ENVGATE_*` variables or flags.
@@ -102,14 +118,70 @@ impl Stack {
         let root = Value::Dict(Tag::Default, doc.root.clone());
         let figment = Figment::from(doc.take_provider());
         let (layout, _) = Layout::new(vec![doc]);
-        let raw = extract_stack(&root, &layout).map_err(ConfigError::from)?;
+        let (raw, rules) = extract_stack(&root, &layout).map_err(ConfigError::from)?;
         Ok(Self {
             path: path.to_path_buf(),
             layout,
             root,
             figment,
             raw,
+            rules,
         })
+    }
+
+    /// The cross-service rules, checked against the stack's services.
+    pub fn rules(&self) -> &StackRules {
+        &self.rules
+    }
+
+    /// Checks that every `SERVICE.VAR` of the rules is declared, once the schemas are
+    /// loaded: `lookup(service, var)` is `None` for a service not checked in this run,
+    /// `Ok(name)` for a declared variable (an alias gives the name it stands for), or
+    /// `Err(closest declared name)`. Each undeclared one is a diagnostic at its place.
+    pub fn resolve_rule_names(
+        &self,
+        rules: &mut StackRules,
+        lookup: &NameLookup<'_>,
+    ) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        let mut fix = |v: &mut RuleVar| match lookup(&v.service, &v.var) {
+            None => {}
+            Some(Ok(name)) => v.var = name,
+            Some(Err(closest)) => {
+                let mut msg = format!(
+                    "service {} does not declare {} (a rule may name only variables its schema declares)",
+                    v.service, v.var
+                );
+                if let Some(best) = closest {
+                    msg.push_str(&format!("; did you mean {best}?"));
+                }
+                diags.push(self.diagnostic(&v.at, msg));
+            }
+        };
+        for r in &mut rules.shared {
+            r.vars.iter_mut().for_each(&mut fix);
+        }
+        for l in &mut rules.links {
+            fix(&mut l.from);
+        }
+        for j in &mut rules.jwt {
+            for m in &mut j.members {
+                fix(&mut m.key);
+                for v in [&mut m.algorithm, &mut m.iss, &mut m.aud]
+                    .into_iter()
+                    .flatten()
+                {
+                    fix(v);
+                }
+            }
+        }
+        diags
+    }
+
+    /// The stack file's line of a key path (or of its nearest written ancestor).
+    pub fn origin<S: AsRef<str>>(&self, at: &[S]) -> SourceRef {
+        let (file, pos) = self.layout.locate(at, None);
+        SourceRef::stack(file, pos.line)
     }
 
     pub fn profiles(&self) -> Vec<String> {
@@ -165,7 +237,15 @@ impl Stack {
                 ));
                 continue;
             };
+            let key = if svc.hosts.is_some() { "hosts" } else { "port" };
             services.push(StackService {
+                // Under a profile, its own `hosts`/`port` line when it sets them.
+                hosts_origin: {
+                    let (file, pos) = self
+                        .layout
+                        .locate(&["services", name.as_str(), key], profile);
+                    SourceRef::stack(file, pos.line)
+                },
                 hosts: svc.hosts.unwrap_or_else(|| vec![name.clone()]),
                 schema: crate::paths::clean(&base.join(schema)),
                 env_files: svc
@@ -190,14 +270,14 @@ impl Stack {
         Ok(services)
     }
 
-    pub fn diagnostic(&self, path: &[&str], message: impl Into<String>) -> Diagnostic {
+    pub fn diagnostic<S: AsRef<str>>(&self, path: &[S], message: impl Into<String>) -> Diagnostic {
         self.layout.diagnostic(path, message)
     }
 }
 
 /// The stack's tables, with every problem in them at once, in file order: unknown keys,
 /// wrong types, unknown service fields, profiles of unknown services, unsupported tables.
-fn extract_stack(root: &Value, layout: &Layout) -> Result<RawStack, Vec<Diagnostic>> {
+fn extract_stack(root: &Value, layout: &Layout) -> Result<(RawStack, StackRules), Vec<Diagnostic>> {
     let empty = figment::value::Dict::new();
     let table = root.as_dict().unwrap_or(&empty);
     let service_names: Vec<&str> = table
@@ -205,7 +285,7 @@ fn extract_stack(root: &Value, layout: &Layout) -> Result<RawStack, Vec<Diagnost
         .and_then(Value::as_dict)
         .map(|s| s.keys().map(String::as_str).collect())
         .unwrap_or_default();
-    let suggest = Suggester::new(service_names);
+    let suggest = Suggester::new(service_names.iter().copied());
     let ctx = Locator {
         layout,
         profile: None,
@@ -253,6 +333,7 @@ fn extract_stack(root: &Value, layout: &Layout) -> Result<RawStack, Vec<Diagnost
         }
     };
     reject_unsupported(&raw, &ctx, &mut diags);
+    let rules = extract_rules(table, &service_names, &ctx, &mut diags);
     // A service needs a schema, from its own table or from every profile's overlay; one
     // that has none anywhere is reported with the rest (a selected profile is checked again).
     let written = |name: &str| {
@@ -296,7 +377,7 @@ fn extract_stack(root: &Value, layout: &Layout) -> Result<RawStack, Vec<Diagnost
         }
     }
     if diags.is_empty() {
-        Ok(raw)
+        Ok((raw, rules))
     } else {
         let mut sorted = crate::error::sorted(diags);
         sorted.extend(
@@ -345,20 +426,9 @@ fn extract_services(
     out
 }
 
-/// Cross-service rules and compose sources come in a later version; accepting them
-/// silently would report a stack as checked when it was not.
+/// Compose sources come in a later version; accepting them silently would report a stack
+/// as checked when it was not.
 fn reject_unsupported(raw: &RawStack, ctx: &Locator<'_, '_>, diags: &mut Vec<Diagnostic>) {
-    let rules = [
-        ("jwt", &raw.jwt),
-        ("shared", &raw.shared),
-        ("link", &raw.link),
-    ];
-    for (key, _) in rules.iter().filter(|(_, value)| value.is_some()) {
-        diags.push(ctx.diag(
-            &[*key],
-            format!("cross-service rules ([[{key}]]) are not supported by this version of envgate yet; remove them to check the services one by one"),
-        ));
-    }
     for (name, svc) in &raw.services {
         if svc.compose.is_some() {
             diags.push(ctx.diag(
@@ -388,4 +458,361 @@ fn bool_ish<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::E
     parsed
         .map(Some)
         .ok_or_else(|| serde::de::Error::custom("must be true or false (or 1/0, yes/no, on/off)"))
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShared {
+    name: Option<String>,
+    vars: Option<Vec<String>>,
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    name: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJwt {
+    name: Option<String>,
+    issuer: Option<String>,
+    consumers: Option<Vec<String>>,
+    key: Option<String>,
+    algorithm: Option<String>,
+    alg: Option<String>,
+    iss: Option<String>,
+    aud: Option<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, RawJwtVars>,
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJwtVars {
+    key: Option<String>,
+    algorithm: Option<String>,
+    iss: Option<String>,
+    aud: Option<String>,
+}
+
+/// How many tables of each rule kind a stack may hold (they are written by hand; a
+/// generated million would only slow every run).
+pub const MAX_RULES: usize = 10_000;
+
+/// How many variables one `[[shared]]` compares, and how many consumers one `[[jwt]]` has.
+pub const MAX_RULE_VARS: usize = 1_000;
+
+/// The tables of one rule kind (`[[shared]]`...), each extracted on its own so that every
+/// problem is reported: `(index, table)` for each good one.
+fn rule_tables<T: serde::de::DeserializeOwned + Default>(
+    root: &figment::value::Dict,
+    key: &str,
+    ctx: &Locator<'_, '_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(usize, T)> {
+    let Some(value) = root.get(key) else {
+        return Vec::new();
+    };
+    let Value::Array(_, items) = value else {
+        diags.push(ctx.diag(
+            &[key],
+            format!("`{key}` must be a list of tables, written [[{key}]]"),
+        ));
+        return Vec::new();
+    };
+    if items.len() > MAX_RULES {
+        diags.push(ctx.diag(
+            &[key],
+            format!(
+                "{} [[{key}]] tables; a stack may hold at most {MAX_RULES}",
+                items.len()
+            ),
+        ));
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let index = i.to_string();
+        let at = [key, index.as_str()];
+        let Some(table) = item.as_dict() else {
+            diags.push(ctx.diag(&at, format!("each [[{key}]] entry must be a table")));
+            continue;
+        };
+        let before = diags.len();
+        let parsed: T = lenient(table, &[], &at, ctx, None, diags);
+        if diags.len() == before {
+            out.push((i, parsed));
+        }
+    }
+    out
+}
+
+/// Splits `service.VAR` at the dot after a known service name (a service name may itself
+/// hold a dot), else at the first dot.
+fn split_service_var<'t>(text: &'t str, services: &[&str]) -> Option<(&'t str, &'t str)> {
+    services
+        .iter()
+        .filter(|s| {
+            text.len() > s.len() + 1 && text.starts_with(**s) && text.as_bytes()[s.len()] == b'.'
+        })
+        .max_by_key(|s| s.len())
+        .map(|s| (&text[..s.len()], &text[s.len() + 1..]))
+        .or_else(|| text.split_once('.'))
+        .filter(|(s, v)| !s.is_empty() && !v.is_empty())
+}
+
+/// Reads `[[shared]]`, `[[link]]` and `[[jwt]]`, with every problem in them at once: wrong
+/// shapes, unknown services, a `[[jwt]]` member left with no key variable.
+fn extract_rules(
+    root: &figment::value::Dict,
+    services: &[&str],
+    ctx: &Locator<'_, '_>,
+    diags: &mut Vec<Diagnostic>,
+) -> StackRules {
+    let mut rules = StackRules::default();
+    let path = |parts: &[&str]| -> Vec<String> { parts.iter().map(|s| (*s).to_string()).collect() };
+    let origin = |at: &[String]| {
+        let (file, pos) = ctx.layout.locate(at, None);
+        SourceRef::stack(file, pos.line)
+    };
+    let known = |name: &str, at: &[String], what: &str, diags: &mut Vec<Diagnostic>| -> bool {
+        if services.contains(&name) {
+            return true;
+        }
+        // A few names say what the stack defines; a long list would only repeat the file.
+        let shown: Vec<&str> = services.iter().copied().take(10).collect();
+        let more = if services.len() > shown.len() {
+            format!(" and {} more", services.len() - shown.len())
+        } else {
+            String::new()
+        };
+        let mut msg = format!(
+            "{what} names the service `{name}`, which the stack does not define (it defines: {}{more})",
+            shown.join(", ")
+        );
+        if let Some(best) = ctx.suggest.variable(name) {
+            msg.push_str(&format!("; did you mean `{best}`?"));
+        }
+        let at: Vec<&str> = at.iter().map(String::as_str).collect();
+        diags.push(ctx.diag(&at, msg));
+        false
+    };
+    let service_var = |text: &str, at: Vec<String>, what: &str, diags: &mut Vec<Diagnostic>| {
+        let Some((service, var)) = split_service_var(text, services) else {
+            let refs: Vec<&str> = at.iter().map(String::as_str).collect();
+            diags.push(ctx.diag(
+                &refs,
+                format!("{what}: `{text}` must name a service's variable as \"service.VAR\""),
+            ));
+            return None;
+        };
+        known(service, &at, what, diags).then(|| RuleVar {
+            service: service.to_string(),
+            var: var.to_string(),
+            at,
+        })
+    };
+
+    for (i, raw) in rule_tables::<RawShared>(root, "shared", ctx, diags) {
+        let index = i.to_string();
+        let at = path(&["shared", &index]);
+        let Some(written) = raw.vars else {
+            diags.push(ctx.diag(
+                &["shared", &index],
+                "[[shared]] needs `vars`: the variables that must be identical, as [\"auth.SERVICE_SECRET\", \"backend.SERVICE_SECRET\"]",
+            ));
+            continue;
+        };
+        if written.len() > MAX_RULE_VARS {
+            diags.push(ctx.diag(
+                &["shared", &index, "vars"],
+                format!(
+                    "[[shared]] `vars` names {} variables; a rule may name at most {MAX_RULE_VARS}",
+                    written.len()
+                ),
+            ));
+            continue;
+        }
+        if written.len() < 2 {
+            diags.push(ctx.diag(
+                &["shared", &index, "vars"],
+                "[[shared]] `vars` must name at least two variables to compare",
+            ));
+            continue;
+        }
+        let before = diags.len();
+        let vars: Vec<RuleVar> = written
+            .iter()
+            .enumerate()
+            .filter_map(|(j, text)| {
+                service_var(
+                    text,
+                    path(&["shared", &index, "vars", &j.to_string()]),
+                    "[[shared]]",
+                    diags,
+                )
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for v in &vars {
+            if !seen.insert((v.service.as_str(), v.var.as_str())) {
+                diags.push(ctx.diag(
+                    &v.at.iter().map(String::as_str).collect::<Vec<_>>(),
+                    format!("[[shared]] names {}.{} twice", v.service, v.var),
+                ));
+            }
+        }
+        if diags.len() == before {
+            rules.shared.push(SharedRule {
+                origin: origin(&at),
+                name: raw.name,
+                vars,
+                at,
+            });
+        }
+    }
+
+    for (i, raw) in rule_tables::<RawLink>(root, "link", ctx, diags) {
+        let index = i.to_string();
+        let (Some(from), Some(to)) = (raw.from, raw.to) else {
+            diags.push(ctx.diag(
+                &["link", &index],
+                "[[link]] needs `from` (the URL variable, as \"backend.AUTH_SERVICE_URL\") and `to` (the service it must address)",
+            ));
+            continue;
+        };
+        let from = service_var(
+            &from,
+            path(&["link", &index, "from"]),
+            "[[link]] `from`",
+            diags,
+        );
+        let to_known = known(&to, &path(&["link", &index, "to"]), "[[link]] `to`", diags);
+        if let (Some(from), true) = (from, to_known) {
+            let at = path(&["link", &index]);
+            rules.links.push(LinkRule {
+                origin: origin(&at),
+                name: raw.name,
+                from,
+                to,
+                at,
+            });
+        }
+    }
+
+    for (i, raw) in rule_tables::<RawJwt>(root, "jwt", ctx, diags) {
+        let index = i.to_string();
+        let at = path(&["jwt", &index]);
+        let before = diags.len();
+        let (Some(issuer), Some(consumers)) = (raw.issuer, raw.consumers) else {
+            diags.push(ctx.diag(
+                &["jwt", &index],
+                "[[jwt]] needs `issuer` (the service that mints tokens) and `consumers` (the services that verify them)",
+            ));
+            continue;
+        };
+        if consumers.len() > MAX_RULE_VARS {
+            diags.push(ctx.diag(
+                &["jwt", &index, "consumers"],
+                format!("[[jwt]] `consumers` names {} services; a group may have at most {MAX_RULE_VARS}", consumers.len()),
+            ));
+            continue;
+        }
+        if consumers.is_empty() {
+            diags.push(ctx.diag(
+                &["jwt", &index, "consumers"],
+                "[[jwt]] `consumers` must name at least one service",
+            ));
+        }
+        known(
+            &issuer,
+            &path(&["jwt", &index, "issuer"]),
+            "[[jwt]] `issuer`",
+            diags,
+        );
+        for (j, c) in consumers.iter().enumerate() {
+            known(
+                c,
+                &path(&["jwt", &index, "consumers", &j.to_string()]),
+                "[[jwt]] `consumers`",
+                diags,
+            );
+        }
+        if raw.algorithm.is_some() && raw.alg.is_some() {
+            diags.push(ctx.diag(
+                &["jwt", &index, "alg"],
+                "[[jwt]] has both `algorithm` (a variable name) and `alg` (a literal algorithm): keep one",
+            ));
+        }
+        if let Some(alg) = raw.alg.as_deref().filter(|a| !JWT_ALGORITHMS.contains(a)) {
+            let mut msg = format!(
+                "[[jwt]] `alg` must be one of {}, but is `{alg}`",
+                JWT_ALGORITHMS.join(", ")
+            );
+            if let Some(best) = crate::suggest::closest(alg, JWT_ALGORITHMS.iter().copied()) {
+                msg.push_str(&format!("; did you mean `{best}`?"));
+            }
+            diags.push(ctx.diag(&["jwt", &index, "alg"], msg));
+        }
+        let members: Vec<&String> = std::iter::once(&issuer).chain(&consumers).collect();
+        for name in raw.vars.keys().filter(|n| !members.contains(n)) {
+            diags.push(ctx.diag(
+                &["jwt", &index, "vars", name],
+                format!("[jwt.vars.{name}]: {name} is neither the issuer nor a consumer of this [[jwt]]"),
+            ));
+        }
+        let mut group = Vec::new();
+        for service in members {
+            if !services.contains(&service.as_str()) {
+                continue; // already reported as unknown
+            }
+            let own = raw.vars.get(service);
+            // The variable `what` names for this member, with where it is written: its
+            // `[jwt.vars.SERVICE]` entry, else the group's.
+            let pick = |what: &str, own_value: Option<&String>, shared: Option<&String>| {
+                own_value
+                    .map(|v| (v, path(&["jwt", &index, "vars", service, what])))
+                    .or_else(|| shared.map(|v| (v, path(&["jwt", &index, what]))))
+                    .map(|(var, at)| RuleVar {
+                        service: service.clone(),
+                        var: var.clone(),
+                        at,
+                    })
+            };
+            let Some(key) = pick("key", own.and_then(|o| o.key.as_ref()), raw.key.as_ref()) else {
+                diags.push(ctx.diag(
+                    &["jwt", &index],
+                    format!("[[jwt]]: service {service} is left with no key variable: set `key` in the table, or `key` under [jwt.vars.{service}]"),
+                ));
+                continue;
+            };
+            group.push(JwtVars {
+                service: service.clone(),
+                key,
+                algorithm: pick(
+                    "algorithm",
+                    own.and_then(|o| o.algorithm.as_ref()),
+                    raw.algorithm.as_ref(),
+                ),
+                iss: pick("iss", own.and_then(|o| o.iss.as_ref()), raw.iss.as_ref()),
+                aud: pick("aud", own.and_then(|o| o.aud.as_ref()), raw.aud.as_ref()),
+            });
+        }
+        if diags.len() == before {
+            rules.jwt.push(JwtRule {
+                origin: origin(&at),
+                name: raw.name,
+                issuer,
+                consumers,
+                alg: raw.alg,
+                members: group,
+                at,
+            });
+        }
+    }
+    rules
 }

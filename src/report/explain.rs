@@ -3,7 +3,7 @@
 //! whitespace facts and fingerprint).
 
 use super::human::Palette;
-use super::{printable, Report, VarReport};
+use super::{printable, Report, VarReport, VarStatus};
 use crate::finding::Finding;
 use crate::rules::Severity;
 use owo_colors::Style;
@@ -22,6 +22,8 @@ struct Shown<'a> {
 fn select<'a>(report: &'a Report, only: &[String]) -> Vec<Shown<'a>> {
     let mut shown = Vec::new();
     for view in report.by_service() {
+        // The stack's own findings belong to no variable's row.
+        let Some(info) = view.info else { continue };
         let rows: Vec<&VarReport> = view
             .vars
             .iter()
@@ -46,7 +48,7 @@ fn select<'a>(report: &'a Report, only: &[String]) -> Vec<Shown<'a>> {
             })
             .collect();
         shown.push(Shown {
-            info: view.info,
+            info,
             rows,
             findings,
         });
@@ -58,11 +60,9 @@ fn select<'a>(report: &'a Report, only: &[String]) -> Vec<Shown<'a>> {
 /// `explain` exits on what it shows. Known before anything is written, so a reader that
 /// goes away early does not change the exit code.
 pub fn failing(report: &Report, only: &[String]) -> bool {
-    select(report, only).iter().any(|s| {
-        s.findings.iter().any(|f| {
-            f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
-        })
-    })
+    select(report, only)
+        .iter()
+        .any(|s| s.findings.iter().any(|f| f.fails(report.strict)))
 }
 
 /// One row of `explain --format json`.
@@ -71,7 +71,7 @@ struct JsonRow<'a> {
     service: &'a str,
     name: &'a str,
     status: &'a str,
-    source: Option<&'a crate::finding::SourceRef>,
+    source: Option<super::json::JsonSource<'a>>,
     fingerprint: Option<&'a str>,
     sensitive: bool,
     /// The value when not sensitive (URL passwords masked), else length, classes,
@@ -84,7 +84,7 @@ struct JsonExplain<'a> {
     version: u32,
     ok: bool,
     vars: Vec<JsonRow<'a>>,
-    findings: Vec<&'a Finding>,
+    findings: Vec<super::json::JsonFinding<'a>>,
 }
 
 /// `explain --format json`: the rows and findings the table would show, as one object.
@@ -99,8 +99,8 @@ pub fn render_json(report: &Report, only: &[String], out: &mut dyn Write) -> io:
             .map(|v| JsonRow {
                 service: &v.service,
                 name: &v.name,
-                status: &v.status,
-                source: v.source.as_ref(),
+                status: v.status.as_str(),
+                source: v.source.as_ref().map(super::json::JsonSource::from),
                 fingerprint: v.fingerprint.as_deref(),
                 sensitive: v.sensitive,
                 detail: v.detail.as_deref(),
@@ -109,6 +109,7 @@ pub fn render_json(report: &Report, only: &[String], out: &mut dyn Write) -> io:
         findings: shown
             .iter()
             .flat_map(|s| s.findings.iter().copied())
+            .map(super::json::JsonFinding::from)
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
@@ -161,18 +162,18 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
                 )
             )?;
             for v in &rows {
-                let style = match v.status.as_str() {
-                    "ok" => Style::new().green(),
-                    "warning" => p.severity(Severity::Warning),
-                    "unset" => p.dim(),
-                    _ => p.severity(Severity::Error),
+                let style = match v.status {
+                    VarStatus::Ok => Style::new().green(),
+                    VarStatus::Warning => p.severity(Severity::Warning),
+                    VarStatus::Unset => p.dim(),
+                    VarStatus::Error | VarStatus::Missing => p.severity(Severity::Error),
                 };
                 let detail = v.detail.as_deref().map_or_else(|| "-".into(), printable);
                 writeln!(
                     out,
                     "  {:<w_name$}  {}  {:<w_source$}  {detail}",
                     v.name,
-                    p.paint(&format!("{:<w_status$}", v.status), style),
+                    p.paint(&format!("{:<w_status$}", v.status.as_str()), style),
                     source_text(v)
                 )?;
             }

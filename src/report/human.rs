@@ -57,16 +57,16 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
 
     let views = report.by_service();
     for view in &views {
-        let service = view.info;
         let findings = &view.findings;
         let nvars = view.vars.len();
+        let name = view_name(view);
         writeln!(out)?;
         writeln!(
             out,
             "{}  {}",
-            p.paint(&printable(&service.name), p.bold()),
+            p.paint(&printable(name), p.bold()),
             p.paint(
-                &printable(&format!("({})", service.schema.display())),
+                &printable(&format!("({})", view_file(report, view))),
                 p.dim()
             )
         )?;
@@ -106,20 +106,59 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
         if infos > 0 {
             parts.push(plural(infos, "note"));
         }
+        let checked = if view.info.is_some() {
+            format!(" · {} checked", plural(nvars, "variable"))
+        } else {
+            String::new()
+        };
         writeln!(
             out,
             "  {}",
-            p.paint(&format!("{}: ", service.name), p.dim())
+            p.paint(&format!("{}: ", printable(name)), p.dim())
                 + &parts.join(", ")
-                + &p.paint(
-                    &format!(" · {} checked", plural(nvars, "variable")),
-                    p.dim()
-                )
+                + &p.paint(&checked, p.dim())
         )?;
     }
+    write_checks(out, report, p)?;
 
     writeln!(out)?;
     writeln!(out, "{}", verdict(report, &views, p))
+}
+
+/// A view's heading: the service's name, or `stack` for the stack's own findings.
+fn view_name<'a>(view: &ServiceView<'a>) -> &'a str {
+    view.info.map_or("stack", |i| i.name.as_str())
+}
+
+/// The file a view's findings are about: the service's schema, or the stack file.
+fn view_file(report: &Report, view: &ServiceView<'_>) -> String {
+    match view.info {
+        Some(info) => info.schema.display().to_string(),
+        None => report
+            .stack
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// What the cross-service rules proved, one line per rule and pair: a CI log shows what
+/// was checked, not only what failed.
+fn write_checks(out: &mut dyn Write, report: &Report, p: Palette) -> io::Result<()> {
+    if report.checks.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", p.paint("cross-service checks", p.bold()))?;
+    for check in &report.checks {
+        let mark = if check.ok {
+            p.paint("✔", Style::new().green())
+        } else {
+            p.paint("✖", p.severity(Severity::Error))
+        };
+        writeln!(out, "  {mark} {}", printable(&check.summary))?;
+    }
+    Ok(())
 }
 
 /// One finding: severity, code, message and source on one line, then its hint and the
@@ -163,13 +202,22 @@ fn write_finding(
             .as_ref()
             .map(|s| printable(&format!(" at {s}")).into_owned())
             .unwrap_or_default();
+        let place = match &r.var {
+            Some(var) => format!("{}.{var}", r.service),
+            None => r.service.clone(),
+        };
+        let label = r
+            .label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{:indent$}{} {}.{}{at}",
+            "{:indent$}{} {}{}{at}",
             "",
             p.paint("see:", Style::new().cyan()),
-            r.service,
-            r.var
+            printable(&place),
+            printable(&label),
         )?;
     }
     Ok(())
@@ -180,12 +228,11 @@ fn verdict(report: &Report, views: &[ServiceView<'_>], p: Palette) -> String {
     let s = &report.summary;
     let failing = views
         .iter()
-        .filter(|v| {
-            v.findings.iter().any(|f| {
-                f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
-            })
-        })
+        .filter(|v| v.info.is_some() && v.findings.iter().any(|f| f.fails(report.strict)))
         .count();
+    let stack_fails = views
+        .iter()
+        .any(|v| v.info.is_none() && v.findings.iter().any(|f| f.fails(report.strict)));
     let scope = format!(
         "{}, {}",
         plural(s.services, "service"),
@@ -209,11 +256,12 @@ fn verdict(report: &Report, views: &[ServiceView<'_>], p: Palette) -> String {
             ""
         };
         format!(
-            "{mark}{strict}: {}, {} in {} of {}",
+            "{mark}{strict}: {}, {} in {} of {}{}",
             plural(s.errors, "error"),
             plural(s.warnings, "warning"),
             failing,
-            scope
+            scope,
+            if stack_fails { " and the stack" } else { "" }
         )
     }
 }
@@ -224,9 +272,7 @@ pub fn render_quiet(report: &Report, out: &mut dyn Write, p: Palette) -> io::Res
     if report.ok {
         return Ok(());
     }
-    let fails = |f: &Finding| {
-        f.severity == Severity::Error || (report.strict && f.severity == Severity::Warning)
-    };
+    let fails = |f: &Finding| f.fails(report.strict);
     let views = report.by_service();
     for view in &views {
         let failing: Vec<&Finding> = view.findings.iter().copied().filter(|f| fails(f)).collect();
@@ -236,9 +282,9 @@ pub fn render_quiet(report: &Report, out: &mut dyn Write, p: Palette) -> io::Res
         writeln!(
             out,
             "{}  {}",
-            p.paint(&printable(&view.info.name), p.bold()),
+            p.paint(&printable(view_name(view)), p.bold()),
             p.paint(
-                &printable(&format!("({})", view.info.schema.display())),
+                &printable(&format!("({})", view_file(report, view))),
                 p.dim()
             )
         )?;

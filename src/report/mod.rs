@@ -5,9 +5,9 @@ pub mod explain;
 pub mod human;
 pub mod json;
 
+pub use crate::finding::RuleCheck;
 use crate::finding::{Finding, SourceRef};
 use crate::rules::Severity;
-use serde::Serialize;
 
 /// Text for a terminal: control characters (a `\x1b[2J` in a file name from an untrusted
 /// repository, a tab in a value) are shown escaped, never sent to the terminal.
@@ -31,20 +31,21 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// JSON report format version (SPEC section 6).
 pub const REPORT_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+/// The outcome of a run, for every renderer. (The JSON wire format is [`json`]'s own.)
+#[derive(Debug)]
 pub struct Report {
     pub version: u32,
     pub ok: bool,
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub vars: Vec<VarReport>,
+    /// What the cross-service rules proved (or could not), one entry per rule and pair.
     pub checks: Vec<RuleCheck>,
     /// Services in check order, with their schema files (for the human report).
-    #[serde(skip)]
     pub services: Vec<ServiceInfo>,
-    #[serde(skip)]
+    /// The stack file, when a stack was checked (the stack-level section's heading).
+    pub stack: Option<std::path::PathBuf>,
     pub profile: Option<String>,
-    #[serde(skip)]
     pub strict: bool,
 }
 
@@ -54,7 +55,7 @@ pub struct ServiceInfo {
     pub schema: std::path::PathBuf,
 }
 
-#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
@@ -63,35 +64,65 @@ pub struct Summary {
     pub vars: usize,
 }
 
+/// A variable's status after its findings (`allow` and `[severity]` applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarStatus {
+    Ok,
+    Warning,
+    Error,
+    /// Required, and absent.
+    Missing,
+    /// Optional, and absent.
+    Unset,
+}
+
+impl VarStatus {
+    /// The status after a finding of `severity` about the variable: a present variable is
+    /// as bad as its worst finding; `missing` and `unset` stay what they are.
+    #[must_use]
+    pub fn raised_by(self, severity: Severity) -> Self {
+        match (self, severity) {
+            (VarStatus::Ok | VarStatus::Warning, Severity::Error) => VarStatus::Error,
+            (VarStatus::Ok, Severity::Warning) => VarStatus::Warning,
+            (status, _) => status,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VarStatus::Ok => "ok",
+            VarStatus::Warning => "warning",
+            VarStatus::Error => "error",
+            VarStatus::Missing => "missing",
+            VarStatus::Unset => "unset",
+        }
+    }
+}
+
+impl std::fmt::Display for VarStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One declared variable of one service: its status and where its value came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct VarReport {
     pub service: String,
     pub name: String,
-    /// `ok`, `warning`, `error`, `missing` (required, absent) or `unset` (optional, absent).
-    pub status: String,
+    pub status: VarStatus,
     pub source: Option<SourceRef>,
     /// `sha256:` + 12 hex digits, for every present value, sensitive or not.
     pub fingerprint: Option<String>,
-    #[serde(skip)]
     pub sensitive: bool,
     /// For `explain`: the value when not sensitive (URL passwords masked), else its length,
     /// character classes, whitespace facts and fingerprint.
-    #[serde(skip)]
     pub detail: Option<String>,
 }
 
-/// One cross-service rule evaluation.
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleCheck {
-    pub rule: String,
-    pub services: Vec<String>,
-    pub ok: bool,
-}
-
-/// One service's share of a report.
+/// One service's share of a report (or, with no `info`, the stack's own findings).
 pub struct ServiceView<'a> {
-    pub info: &'a ServiceInfo,
+    pub info: Option<&'a ServiceInfo>,
     pub findings: Vec<&'a Finding>,
     pub vars: Vec<&'a VarReport>,
 }
@@ -112,7 +143,9 @@ impl Report {
         })
     }
 
-    /// Findings and variables grouped by service, in service order (one pass over each).
+    /// Findings and variables grouped by service, in service order (one pass over each),
+    /// then the stack's own findings (those of no selected service) when there are any:
+    /// every finding is in exactly one view, so what a renderer prints is what it counts.
     pub fn by_service(&self) -> Vec<ServiceView<'_>> {
         let index: std::collections::HashMap<&str, usize> = self
             .services
@@ -124,14 +157,20 @@ impl Report {
             .services
             .iter()
             .map(|info| ServiceView {
-                info,
+                info: Some(info),
                 findings: Vec::new(),
                 vars: Vec::new(),
             })
             .collect();
+        let mut stack = ServiceView {
+            info: None,
+            findings: Vec::new(),
+            vars: Vec::new(),
+        };
         for f in &self.findings {
-            if let Some(&i) = index.get(f.service.as_str()) {
-                views[i].findings.push(f);
+            match index.get(f.service.as_str()) {
+                Some(&i) => views[i].findings.push(f),
+                None => stack.findings.push(f),
             }
         }
         for v in &self.vars {
@@ -139,11 +178,15 @@ impl Report {
                 views[i].vars.push(v);
             }
         }
+        if !stack.findings.is_empty() {
+            views.push(stack);
+        }
         views
     }
 
     pub fn new(
         services: Vec<ServiceInfo>,
+        stack: Option<std::path::PathBuf>,
         findings: Vec<Finding>,
         vars: Vec<VarReport>,
         checks: Vec<RuleCheck>,
@@ -158,7 +201,7 @@ impl Report {
             services: services.len(),
             vars: vars.len(),
         };
-        let ok = summary.errors == 0 && (!strict || summary.warnings == 0);
+        let ok = !findings.iter().any(|f| f.fails(strict));
         Self {
             version: REPORT_VERSION,
             ok,
@@ -167,6 +210,7 @@ impl Report {
             vars,
             checks,
             services,
+            stack,
             profile,
             strict,
         }

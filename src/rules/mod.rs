@@ -3,6 +3,7 @@
 pub mod hygiene;
 pub mod presence;
 pub mod registry;
+pub mod stack;
 pub mod types;
 
 pub use registry::{Code, RuleInfo, Severity};

@@ -174,6 +174,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                 path: Some(shown_path.clone()),
                 line: None,
                 name: Some(file_var.clone()),
+                via: Some(Box::new(entry.source.clone())),
             };
             return match secret_file::read(&path) {
                 Ok(read) => Resolution {

@@ -22,6 +22,11 @@ impl Severity {
             Severity::Error => "error",
         }
     }
+
+    /// The one rule for what fails a run: an error, or a warning under `--strict`.
+    pub fn fails(self, strict: bool) -> bool {
+        self == Severity::Error || (strict && self == Severity::Warning)
+    }
 }
 
 impl FromStr for Severity {
@@ -261,6 +266,25 @@ registry! {
         summary: "A value is not valid UTF-8.",
         example: "a binary key pasted raw into an env file",
         fix: "Encode binary values as base64 or hex and declare the `encoding`.",
+    },
+    // Cross-service rules of the stack file (`[[shared]]`, `[[link]]`).
+    SharedMismatch => {
+        code: "shared-mismatch", severity: Error,
+        summary: "The variables a `[[shared]]` rule names do not all hold the same value (compared by fingerprint); the finding groups the services by value and names the odd one out when most agree.",
+        example: "SERVICE_SECRET rotated in backend only: \"SERVICE_SECRET differs from auth and websocket (backend is the odd one out): auth and websocket agree on sha256:6d2c1a0e5b7f; backend has sha256:0b9e4f2a7c31\"",
+        fix: "Set the value the other services share in the service the finding is reported on (the hint names the file and line). With no majority, decide which value is current and set it everywhere.",
+    },
+    LinkMismatch => {
+        code: "link-mismatch", severity: Error,
+        summary: "The URL a `[[link]]` rule names does not address its target service: its host is not one of the target's `hosts`, or its port (the scheme's default when none is written: 80 for http, 443 for https) is not the target's `port`.",
+        example: "AUTH_SERVICE_URL=http://auth-service:8081 with hosts = [\"auth\", \"auth.internal\"]: \"AUTH_SERVICE_URL addresses auth-service:8081, which is not auth: expected auth:8081 or auth.internal:8081\"",
+        fix: "Point the URL at one of the target's hosts and its port; or, if the target really has that name or port, add it to `hosts` (or fix `port`) under `[services.NAME]` in the stack file.",
+    },
+    RuleIncomplete => {
+        code: "rule-incomplete", severity: Info,
+        summary: "A cross-service rule could not check a service because a value it needs is not set, cannot be read, or is not a URL with a host: that part of the rule proved nothing.",
+        example: "SERVICE_SECRET is not set in auth, so [[shared]] compared it only in backend and websocket.",
+        fix: "Set the value (a `missing` error usually says so too); the rule then checks it on the next run.",
     },
 }
 

@@ -6,7 +6,7 @@
 //! `Dict`, and the position of every key is remembered by its key path. A [`Document`] is a
 //! figment [`Provider`], so includes and profiles are layered by figment as usual.
 
-use crate::error::{ConfigError, Diagnostic, Pos};
+use crate::error::{ConfigError, Diagnostic};
 use figment::value::{Dict, Map, Num, Tag, Value};
 use figment::{Error as FigmentError, Metadata, Profile, Provider, Source};
 use std::collections::HashMap;
@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// Schema and stack files larger than this are refused (they are hand-written).
 pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+pub use crate::position::Pos;
 
 /// One parsed configuration file. No `Debug`: it holds schema values, and a `default` may
 /// be a secret.

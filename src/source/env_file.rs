@@ -42,6 +42,7 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
         path: Some(path.to_path_buf()),
         line: None,
         name: None,
+        via: None,
     };
     let bytes = match read_bounded(path) {
         Ok(b) => b,

@@ -218,6 +218,7 @@ pub fn gather(
                     path: Some(path.clone()),
                     line: None,
                     name: None,
+                    via: None,
                 })),
             );
             continue;

@@ -10,6 +10,15 @@ fn example_stack_passes() {
     let (code, stdout, stderr) = run(envgate().args(["check", "--config", STACK]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("✔ ready: 3 services"), "{stdout}");
+    // What the cross-service rules proved.
+    assert!(
+        stdout.contains(
+            "  ✔ auth, backend, websocket: SERVICE_SECRET identical\n  \
+             ✔ backend → auth: AUTH_SERVICE_URL addresses auth:8081\n  \
+             ✔ websocket → auth: AUTH_SERVICE_URL addresses auth:8081\n"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -18,9 +27,20 @@ fn broken_profile_shows_the_typical_failures() {
         json_report(envgate().args(["check", "--config", STACK, "--profile", "broken"]));
     assert_eq!(code, 1);
     assert_eq!(report["ok"], false);
-    // A missing secret.
-    let f = finding(&report, "missing", "SERVICE_SECRET");
-    assert_eq!(f["service"], "auth");
+    // A secret rotated in one service only: the odd one out, against the two that agree.
+    let f = finding(&report, "shared-mismatch", "SERVICE_SECRET");
+    assert_eq!(f["service"], "backend");
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("(backend is the odd one out): auth and websocket agree on sha256:"));
+    // A URL at a host the auth service no longer has.
+    let f = finding(&report, "link-mismatch", "AUTH_SERVICE_URL");
+    assert_eq!(f["service"], "backend");
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("addresses auth-service:8081, which is not auth"));
     // A near-miss name, with where it is set.
     let f = finding(&report, "missing", "JWT_SECRET_KEY");
     assert_eq!(f["service"], "backend");
@@ -36,7 +56,7 @@ fn broken_profile_shows_the_typical_failures() {
         "{f}"
     );
     // A trailing newline.
-    let f = finding(&report, "surrounding-whitespace", "SERVICE_SECRET");
+    let f = finding(&report, "surrounding-whitespace", "JWT_SECRET_KEY");
     assert_eq!(f["service"], "websocket");
     assert!(f["message"].as_str().unwrap().contains("ends with \\n"));
     assert_eq!(f["source"]["kind"], "dotenv");
@@ -106,7 +126,7 @@ fn service_selection() {
         "--profile",
         "broken",
         "--service",
-        "auth",
+        "websocket",
     ]));
     assert_eq!(code, 1);
     assert_eq!(report["summary"]["services"], 1);
@@ -114,7 +134,9 @@ fn service_selection() {
         .as_array()
         .unwrap()
         .iter()
-        .all(|f| f["service"] == "auth"));
+        .all(|f| f["service"] == "websocket"));
+    // The rules between websocket and services left out are not run.
+    assert!(report["checks"].as_array().unwrap().is_empty());
 }
 
 #[test]
@@ -134,7 +156,9 @@ fn output_file_and_json_fields() {
         assert!(report["summary"][key].is_u64(), "summary.{key}");
     }
     assert_eq!(report["summary"]["services"], 3);
-    assert!(report["checks"].is_array());
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 3);
+    assert!(checks.iter().all(|c| c["ok"] == true), "{checks:?}");
     let vars = report["vars"].as_array().unwrap();
     assert_eq!(
         vars.len() as u64,

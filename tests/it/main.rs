@@ -14,6 +14,7 @@ mod schema_limits;
 mod secrets;
 mod sensitivity;
 mod sources;
+mod stack_rules;
 mod types_registry;
 mod urls;
 

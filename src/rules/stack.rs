@@ -1,0 +1,775 @@
+//! The cross-service rules of a stack (SPEC section 5): `[[shared]]`, `[[link]]` and
+//! `[[jwt]]`, run over the resolved values of the selected services once each service has
+//! been checked on its own.
+//!
+//! Every finding here names both services, both variables and both origins (the other side
+//! in `related`), says which side to change, and never shows a value: values are compared
+//! by fingerprint, URLs are shown as host and port only. `checks` records what each rule
+//! and pair proved, or why it could not.
+
+use crate::finding::{Finding, Location, RuleCheck, SourceRef};
+use crate::rules::Code;
+use crate::secret::Secret;
+use std::collections::HashMap;
+
+/// A `SERVICE.VAR` a rule names, with the key path it is written at (for positions).
+#[derive(Debug, Clone)]
+pub struct RuleVar {
+    pub service: String,
+    pub var: String,
+    /// Key path in the stack file (`["shared", "0", "vars", "1"]`).
+    pub at: Vec<String>,
+}
+
+/// `[[shared]]`: the values must be identical (compared by fingerprint).
+#[derive(Debug, Clone)]
+pub struct SharedRule {
+    /// The stack file's line of the table: where a finding of the stack itself points.
+    pub origin: SourceRef,
+    pub name: Option<String>,
+    pub vars: Vec<RuleVar>,
+    /// Key path of the table (`["shared", "0"]`).
+    pub at: Vec<String>,
+}
+
+/// `[[link]]`: the URL in `from` must address the service `to`.
+#[derive(Debug, Clone)]
+pub struct LinkRule {
+    /// The stack file's line of the table: where a finding of the stack itself points.
+    pub origin: SourceRef,
+    pub name: Option<String>,
+    pub from: RuleVar,
+    pub to: String,
+    pub at: Vec<String>,
+}
+
+/// `[[jwt]]`: tokens the issuer mints must verify at every consumer.
+#[derive(Debug, Clone)]
+pub struct JwtRule {
+    /// The stack file's line of the table: where a finding of the stack itself points.
+    pub origin: SourceRef,
+    pub name: Option<String>,
+    pub issuer: String,
+    pub consumers: Vec<String>,
+    /// A literal algorithm (`alg = "HS256"`), when no `algorithm` variable is named.
+    pub alg: Option<String>,
+    /// Each member's variables, the issuer first, then the consumers in order.
+    pub members: Vec<JwtVars>,
+    pub at: Vec<String>,
+}
+
+/// The variables one member of a `[[jwt]]` group reads (after `[jwt.vars.SERVICE]`).
+#[derive(Debug, Clone)]
+pub struct JwtVars {
+    pub service: String,
+    pub key: RuleVar,
+    pub algorithm: Option<RuleVar>,
+    pub iss: Option<RuleVar>,
+    pub aud: Option<RuleVar>,
+}
+
+impl JwtVars {
+    /// Every variable named, for validation and for what the check keeps.
+    pub fn all(&self) -> impl Iterator<Item = &RuleVar> {
+        std::iter::once(&self.key)
+            .chain(self.algorithm.as_ref())
+            .chain(self.iss.as_ref())
+            .chain(self.aud.as_ref())
+    }
+}
+
+/// The cross-service rules of a stack file (SPEC section 5), validated against its
+/// services; whether the variables are declared is checked once the schemas are loaded
+/// ([`StackRules::undeclared`]).
+#[derive(Debug, Clone, Default)]
+pub struct StackRules {
+    pub shared: Vec<SharedRule>,
+    pub links: Vec<LinkRule>,
+    pub jwt: Vec<JwtRule>,
+}
+
+/// The algorithms a `[[jwt]]` `alg` may name.
+pub const JWT_ALGORITHMS: &[&str] = &[
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+    "ES384", "EdDSA",
+];
+
+impl StackRules {
+    pub fn is_empty(&self) -> bool {
+        self.shared.is_empty() && self.links.is_empty() && self.jwt.is_empty()
+    }
+
+    /// Every `SERVICE.VAR` any rule names.
+    pub fn vars(&self) -> impl Iterator<Item = &RuleVar> {
+        self.shared
+            .iter()
+            .flat_map(|r| r.vars.iter())
+            .chain(self.links.iter().map(|l| &l.from))
+            .chain(
+                self.jwt
+                    .iter()
+                    .flat_map(|j| j.members.iter().flat_map(JwtVars::all)),
+            )
+    }
+}
+
+/// One variable's value as the service will see it, with its origin, kept for the stack
+/// rules. The value stays a [`Secret`]; nothing here words a message about it.
+#[derive(Debug, Clone)]
+pub struct ResolvedValue {
+    pub var: String,
+    pub value: Option<Secret>,
+    /// The value's fingerprint, computed once.
+    pub fingerprint: Option<String>,
+    pub source: Option<SourceRef>,
+    pub sensitive: bool,
+    /// Set, but unreadable (a `NAME_FILE` that names no file, bytes that are not UTF-8).
+    pub unreadable: bool,
+    /// The variable has an error finding of its own in its service's report.
+    pub has_errors: bool,
+}
+
+/// One selected service as the rules see it: how other services reach it, and the values
+/// the rules name (only those).
+#[derive(Debug, Clone)]
+pub struct ResolvedService {
+    pub name: String,
+    pub hosts: Vec<String>,
+    pub port: Option<u16>,
+    /// Where `hosts`/`port` are written in the stack file.
+    pub hosts_origin: Option<SourceRef>,
+    /// By declared name.
+    pub values: HashMap<String, ResolvedValue>,
+}
+
+impl ResolvedService {
+    fn value(&self, var: &str) -> Option<&ResolvedValue> {
+        self.values.get(var)
+    }
+}
+
+/// What the rules found and proved.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub checks: Vec<RuleCheck>,
+}
+
+/// Runs every rule whose services are all in `services` (the selected ones: `--service`
+/// narrows the rules to those between selected services; the others are skipped).
+pub fn run(rules: &StackRules, services: &[ResolvedService]) -> Outcome {
+    let by_name: HashMap<&str, &ResolvedService> =
+        services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut out = Outcome::default();
+    for rule in &rules.shared {
+        let members: Option<Vec<(&RuleVar, &ResolvedService)>> = rule
+            .vars
+            .iter()
+            .map(|v| by_name.get(v.service.as_str()).map(|s| (v, *s)))
+            .collect();
+        if let Some(members) = members {
+            shared(rule, &members, &mut out);
+        }
+    }
+    for rule in &rules.links {
+        if let (Some(from), Some(to)) = (
+            by_name.get(rule.from.service.as_str()),
+            by_name.get(rule.to.as_str()),
+        ) {
+            link(rule, from, to, &mut out);
+        }
+    }
+    for rule in &rules.jwt {
+        let parties: Option<Vec<(&JwtVars, &ResolvedService)>> = rule
+            .members
+            .iter()
+            .map(|m| by_name.get(m.service.as_str()).map(|s| (m, *s)))
+            .collect();
+        if let Some(parties) = parties {
+            jwt(rule, &parties, &mut out);
+        }
+    }
+    out
+}
+
+/// How many names one list in a message spells out; the rest are counted (a rule may
+/// name a thousand services, and each finding repeats its list).
+const MAX_LISTED: usize = 10;
+
+/// `a`, `a and b`, `a, b and c`; past [`MAX_LISTED`], `a, b, … and 12 more`.
+fn list<S: AsRef<str>>(items: &[S]) -> String {
+    if items.len() > MAX_LISTED {
+        let shown: Vec<&str> = items[..MAX_LISTED].iter().map(AsRef::as_ref).collect();
+        return format!("{} and {} more", shown.join(", "), items.len() - MAX_LISTED);
+    }
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
+    }
+}
+
+/// `a, b, c`; past [`MAX_LISTED`], `a, b, … (12 more)`.
+fn joined<S: AsRef<str>>(items: &[S]) -> String {
+    let shown: Vec<&str> = items.iter().take(MAX_LISTED).map(AsRef::as_ref).collect();
+    let mut out = shown.join(", ");
+    if items.len() > MAX_LISTED {
+        out.push_str(&format!(" ({} more)", items.len() - MAX_LISTED));
+    }
+    out
+}
+
+/// `shares` or `share`, after a list of `n` names.
+fn verb(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { one } else { many }.to_string()
+}
+
+/// Why a value a rule needs cannot be compared.
+fn absent_reason(value: Option<&ResolvedValue>) -> &'static str {
+    match value {
+        Some(v) if v.unreadable => "cannot be read",
+        _ => "is not set",
+    }
+}
+
+/// ` (at deploy/backend.env:2)`, or nothing when the origin is unknown.
+fn at(source: Option<&SourceRef>) -> String {
+    source.map(|s| format!(" (at {s})")).unwrap_or_default()
+}
+
+/// A `[[shared]]` variable with its value.
+type Member<'a> = (&'a RuleVar, &'a ResolvedService, &'a ResolvedValue);
+
+fn shared(rule: &SharedRule, members: &[(&RuleVar, &ResolvedService)], out: &mut Outcome) {
+    let same_name = members.iter().all(|(v, _)| v.var == members[0].0.var);
+    let who = |v: &RuleVar| -> String {
+        if same_name {
+            v.service.clone()
+        } else {
+            format!("{}.{}", v.service, v.var)
+        }
+    };
+    let what = if same_name {
+        members[0].0.var.clone()
+    } else {
+        String::from("the values")
+    };
+    // Values present, grouped by fingerprint in the order first seen.
+    let mut groups: Vec<(&str, Vec<Member<'_>>)> = Vec::new();
+    let mut group_of: HashMap<&str, usize> = HashMap::new();
+    let mut absent = Vec::new();
+    for (v, svc) in members {
+        let resolved = svc.value(&v.var);
+        match resolved.and_then(|r| r.fingerprint.as_deref().map(|fp| (r, fp))) {
+            Some((r, fp)) => {
+                let next = groups.len();
+                let i = *group_of.entry(fp).or_insert(next);
+                if i == next {
+                    groups.push((fp, Vec::new()));
+                }
+                groups[i].1.push((v, svc, r));
+            }
+            None => absent.push((*v, resolved)),
+        }
+    }
+    let present: usize = groups.iter().map(|(_, g)| g.len()).sum();
+    let names = |g: &[Member<'_>]| -> Vec<String> { g.iter().map(|(v, _, _)| who(v)).collect() };
+    let mut grouping = groups
+        .iter()
+        .take(MAX_LISTED)
+        .map(|(fp, g)| {
+            let n = names(g);
+            if n.len() == 1 {
+                format!("{} has {fp}", n[0])
+            } else {
+                format!("{} agree on {fp}", list(&n))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if groups.len() > MAX_LISTED {
+        grouping.push_str(&format!("; and {} more values", groups.len() - MAX_LISTED));
+    }
+    let rule_name = rule
+        .name
+        .as_deref()
+        .map(|n| format!(" ([[shared]] \"{n}\")"))
+        .unwrap_or_default();
+    let compared: Vec<String> = groups.iter().flat_map(|(_, g)| names(g)).collect();
+
+    for (v, resolved) in &absent {
+        let others: Vec<String> = compared.clone();
+        let message = if others.len() >= 2 {
+            format!(
+                "{} {}, so it was not compared with {}{rule_name}",
+                v.var,
+                absent_reason(*resolved),
+                list(&others)
+            )
+        } else {
+            format!(
+                "{} {}, so it was not compared{rule_name}",
+                v.var,
+                absent_reason(*resolved)
+            )
+        };
+        out.findings.push(
+            Finding::new(Code::RuleIncomplete, message)
+                .service(v.service.clone())
+                .var(v.var.clone())
+                .source(resolved.and_then(|r| r.source.clone()))
+                .hint(format!(
+                    "set {} in {} to the value the other services of the rule share",
+                    v.var, v.service
+                )),
+        );
+    }
+
+    let everyone: Vec<String> = members.iter().map(|(v, _)| who(v)).collect();
+    let mut summary = if same_name {
+        format!("{}: {what}", joined(&everyone))
+    } else {
+        format!("{}:", joined(&everyone))
+    };
+    let ok = groups.len() == 1 && absent.is_empty();
+    let differ = if same_name { "differs" } else { "differ" };
+    if groups.len() > 1 {
+        let majority = groups.iter().position(|(_, g)| g.len() * 2 > present);
+        if let Some(m) = majority {
+            let (maj_fp, maj) = &groups[m];
+            let maj_names = names(maj);
+            let mut odd = Vec::new();
+            for (_, g) in groups.iter().enumerate().filter(|(i, _)| *i != m) {
+                let (_, g) = g;
+                for (v, svc, r) in g {
+                    odd.push(who(v));
+                    let mut hint = format!(
+                            "change {}'s {} to the value {} {}{rule_name}; `envgate explain {}` shows each service's fingerprint",
+                            svc.name,
+                            v.var,
+                            list(&maj_names),
+                            verb(maj_names.len(), "has", "share"),
+                            v.var
+                        );
+                    if r.has_errors {
+                        hint.push_str(&format!(
+                            " (its value also has an error of its own, reported with {})",
+                            svc.name
+                        ));
+                    }
+                    let mut f = Finding::new(
+                        Code::SharedMismatch,
+                        format!(
+                            "{} differs from {} ({} is the odd one out): {grouping}",
+                            v.var,
+                            list(&maj_names),
+                            who(v)
+                        ),
+                    )
+                    .service(svc.name.clone())
+                    .var(v.var.clone())
+                    .source(r.source.clone())
+                    .label(format!(
+                        "has {}",
+                        r.fingerprint.as_deref().unwrap_or_default()
+                    ))
+                    .hint(hint);
+                    for (mv, msvc, mr) in maj.iter().take(MAX_LISTED) {
+                        f = f.related(
+                            Location::var(msvc.name.clone(), mv.var.clone(), mr.source.clone())
+                                .label(format!("agrees on {maj_fp}")),
+                        );
+                    }
+                    out.findings.push(f);
+                }
+            }
+            summary.push_str(&format!(" {differ} (odd one out: {})", joined(&odd)));
+        } else {
+            // No value is held by most: the stack's own finding, at the rule.
+            let places: Vec<String> = groups
+                .iter()
+                .flat_map(|(_, g)| g.iter())
+                .map(|(v, _, r)| format!("{}'s{}", who(v), at(r.source.as_ref())))
+                .collect();
+            let mut f = Finding::new(
+                Code::SharedMismatch,
+                format!(
+                    "{what} differ{} between {}, and no value is held by most of them: {grouping}",
+                    if same_name { "s" } else { "" },
+                    list(&compared)
+                ),
+            )
+            .source(Some(rule.origin.clone()))
+            .label(format!("the [[shared]] rule{rule_name}"))
+            .hint(format!(
+                "decide which value is current and set it in the others: {}",
+                list(&places)
+            ));
+            if same_name {
+                f = f.var(what.clone());
+            }
+            for (fp, g) in &groups {
+                for (v, svc, r) in g {
+                    f = f.related(
+                        Location::var(svc.name.clone(), v.var.clone(), r.source.clone())
+                            .label(format!("has {fp}")),
+                    );
+                }
+            }
+            out.findings.push(f);
+            summary.push_str(&format!(" {differ} (no majority)"));
+        }
+    } else if groups.len() == 1 && present >= 2 {
+        summary.push_str(" identical");
+        if !absent.is_empty() {
+            summary.push_str(&format!(" in {}", joined(&compared)));
+        }
+    }
+    if !absent.is_empty() {
+        let missing: Vec<String> = absent.iter().map(|(v, _)| who(v)).collect();
+        summary.push_str(&format!(
+            "; not compared in {} (no value)",
+            missing.join(", ")
+        ));
+    }
+    out.checks.push(RuleCheck {
+        rule: "shared",
+        name: rule.name.clone(),
+        services: members.iter().map(|(v, _)| v.service.clone()).collect(),
+        ok,
+        summary,
+    });
+}
+
+/// A host as it may be shown: a name or address of the usual characters, not too long.
+fn showable_host(host: &str) -> bool {
+    host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']'))
+}
+
+fn same_host(a: &str, b: &str) -> bool {
+    let norm = |h: &str| {
+        h.trim_start_matches('[')
+            .trim_end_matches(']')
+            .trim_end_matches('.')
+            .to_ascii_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut Outcome) {
+    let var = &rule.from.var;
+    let pair = format!("{} → {}", from.name, to.name);
+    let mut check = |ok: bool, summary: String| {
+        out.checks.push(RuleCheck {
+            rule: "link",
+            name: rule.name.clone(),
+            services: vec![from.name.clone(), to.name.clone()],
+            ok,
+            summary: format!("{pair}: {summary}"),
+        });
+    };
+    let resolved = from.value(var);
+    let Some((r, value)) = resolved.and_then(|r| r.value.as_ref().map(|v| (r, v))) else {
+        let reason = absent_reason(resolved);
+        check(false, format!("{var} {reason}, not checked"));
+        out.findings.push(
+            Finding::new(
+                Code::RuleIncomplete,
+                format!(
+                    "{var} {reason}, so the [[link]] to {} was not checked",
+                    to.name
+                ),
+            )
+            .service(from.name.clone())
+            .var(var.clone())
+            .source(resolved.and_then(|r| r.source.clone()))
+            .hint(format!(
+                "set {var} in {} to the URL of {}",
+                from.name, to.name
+            )),
+        );
+        return;
+    };
+    if r.has_errors {
+        // Already reported as wrong (a forbidden host, an invalid URL): one cause, one finding.
+        check(
+            false,
+            format!(
+                "{var} not checked (its value has errors of its own, reported with {})",
+                from.name
+            ),
+        );
+        return;
+    }
+    let text = value.expose();
+    let readable = crate::secret::UrlParts::split(text).is_some_and(|p| !p.ambiguous);
+    let parsed = if readable {
+        url::Url::parse(text).ok()
+    } else {
+        None
+    };
+    let Some((host, url)) = parsed
+        .as_ref()
+        .and_then(|u| u.host_str().filter(|h| !h.is_empty()).map(|h| (h, u)))
+    else {
+        check(false, format!("{var} not checked (not a URL with a host)"));
+        out.findings.push(
+            Finding::new(
+                Code::RuleIncomplete,
+                format!(
+                    "{var} is not a URL with a host that envgate can read, so the [[link]] to {} was not checked",
+                    to.name
+                ),
+            )
+            .service(from.name.clone())
+            .var(var.clone())
+            .source(r.source.clone())
+            .hint(format!("write {var} as scheme://host:port/..., with a host of {}", to.name)),
+        );
+        return;
+    };
+    let scheme = url.scheme();
+    let port = url.port_or_known_default();
+    let shown = if showable_host(host) {
+        host
+    } else {
+        "(a host not shown)"
+    };
+    let addressed = match port {
+        Some(p) => format!("{shown}:{p}"),
+        None => format!("{shown} (no port)"),
+    };
+    let host_ok = to.hosts.iter().any(|h| same_host(h, host));
+    let port_ok = to.port.is_none_or(|p| port == Some(p));
+    if host_ok && port_ok {
+        check(true, format!("{var} addresses {addressed}"));
+        return;
+    }
+    let expected_hosts: Vec<String> = to
+        .hosts
+        .iter()
+        .map(|h| match to.port {
+            Some(p) => format!("{h}:{p}"),
+            None => h.clone(),
+        })
+        .collect();
+    let expected = expected_hosts.join(" or ");
+    let (message, change) = if host_ok {
+        let p = to.port.unwrap_or_default();
+        let why = match port {
+            Some(_) => format!("{var} addresses {addressed}, but {} listens on port {p}", to.name),
+            None => format!(
+                "{var} addresses {addressed}: the scheme `{scheme}` has no default port, and {} listens on port {p}",
+                to.name
+            ),
+        };
+        (
+            why,
+            format!(
+                "or, if {} really listens there, fix `port` under [services.{}] in the stack file",
+                to.name, to.name
+            ),
+        )
+    } else {
+        (
+            format!(
+                "{var} addresses {addressed}, which is not {}: expected {expected}",
+                to.name
+            ),
+            format!(
+                "or, if {shown} is a name of {}, add it to `hosts` under [services.{}] in the stack file",
+                to.name, to.name
+            ),
+        )
+    };
+    let first = expected_hosts.first().cloned().unwrap_or_default();
+    let rule_name = rule
+        .name
+        .as_deref()
+        .map(|n| format!(" ([[link]] \"{n}\")"))
+        .unwrap_or_default();
+    out.findings.push(
+        Finding::new(Code::LinkMismatch, message)
+            .service(from.name.clone())
+            .var(var.clone())
+            .source(r.source.clone())
+            .label(format!("addresses {addressed}"))
+            .hint(format!(
+                "point {}'s {var} at {scheme}://{first}{rule_name}; {change}",
+                from.name,
+            ))
+            .related(Location {
+                service: to.name.clone(),
+                var: None,
+                source: to.hosts_origin.clone(),
+                label: Some(format!("{}'s hosts and port: {expected}", to.name)),
+            }),
+    );
+    check(
+        false,
+        format!("{var} addresses {addressed}, not {expected}"),
+    );
+}
+
+/// One member of a `[[jwt]]` group with its resolved values, as the probe sees it.
+pub struct JwtParty<'a> {
+    pub service: &'a str,
+    pub vars: &'a JwtVars,
+    /// The key (HMAC secret, private key at the issuer, public key at a consumer).
+    pub key: &'a ResolvedValue,
+    /// The `algorithm` variable's value, when the rule names one (else `JwtRule::alg`).
+    pub algorithm: Option<&'a ResolvedValue>,
+    pub iss: Option<&'a ResolvedValue>,
+    pub aud: Option<&'a ResolvedValue>,
+}
+
+/// What one probe (issuer → consumer) found.
+#[derive(Debug)]
+pub enum JwtProbe {
+    /// The consumer accepts the issuer's tokens; `proof` says what was verified, without a
+    /// value ("HS256, iss, aud").
+    Verified { proof: String },
+    /// The consumer would reject them: one finding per cause (`jwt-algorithm-mismatch`,
+    /// `jwt-key-mismatch`, `jwt-issuer-mismatch`, `jwt-audience-mismatch`,
+    /// `jwt-key-invalid`), each on the service to change, the other side in `related`.
+    Rejected(Vec<Finding>),
+    /// No probe was made, and why.
+    NotProbed { why: String },
+}
+
+/// HOOK for the JWT library (issue 10): sign a short-lived probe token with the issuer's
+/// key, algorithm (`issuer.algorithm`'s value, else `rule.alg`), `iss` and `aud`; verify it
+/// with the consumer's key, algorithm and expected `iss`/`aud`, exactly as the services
+/// will; classify each failure. Findings must name both services, both variables and both
+/// origins, and never a key or token. Until it is filled, no group is probed and the
+/// `checks` entry of each pair says so (`ok: false`).
+pub fn probe_jwt(rule: &JwtRule, issuer: &JwtParty<'_>, consumer: &JwtParty<'_>) -> JwtProbe {
+    let _ = (rule, issuer, consumer);
+    JwtProbe::NotProbed {
+        why: String::from("this build of envgate does not probe JWT keys yet"),
+    }
+}
+
+fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outcome) {
+    // Every member's values; one that lacks its key cannot take part.
+    let mut resolved = Vec::new();
+    for (vars, svc) in parties {
+        let value = |v: &Option<RuleVar>| v.as_ref().and_then(|v| svc.value(&v.var));
+        let key = svc.value(&vars.key.var).filter(|k| k.value.is_some());
+        if let Some(key) = key {
+            resolved.push(Some(JwtParty {
+                service: &svc.name,
+                vars,
+                key,
+                algorithm: value(&vars.algorithm),
+                iss: value(&vars.iss),
+                aud: value(&vars.aud),
+            }));
+        } else {
+            let found = svc.value(&vars.key.var);
+            out.findings.push(
+                Finding::new(
+                    Code::RuleIncomplete,
+                    format!(
+                        "{} {}, so the [[jwt]] group{} was not probed for {}",
+                        vars.key.var,
+                        absent_reason(found),
+                        rule.name
+                            .as_deref()
+                            .map(|n| format!(" \"{n}\""))
+                            .unwrap_or_default(),
+                        svc.name
+                    ),
+                )
+                .service(svc.name.clone())
+                .var(vars.key.var.clone())
+                .source(found.and_then(|f| f.source.clone()))
+                .hint(format!("set {} in {}", vars.key.var, svc.name)),
+            );
+            resolved.push(None);
+        }
+    }
+    let Some((Some(issuer), consumers)) = resolved.split_first().map(|(i, c)| (i.as_ref(), c))
+    else {
+        for consumer in &rule.consumers {
+            out.checks.push(RuleCheck {
+                rule: "jwt",
+                name: rule.name.clone(),
+                services: vec![rule.issuer.clone(), consumer.clone()],
+                ok: false,
+                summary: format!(
+                    "{} → {consumer}: not probed (the issuer has no key)",
+                    rule.issuer
+                ),
+            });
+        }
+        return;
+    };
+    for (consumer_name, consumer) in rule.consumers.iter().zip(consumers) {
+        let pair = format!("{} → {consumer_name}", rule.issuer);
+        let (ok, summary) = match consumer {
+            None => (
+                false,
+                format!("{pair}: not probed ({consumer_name} has no key)"),
+            ),
+            Some(consumer) => match probe_jwt(rule, issuer, consumer) {
+                JwtProbe::Verified { proof } => (true, format!("{pair}: tokens verify ({proof})")),
+                JwtProbe::Rejected(findings) => {
+                    out.findings.extend(findings);
+                    (false, format!("{pair}: tokens are rejected"))
+                }
+                JwtProbe::NotProbed { why } => (false, format!("{pair}: not probed ({why})")),
+            },
+        };
+        out.checks.push(RuleCheck {
+            rule: "jwt",
+            name: rule.name.clone(),
+            services: vec![rule.issuer.clone(), consumer_name.clone()],
+            ok,
+            summary,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_prose() {
+        assert_eq!(list::<&str>(&[]), "");
+        assert_eq!(list(&["auth"]), "auth");
+        assert_eq!(list(&["auth", "backend"]), "auth and backend");
+        assert_eq!(list(&["a", "b", "c"]), "a, b and c");
+        let many: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+        assert_eq!(
+            list(&many),
+            "s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 and 2 more"
+        );
+        assert_eq!(
+            joined(&many),
+            "s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 (2 more)"
+        );
+    }
+
+    #[test]
+    fn hosts_compare_without_case_brackets_or_a_final_dot() {
+        assert!(same_host("Auth.Internal.", "auth.internal"));
+        assert!(same_host("[::1]", "::1"));
+        assert!(!same_host("auth-service", "auth"));
+    }
+
+    #[test]
+    fn only_plain_hosts_are_shown() {
+        assert!(showable_host("auth.internal"));
+        assert!(showable_host("[::1]"));
+        assert!(!showable_host("a%40b"));
+        assert!(!showable_host(&"a".repeat(254)));
+    }
+}
