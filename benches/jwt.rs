@@ -1,11 +1,12 @@
 //! Criterion benches: one `[[jwt]]` probe (sign a probe token as the issuer, verify it as the
-//! consumer) per algorithm family, with keys parsed once as the stack rule does; and the key
+//! consumer) per algorithm family, the verification alone (a minted probe checked at one more
+//! consumer), with keys parsed once as the stack rule does; and the key
 //! parse itself, which a stack check pays once per service.
 // A bench is test code: a failed setup should stop it loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use envgate::jwt::{probe, Algorithm, Key, SecretEncoding, Side};
+use envgate::jwt::{probe, Algorithm, Key, ProbeToken, SecretEncoding, Side};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -69,6 +70,11 @@ fn probes(c: &mut Criterion) {
         );
         c.bench_function(&format!("probe_{name}"), |b| {
             b.iter(|| black_box(probe(black_box(&issuer), black_box(&consumer), NOW)));
+        });
+        // what each further consumer of the same issuer costs: the token is minted once
+        let minted = ProbeToken::mint(&issuer, NOW).unwrap();
+        c.bench_function(&format!("check_minted_probe_{name}"), |b| {
+            b.iter(|| black_box(minted.check(&issuer, black_box(&consumer), NOW)));
         });
     }
 }

@@ -20,8 +20,13 @@ pub mod token;
 
 pub use algorithm::{Algorithm, Curve, Family};
 pub use key::{Key, KeyFormat, ParsedKey, SecretEncoding};
-pub use probe::{acceptance, keys_that_verify, probe, probe_values, Rejection, Side, SideValues};
-pub use token::{check_token, Token, TokenCheck, TokenRules, MAX_TOKEN_BYTES};
+pub use probe::{
+    acceptance, keys_that_verify, probe, probe_values, CannotSign, ProbeToken, Rejection, Side,
+    SideValues,
+};
+pub use token::{
+    check_token, describe_time, jws_verifies_with, Token, TokenCheck, TokenRules, MAX_TOKEN_BYTES,
+};
 
 use crate::rules::Code;
 

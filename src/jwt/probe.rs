@@ -216,50 +216,100 @@ pub fn keys_that_verify<'n>(token: &Token, keys: &[(&'n str, &Key)]) -> Vec<&'n 
 /// `jwt-issuer-mismatch`, `jwt-audience-mismatch`), or `jwt-key-invalid` when the issuer's key
 /// cannot sign. Empty means the consumer accepts the issuer's tokens. Messages name both
 /// sides by their labels and hints say which side to change.
+///
+/// Signing dominates the cost for RSA: for several consumers of one issuer, mint once with
+/// [`ProbeToken::mint`] and call [`ProbeToken::check`] per consumer.
 pub fn probe(issuer: &Side<'_>, consumer: &Side<'_>, now: i64) -> Vec<Problem> {
-    let (i, c) = (issuer.label, consumer.label);
-    let alg = issuer.key.algorithm();
-    let Some(signing) = issuer.key.signing_key() else {
-        return vec![Problem::new(
-            Code::JwtKeyInvalid,
-            format!(
-                "{i} cannot sign tokens: its key is a {} and an issuer signs with the private key",
-                issuer.key.describe()
-            ),
-        )
-        .hint(format!("give {i} the private key and {c} its public key (openssl pkey -in private.pem -pubout)"))];
-    };
-    let mut claims = serde_json::Map::new();
-    claims.insert("sub".into(), "envgate-probe".into());
-    claims.insert("iat".into(), now.into());
-    claims.insert(
-        "exp".into(),
-        now.saturating_add(PROBE_LIFETIME_SECONDS).into(),
-    );
-    if let Some(iss) = issuer.iss {
-        claims.insert("iss".into(), iss.into());
+    match ProbeToken::mint(issuer, now) {
+        Ok(token) => token.check(issuer, consumer, now),
+        Err(cannot_sign) => vec![cannot_sign.for_consumer(issuer.label, consumer.label)],
     }
-    if let Some(aud) = issuer.aud {
-        claims.insert("aud".into(), aud.into());
+}
+
+/// A probe token minted by one issuer, to be checked at each of its consumers.
+#[derive(Debug, Clone)]
+pub struct ProbeToken {
+    token: Token,
+}
+
+/// Why an issuer could not mint a probe token (`jwt-key-invalid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannotSign {
+    /// The issuer's key, described without material ("2048-bit RSA public key (SPKI)").
+    pub key: String,
+    /// The key holds no private part (as opposed to a key that failed to sign).
+    pub public_only: bool,
+    pub algorithm: Algorithm,
+}
+
+impl CannotSign {
+    /// The problem to report for the pair `issuer` → `consumer`.
+    pub fn for_consumer(&self, issuer: &str, consumer: &str) -> Problem {
+        let (i, c) = (issuer, consumer);
+        if self.public_only {
+            Problem::new(
+                Code::JwtKeyInvalid,
+                format!(
+                    "{i} cannot sign tokens: its key is a {} and an issuer signs with the private key",
+                    self.key
+                ),
+            )
+            .hint(format!(
+                "give {i} the private key and {c} its public key (openssl pkey -in private.pem -pubout)"
+            ))
+        } else {
+            Problem::new(
+                Code::JwtKeyInvalid,
+                format!(
+                    "{i}'s key ({}) could not sign an {} token",
+                    self.key, self.algorithm
+                ),
+            )
+            .hint(format!("regenerate {i}'s key for {}", self.algorithm))
+        }
     }
-    let header = jsonwebtoken::Header::new(alg.to_jsonwebtoken());
-    let token = jsonwebtoken::encode(&header, &claims, signing)
-        .ok()
-        .and_then(|text| Token::decode(&text).ok());
-    let Some(token) = token else {
-        return vec![Problem::new(
-            Code::JwtKeyInvalid,
-            format!(
-                "{i}'s key ({}) could not sign an {alg} token",
-                issuer.key.describe()
-            ),
-        )
-        .hint(format!("regenerate {i}'s key for {alg}"))];
-    };
-    acceptance(&token, consumer, now)
-        .into_iter()
-        .filter_map(|reason| probe_problem(&reason, issuer, consumer))
-        .collect()
+}
+
+impl ProbeToken {
+    /// Signs the probe token with the issuer's key and algorithm: `sub` "envgate-probe",
+    /// `iat` now, `exp` [`PROBE_LIFETIME_SECONDS`] later, and the issuer's `iss` and `aud`.
+    pub fn mint(issuer: &Side<'_>, now: i64) -> Result<ProbeToken, CannotSign> {
+        let alg = issuer.key.algorithm();
+        let cannot = |public_only: bool| CannotSign {
+            key: issuer.key.describe(),
+            public_only,
+            algorithm: alg,
+        };
+        let signing = issuer.key.signing_key().ok_or_else(|| cannot(true))?;
+        let mut claims = serde_json::Map::new();
+        claims.insert("sub".into(), "envgate-probe".into());
+        claims.insert("iat".into(), now.into());
+        claims.insert(
+            "exp".into(),
+            now.saturating_add(PROBE_LIFETIME_SECONDS).into(),
+        );
+        if let Some(iss) = issuer.iss {
+            claims.insert("iss".into(), iss.into());
+        }
+        if let Some(aud) = issuer.aud {
+            claims.insert("aud".into(), aud.into());
+        }
+        let header = jsonwebtoken::Header::new(alg.to_jsonwebtoken());
+        jsonwebtoken::encode(&header, &claims, signing)
+            .ok()
+            .and_then(|text| Token::decode(&text).ok())
+            .map(|token| ProbeToken { token })
+            .ok_or_else(|| cannot(false))
+    }
+
+    /// Verifies the probe token as `consumer` would (see [`probe`]); `issuer` must be the
+    /// side that minted it (its labels and keys word the problems).
+    pub fn check(&self, issuer: &Side<'_>, consumer: &Side<'_>, now: i64) -> Vec<Problem> {
+        acceptance(&self.token, consumer, now)
+            .into_iter()
+            .filter_map(|reason| probe_problem(&reason, issuer, consumer))
+            .collect()
+    }
 }
 
 /// A rejection of the probe token as a problem naming both sides.
@@ -677,6 +727,62 @@ mod tests {
             ),
             vec![]
         );
+    }
+
+    #[test]
+    fn one_minted_probe_checks_every_consumer_like_probe_does() {
+        let private = Key::parse(
+            &fixture("rsa1_private_pkcs8.pem"),
+            Algorithm::RS256,
+            SecretEncoding::Raw,
+        )
+        .key
+        .unwrap();
+        let good = Key::parse(
+            &fixture("rsa1_public_spki.pem"),
+            Algorithm::RS256,
+            SecretEncoding::Raw,
+        )
+        .key
+        .unwrap();
+        let other = Key::parse(
+            &fixture("rsa2_public_spki.pem"),
+            Algorithm::RS256,
+            SecretEncoding::Raw,
+        )
+        .key
+        .unwrap();
+        let issuer = Side {
+            label: "auth",
+            key: &private,
+            iss: Some("auth"),
+            aud: None,
+        };
+        let minted = ProbeToken::mint(&issuer, NOW).unwrap();
+        for (consumer_key, iss) in [
+            (&good, Some("auth")),
+            (&other, Some("auth")),
+            (&good, Some("other")),
+            (&private, None),
+        ] {
+            let consumer = Side {
+                label: "api",
+                key: consumer_key,
+                iss,
+                aud: None,
+            };
+            assert_eq!(
+                minted.check(&issuer, &consumer, NOW),
+                probe(&issuer, &consumer, NOW)
+            );
+        }
+        let public_issuer = Side {
+            key: &good,
+            ..issuer
+        };
+        let cannot = ProbeToken::mint(&public_issuer, NOW).unwrap_err();
+        assert!(cannot.public_only);
+        assert_eq!(cannot.for_consumer("auth", "api").code, Code::JwtKeyInvalid);
     }
 
     #[test]
