@@ -607,23 +607,34 @@ fn read_material(
         invalid(format!("has {header} but could not be read as {what}"))
             .hint("regenerate or re-export the key; `openssl pkey -in key.pem -check` tells whether it is intact")
     };
-    let too_large = |bits: usize| {
-        invalid(format!(
-            "is a {bits}-bit RSA key; envgate reads RSA keys of up to 8192 bits"
-        ))
+    // The RSA crate refuses moduli outside 1024..=8192 bits: say which side of it.
+    let rsa_refused = |bits: usize, what: &str| {
+        if bits < MIN_RSA_BITS {
+            Problem::new(
+                Code::JwtKeyTooShort,
+                format!("is a {bits}-bit RSA key; {algorithm} needs at least {MIN_RSA_BITS} bits"),
+            )
+            .hint("generate a new pair with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048")
+        } else if bits > 8192 {
+            invalid(format!(
+                "is a {bits}-bit RSA key; envgate reads RSA keys of up to 8192 bits"
+            ))
+        } else {
+            unreadable(what)
+        }
     };
     match &block.label {
         Label::RsaPrivate => {
             let bits = rsa_private_bits(&block.der).ok_or_else(|| unreadable("a PKCS#1 RSA private key"))?;
             let key = rsa::PrivateKey::from_pkcs1_der(&block.der).map_err(|_| {
-                if bits > 8192 { too_large(bits) } else { unreadable("a PKCS#1 RSA private key") }
+                rsa_refused(bits, "a PKCS#1 RSA private key")
             })?;
             Ok((Material::RsaPrivate(key), KeyFormat::Pkcs1, Some(bits)))
         }
         Label::RsaPublic => {
             let bits = rsa_public_bits(&block.der).ok_or_else(|| unreadable("a PKCS#1 RSA public key"))?;
             let key = rsa::PublicKey::from_pkcs1_der(&block.der).map_err(|_| {
-                if bits > 8192 { too_large(bits) } else { unreadable("a PKCS#1 RSA public key") }
+                rsa_refused(bits, "a PKCS#1 RSA public key")
             })?;
             Ok((Material::RsaPublic(key), KeyFormat::Pkcs1, Some(bits)))
         }
@@ -645,7 +656,7 @@ fn read_material(
                     let bits = rsa_private_bits(info.private_key.as_bytes())
                         .ok_or_else(|| unreadable("a PKCS#8 RSA private key"))?;
                     let key = rsa::PrivateKey::from_pkcs8_der(&block.der).map_err(|_| {
-                        if bits > 8192 { too_large(bits) } else { unreadable("a PKCS#8 RSA private key") }
+                        rsa_refused(bits, "a PKCS#8 RSA private key")
                     })?;
                     Ok((Material::RsaPrivate(key), KeyFormat::Pkcs8, Some(bits)))
                 }
@@ -676,7 +687,7 @@ fn read_material(
                     let bits = rsa_public_bits(info.subject_public_key.raw_bytes())
                         .ok_or_else(|| unreadable("an RSA public key"))?;
                     let key = rsa::PublicKey::from_public_key_der(&block.der).map_err(|_| {
-                        if bits > 8192 { too_large(bits) } else { unreadable("an RSA public key") }
+                        rsa_refused(bits, "an RSA public key")
                     })?;
                     Ok((Material::RsaPublic(key), KeyFormat::Spki, Some(bits)))
                 }
@@ -1058,6 +1069,15 @@ mod tests {
             "is a 1024-bit RSA key; RS256 needs at least 2048 bits"
         );
         assert_eq!(parsed.key.unwrap().rsa_bits(), Some(1024));
+        // under 1024 bits the RSA crate refuses the key: still reported by its size
+        let tiny = fixture("rsa512_public_spki.pem");
+        let parsed = parse(&tiny, Algorithm::RS256);
+        assert_eq!(only_problem(&parsed).code, Code::JwtKeyTooShort);
+        assert_eq!(
+            only_problem(&parsed).message,
+            "is a 512-bit RSA key; RS256 needs at least 2048 bits"
+        );
+        assert!(parsed.key.is_none());
         assert_no_leak(&format!("{problem:?}"), &value);
     }
 

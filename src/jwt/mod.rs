@@ -75,10 +75,15 @@ pub(crate) fn quoted(text: &str, max: usize) -> String {
     out
 }
 
-/// `2026-12-03T04:18:10Z` for a `NumericDate`; the bare number when it is out of range.
-pub(crate) fn date(seconds: i64) -> String {
+/// `2026-12-03T04:18:10Z` for a `NumericDate` (for `explain`); the bare number when it is out
+/// of range.
+pub fn date(seconds: i64) -> String {
+    // humantime formats years up to 9999 (and its `Display` fails, which `to_string` turns
+    // into a panic, past that)
+    const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
     u64::try_from(seconds)
         .ok()
+        .filter(|s| *s <= LAST_SECOND_OF_9999)
         .and_then(|s| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(s)))
         .map_or_else(
             || seconds.to_string(),
@@ -87,7 +92,7 @@ pub(crate) fn date(seconds: i64) -> String {
 }
 
 /// "3 days", "5 hours", "40 seconds": one unit, rounded down, for "expires in ..." texts.
-pub(crate) fn span(seconds: u64) -> String {
+pub fn span(seconds: u64) -> String {
     let (n, unit) = match seconds {
         0..=119 => (seconds, "second"),
         120..=7199 => (seconds / 60, "minute"),
@@ -95,6 +100,21 @@ pub(crate) fn span(seconds: u64) -> String {
         _ => (seconds / 86400, "day"),
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_and_spans_for_any_number() {
+        assert_eq!(super::date(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::date(1_796_000_000), "2026-11-30T00:53:20Z");
+        assert_eq!(super::date(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(super::date(253_402_300_800), "253402300800");
+        assert_eq!(super::date(i64::MAX), i64::MAX.to_string());
+        assert_eq!(super::date(-5), "-5");
+        assert_eq!(super::span(1), "1 second");
+        assert_eq!(super::span(u64::MAX), format!("{} days", u64::MAX / 86400));
+    }
 }
 
 #[cfg(test)]
@@ -131,6 +151,64 @@ pub(crate) mod testkit {
                 !text.contains(&piece),
                 "leaked a piece of the value ({piece:?}) in: {text}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod no_panic {
+    //! Hostile input never panics: arbitrary text, and text shaped like tokens and PEM keys.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn b64(bytes: &[u8]) -> String {
+        data_encoding::BASE64URL_NOPAD.encode(bytes)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text(text in "\\PC{0,200}") {
+            for alg in Algorithm::ALL {
+                for encoding in [SecretEncoding::Raw, SecretEncoding::Base64, SecretEncoding::Base64Url, SecretEncoding::Hex] {
+                    let _ = Key::parse(&text, alg, encoding);
+                }
+            }
+            let _ = check_token(&text, &TokenRules { expires_within: Some(60), ..TokenRules::default() });
+        }
+
+        #[test]
+        fn token_shaped(header in prop::collection::vec(any::<u8>(), 0..60),
+                        payload in "[ -~]{0,80}",
+                        signature in prop::collection::vec(any::<u8>(), 0..80),
+                        alg in prop::sample::select(vec!["HS256", "RS256", "ES384", "EdDSA", "none", "x"])) {
+            let key = Key::parse("k3J9vQ2mX7pL4wZ8nB6tR1yH5cF0dG3s", Algorithm::HS256, SecretEncoding::Raw).key;
+            let real_header = format!("{{\"alg\":\"{alg}\"}}");
+            for h in [b64(&header), b64(real_header.as_bytes())] {
+                let text = format!("{h}.{}.{}", b64(payload.as_bytes()), b64(&signature));
+                let rules = TokenRules { now: 1_796_000_000, expires_within: Some(u64::MAX), signed_by: key.as_ref().map(|k| ("K", k)), ..TokenRules::default() };
+                let check = check_token(&text, &rules);
+                if let (Some(token), Some(k)) = (&check.token, &key) {
+                    let side = Side { label: "c", key: k, iss: Some("i"), aud: Some("a") };
+                    let reasons = acceptance(token, &side, 0);
+                    for r in &reasons {
+                        let _ = r.describe("c", i64::MAX);
+                    }
+                }
+                let _ = Key::parse(&text, Algorithm::RS256, SecretEncoding::Raw);
+            }
+        }
+
+        #[test]
+        fn pem_shaped(label in prop::sample::select(vec!["PUBLIC KEY", "PRIVATE KEY", "RSA PRIVATE KEY", "RSA PUBLIC KEY", "EC PRIVATE KEY", "CERTIFICATE", "X"]),
+                      der in prop::collection::vec(any::<u8>(), 0..300)) {
+            let body = data_encoding::BASE64.encode(&der);
+            let pem = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+            for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA] {
+                let parsed = Key::parse(&pem, alg, SecretEncoding::Raw);
+                prop_assert!(parsed.key.is_some() || !parsed.problems.is_empty());
+            }
         }
     }
 }

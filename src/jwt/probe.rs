@@ -27,8 +27,9 @@ pub struct Side<'a> {
     pub aud: Option<&'a str>,
 }
 
-/// One service's side as raw configuration values, for [`probe_values`].
-#[derive(Debug, Clone, Copy)]
+/// One service's side as raw configuration values, for [`probe_values`]. `Debug` leaves the
+/// key out.
+#[derive(Clone, Copy)]
 pub struct SideValues<'a> {
     pub label: &'a str,
     /// What the key variable holds (never shown).
@@ -37,6 +38,22 @@ pub struct SideValues<'a> {
     pub algorithm: Algorithm,
     pub iss: Option<&'a str>,
     pub aud: Option<&'a str>,
+}
+
+impl std::fmt::Debug for SideValues<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SideValues")
+            .field("label", &self.label)
+            .field(
+                "key",
+                &format_args!("<redacted, {} chars>", self.key.chars().count()),
+            )
+            .field("encoding", &self.encoding)
+            .field("algorithm", &self.algorithm)
+            .field("iss", &self.iss)
+            .field("aud", &self.aud)
+            .finish()
+    }
 }
 
 /// Why a consumer would not accept a token.

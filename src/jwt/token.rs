@@ -148,20 +148,18 @@ pub(crate) fn looks_like_token(value: &str) -> bool {
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, Problem> {
     match claims.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| {
-                #[allow(clippy::cast_possible_truncation)]
-                n.as_f64()
-                    .filter(|f| f.is_finite() && f.abs() < 1e15)
-                    .map(|f| f.floor() as i64)
-            })
-            .map(Some)
-            .ok_or_else(|| {
-                malformed(format!(
-                    "has a payload whose `{name}` is not a date in seconds"
-                ))
-            }),
+        // Out-of-range dates are clamped, as a service comparing `u64`s would see them.
+        Some(Value::Number(n)) => Ok(Some(
+            n.as_i64()
+                .or_else(|| n.as_u64().map(|_| i64::MAX))
+                .or_else(|| {
+                    #[allow(clippy::cast_possible_truncation)]
+                    n.as_f64()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f.floor().clamp(-9.0e18, 9.0e18) as i64)
+                })
+                .unwrap_or(i64::MAX),
+        )),
         Some(_) => Err(malformed(format!(
             "has a payload whose `{name}` is not a number (a JWT date is seconds since 1970)"
         ))),
@@ -859,6 +857,22 @@ mod tests {
             later.problems[0].message,
             "expired 24 hours ago (exp 2026-12-01T00:53:20Z)"
         );
+        // dates beyond i64 are far future, not malformed
+        let far = hs256(
+            r#"{"alg":"HS256"}"#,
+            r#"{"exp":18446744073709551615,"nbf":-1e300}"#,
+            SECRET,
+        );
+        assert!(check_token(&far, &rules(NOW)).problems.is_empty());
+        assert_eq!(Token::decode(&far).unwrap().exp(), Some(i64::MAX));
+        let soon = check_token(
+            &far,
+            &TokenRules {
+                expires_within: Some(u64::MAX),
+                ..rules(NOW)
+            },
+        );
+        assert_eq!(codes(&soon), vec![Code::JwtExpiresSoon]);
         // far from expiry: nothing
         assert!(check_token(
             &token,
