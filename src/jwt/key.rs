@@ -515,6 +515,21 @@ fn read_pem(value: &str, algorithm: Algorithm) -> Result<PemBlock, Problem> {
     if value.contains("\\n") && value.contains("-----BEGIN") {
         return Err(escaped_newlines());
     }
+    let trimmed = value.trim_start();
+    if trimmed.starts_with("ssh-") || trimmed.starts_with("ecdsa-sha2-") {
+        return Err(invalid(format!(
+            "is an OpenSSH public key line, which JWT libraries do not read: expected {}",
+            expected_headers(algorithm)
+        ))
+        .hint("convert it with: ssh-keygen -e -m PKCS8 -f KEYFILE.pub"));
+    }
+    if trimmed.starts_with('{') && trimmed.contains("\"kty\"") {
+        return Err(invalid(format!(
+            "is a JWK (JSON), not PEM: {algorithm} keys in a variable are read as PEM here, expected {}",
+            expected_headers(algorithm)
+        ))
+        .hint("export the key as PEM (most JWT libraries and `openssl` read PEM), or check that the service really reads a JWK from this variable"));
+    }
     Err(invalid(format!(
         "is not a PEM key: {algorithm} needs {}, expected {}",
         needs(algorithm),
@@ -1151,6 +1166,26 @@ mod tests {
             "is a PEM key written on one line with `\\n` text instead of line breaks"
         );
 
+        let p = only_problem(&parse(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1 me@host",
+            Algorithm::EdDSA,
+        ))
+        .clone();
+        assert!(
+            p.message.starts_with("is an OpenSSH public key line"),
+            "{}",
+            p.message
+        );
+        let p = only_problem(&parse(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+            Algorithm::EdDSA,
+        ))
+        .clone();
+        assert!(
+            p.message.starts_with("is a JWK (JSON), not PEM"),
+            "{}",
+            p.message
+        );
         let p = only_problem(&parse("not a key at all, just text", Algorithm::EdDSA)).clone();
         assert_eq!(p.message, "is not a PEM key: EdDSA needs an Ed25519 key, expected BEGIN PRIVATE KEY (issuer), BEGIN PUBLIC KEY (consumer)");
     }

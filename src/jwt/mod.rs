@@ -156,6 +156,128 @@ pub(crate) mod testkit {
 }
 
 #[cfg(test)]
+mod no_leak {
+    //! Every problem any entry point reports, over a battery of bad keys and tokens, holds no
+    //! 8-character window of the inputs' material.
+    use super::testkit::{assert_no_leak, fixture};
+    use super::*;
+
+    const FIXTURES: &[&str] = &[
+        "rsa1_private_pkcs8.pem",
+        "rsa1_private_pkcs1.pem",
+        "rsa1_public_spki.pem",
+        "rsa1_public_pkcs1.pem",
+        "rsa2_public_spki.pem",
+        "rsa1024_private_pkcs8.pem",
+        "rsa512_public_spki.pem",
+        "p256_private_sec1.pem",
+        "p256_private_pkcs8.pem",
+        "p256_public_spki.pem",
+        "p256_2_public_spki.pem",
+        "p384_private_sec1.pem",
+        "p384_public_spki.pem",
+        "ed25519_1_private_pkcs8.pem",
+        "ed25519_2_public_spki.pem",
+        "rfc7515_a2_rs256_private_pkcs1.pem",
+    ];
+
+    #[test]
+    fn no_problem_holds_a_piece_of_a_key_or_token() {
+        let mut values: Vec<String> = FIXTURES.iter().map(|f| fixture(f)).collect();
+        // damaged keys: cut, one line dropped, the body under another header
+        let pem = fixture("rsa2_private_pkcs8.pem");
+        values.push(pem[..pem.len() * 2 / 3].to_string());
+        values.push(
+            pem.lines()
+                .filter(|l| !l.starts_with("MII"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        values.push(pem.replace("PRIVATE KEY", "EC PRIVATE KEY"));
+        values.push(pem.replace("PRIVATE KEY", "PUBLIC KEY"));
+        values.push(pem.replace('\n', "\\n"));
+        values.push(pem.replace('M', "!"));
+        // secrets and tokens
+        values.push(String::from("short-secret-Qx7"));
+        values.push(String::from("Zq8wT2nV5xK9mR3pL7bY1cH6fJ0dS4g+/A=="));
+        for f in [
+            "rfc7515_a1_hs256.jwt",
+            "rfc7515_a2_rs256.jwt",
+            "rfc7515_a5_none.jwt",
+            "rfc8037_a4_eddsa.jws",
+        ] {
+            let token = fixture(f);
+            values.push(token.trim()[..token.trim().len() - 9].to_string());
+            values.push(token);
+        }
+        let signer = Key::parse(
+            "k3J9vQ2mX7pL4wZ8nB6tR1yH5cF0dG3s",
+            Algorithm::HS256,
+            SecretEncoding::Raw,
+        )
+        .key;
+        let rsa = Key::parse(
+            &fixture("rsa1_public_spki.pem"),
+            Algorithm::RS256,
+            SecretEncoding::Raw,
+        )
+        .key;
+        let mut reports = 0;
+        for value in &values {
+            let mut text = String::new();
+            for alg in Algorithm::ALL {
+                for encoding in [
+                    SecretEncoding::Raw,
+                    SecretEncoding::Base64,
+                    SecretEncoding::Base64Url,
+                    SecretEncoding::Hex,
+                ] {
+                    text.push_str(&format!("{:?}", Key::parse(value, alg, encoding)));
+                }
+            }
+            for signed_by in [&signer, &rsa] {
+                let rules = TokenRules {
+                    now: 1_796_000_000,
+                    algorithms: &[Algorithm::ES256],
+                    expires_within: Some(u64::MAX),
+                    signed_by: signed_by.as_ref().map(|k| ("K", k)),
+                    ..TokenRules::default()
+                };
+                text.push_str(&format!("{:?}", check_token(value, &rules)));
+            }
+            for alg in [
+                Algorithm::HS256,
+                Algorithm::RS256,
+                Algorithm::ES256,
+                Algorithm::EdDSA,
+            ] {
+                let side = SideValues {
+                    label: "a",
+                    key: value,
+                    encoding: SecretEncoding::Raw,
+                    algorithm: alg,
+                    iss: None,
+                    aud: None,
+                };
+                let other = SideValues {
+                    label: "b",
+                    key: "k3J9vQ2mX7pL4wZ8nB6tR1yH5cF0dG3s",
+                    ..side
+                };
+                text.push_str(&format!(
+                    "{:?}{:?}",
+                    probe_values(&side, &other, 0),
+                    probe_values(&other, &side, 0)
+                ));
+            }
+            assert_no_leak(&text, value);
+            reports += 1;
+        }
+        assert_eq!(reports, values.len());
+    }
+}
+
+#[cfg(test)]
 mod no_panic {
     //! Hostile input never panics: arbitrary text, and text shaped like tokens and PEM keys.
     use super::*;
