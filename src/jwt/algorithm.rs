@@ -53,6 +53,7 @@ pub enum Curve {
 }
 
 impl Curve {
+    /// "P-256" or "P-384".
     pub fn as_str(self) -> &'static str {
         match self {
             Curve::P256 => "P-256",
@@ -117,6 +118,15 @@ impl Algorithm {
             Algorithm::ES256 => Some(Curve::P256),
             Algorithm::ES384 => Some(Curve::P384),
             _ => None,
+        }
+    }
+
+    /// The key this algorithm needs, for messages: "an HMAC secret", "an RSA key", "an EC key
+    /// on P-256", "an Ed25519 key".
+    pub fn key_kind(self) -> String {
+        match self.curve() {
+            Some(curve) => format!("an EC key on {}", curve.as_str()),
+            None => self.family().describe().to_string(),
         }
     }
 

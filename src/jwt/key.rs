@@ -42,6 +42,7 @@ impl SecretEncoding {
         }
     }
 
+    /// The name as a schema writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             SecretEncoding::Raw => "raw",
@@ -68,6 +69,7 @@ pub enum KeyFormat {
 }
 
 impl KeyFormat {
+    /// "PKCS#8", "SPKI": for messages.
     pub fn as_str(self) -> &'static str {
         match self {
             KeyFormat::Secret => "secret",
@@ -145,10 +147,7 @@ fn expected_headers(algorithm: Algorithm) -> &'static str {
 
 /// What an algorithm needs, for messages: "an RSA key", "an EC key on P-256".
 fn needs(algorithm: Algorithm) -> String {
-    match algorithm.curve() {
-        Some(curve) => format!("an EC key on {}", curve.as_str()),
-        None => algorithm.family().describe().to_string(),
-    }
+    algorithm.key_kind()
 }
 
 impl Key {
@@ -174,10 +173,12 @@ impl Key {
         self.algorithm
     }
 
+    /// The kind of key (HMAC, RSA, EC, Ed25519).
     pub fn family(&self) -> Family {
         self.algorithm.family()
     }
 
+    /// The container the key came in (secret, PKCS#1, PKCS#8, SEC1, SPKI).
     pub fn format(&self) -> KeyFormat {
         self.format
     }

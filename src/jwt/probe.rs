@@ -61,13 +61,13 @@ impl std::fmt::Debug for SideValues<'_> {
 pub enum Rejection {
     /// The token is unsigned (`alg: none`).
     Unsigned,
-    /// The token's `alg` (as written) is not the consumer's algorithm. `same_family` says
+    /// The token's `alg` (as written) is not the consumer's algorithm. `keys_comparable` says
     /// whether the consumer's key could verify it at all (HS256 vs HS512 can be compared;
     /// HS256 vs RS256 cannot).
     Algorithm {
         token: String,
         expected: Algorithm,
-        same_family: bool,
+        keys_comparable: bool,
     },
     /// The signature does not verify with the consumer's key (under the token's algorithm
     /// when it is of the consumer's family).
@@ -180,7 +180,7 @@ pub fn acceptance(token: &Token, consumer: &Side<'_>, now: i64) -> Vec<Rejection
             reasons.push(Rejection::Algorithm {
                 token: token.alg().to_string(),
                 expected,
-                same_family: comparable.is_some(),
+                keys_comparable: comparable.is_some(),
             });
         }
         if let Some(alg) = comparable {
@@ -334,19 +334,19 @@ fn probe_problem(reason: &Rejection, issuer: &Side<'_>, consumer: &Side<'_>) -> 
     let (i, c) = (issuer.label, consumer.label);
     let (ia, ca) = (issuer.key.algorithm(), consumer.key.algorithm());
     let problem = match reason {
-        Rejection::Algorithm { same_family, .. } => {
-            let message = if *same_family {
+        Rejection::Algorithm { keys_comparable, .. } => {
+            let message = if *keys_comparable {
                 format!("{i} signs {ia} tokens but {c} verifies {ca}: {c} rejects every token {i} issues")
             } else {
                 format!(
                     "{i} signs {ia} tokens with {} but {c} verifies {ca} with {}: {c} rejects every token {i} issues",
-                    ia.family().describe(),
-                    ca.family().describe()
+                    ia.key_kind(),
+                    ca.key_kind()
                 )
             };
             Problem::new(Code::JwtAlgorithmMismatch, message).hint(format!(
                 "set the same algorithm on both sides: {c} to {ia}, or {i} to {ca}{}",
-                if *same_family { "" } else { ", with a key of that kind" }
+                if *keys_comparable { "" } else { ", with a key of that kind" }
             ))
         }
         Rejection::Signature => {
@@ -892,7 +892,7 @@ mod tests {
             vec![Rejection::Algorithm {
                 token: "HS256".into(),
                 expected: Algorithm::RS256,
-                same_family: false
+                keys_comparable: false
             }]
         );
         assert_eq!(

@@ -254,14 +254,17 @@ impl Token {
         self.alg().eq_ignore_ascii_case("none")
     }
 
+    /// The header's `kid` (key id), when it is a string.
     pub fn kid(&self) -> Option<&str> {
         self.header.get("kid").and_then(Value::as_str)
     }
 
+    /// The header's `typ`, when it is a string.
     pub fn typ(&self) -> Option<&str> {
         self.header.get("typ").and_then(Value::as_str)
     }
 
+    /// The `iss` (issuer) claim.
     pub fn iss(&self) -> Option<&str> {
         self.claims.get("iss").and_then(Value::as_str)
     }
@@ -275,14 +278,17 @@ impl Token {
         }
     }
 
+    /// The `exp` (expiry) claim, Unix seconds.
     pub fn exp(&self) -> Option<i64> {
         numeric_date(&self.claims, "exp").ok().flatten()
     }
 
+    /// The `nbf` (not before) claim, Unix seconds.
     pub fn nbf(&self) -> Option<i64> {
         numeric_date(&self.claims, "nbf").ok().flatten()
     }
 
+    /// The `iat` (issued at) claim, Unix seconds.
     pub fn iat(&self) -> Option<i64> {
         numeric_date(&self.claims, "iat").ok().flatten()
     }
@@ -302,6 +308,7 @@ impl Token {
         self.text.len()
     }
 
+    /// Never true for a decoded token (for `len`'s sake).
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }
@@ -445,8 +452,8 @@ fn signed_with_published_secret(token: &Token) -> bool {
     })
 }
 
-/// "expired 12 days ago (exp 2026-11-21T10:00:00Z)" style facts about the time claims, for
-/// `explain`: `(claim, date, relative)`.
+/// A time claim relative to `now`: "in 3 days", "12 days ago" (for `explain` and messages;
+/// pair it with [`super::date`] for the absolute date).
 pub fn describe_time(claim_seconds: i64, now: i64) -> String {
     let delta = claim_seconds.saturating_sub(now);
     if delta >= 0 {
