@@ -8,6 +8,7 @@ pub mod check;
 pub mod error;
 pub mod finding;
 pub mod fsread;
+pub mod jwt;
 pub mod paths;
 pub mod position;
 pub mod report;

@@ -366,7 +366,7 @@ fn squash(text: &str) -> String {
 }
 
 /// Whole placeholder values (compared squashed).
-const PLACEHOLDER_EXACT: &[&str] = &[
+pub(crate) const PLACEHOLDER_EXACT: &[&str] = &[
     "secret",
     "password",
     "passwd",
@@ -443,7 +443,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "notforproduction",
 ];
 /// Well-known values published in popular self-hosting guides and templates.
-const PUBLISHED_VALUES: &[&str] = &[
+pub(crate) const PUBLISHED_VALUES: &[&str] = &[
     // Supabase self-hosting .env template and CLI defaults.
     "your-super-secret-jwt-token-with-at-least-32-characters-long",
     "super-secret-jwt-token-with-at-least-32-characters-long",

@@ -286,6 +286,85 @@ registry! {
         example: "SERVICE_SECRET is not set in auth, so [[shared]] compared it only in backend and websocket.",
         fix: "Set the value (a `missing` error usually says so too); the rule then checks it on the next run.",
     },
+    // JWT keys, tokens and the `[[jwt]]` probe (src/jwt/).
+    JwtKeyInvalid => {
+        code: "jwt-key-invalid", severity: Error,
+        summary: "A `jwt-key` value is not a key for its algorithm: not PEM where a key pair is needed, an unknown or wrong PEM header, a key of another type or curve, a secret that does not decode, a token pasted where the key belongs; or, in `[[jwt]]`, an issuer holding only a public key.",
+        example: "JWT_PUBLIC_KEY holds `-----BEGIN CERTIFICATE-----` for RS256; JWT_SECRET_KEY holds an `eyJ...` token",
+        fix: "Give the variable the key itself: the shared secret for HS256/384/512; for RS/PS/ES/EdDSA the private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) at the issuer and the public key (BEGIN PUBLIC KEY) at consumers. The message names the header that was expected.",
+    },
+    JwtKeyTooShort => {
+        code: "jwt-key-too-short", severity: Error,
+        summary: "An HMAC secret is shorter than its algorithm's hash (32, 48 or 64 bytes for HS256, HS384, HS512; RFC 7518 section 3.2), or an RSA key has fewer than 2048 bits.",
+        example: "JWT_SECRET=changeme-please with algorithm = \"HS256\" (15 bytes); a 1024-bit RSA key for RS256",
+        fix: "Generate a longer secret (`openssl rand -hex 32` for HS256) or a 2048-bit RSA pair (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`).",
+    },
+    JwtMalformed => {
+        code: "jwt-malformed", severity: Error,
+        summary: "A `jwt` value is not a JWT: not three base64url parts, a header or payload that is not a JSON object, a header without `alg`, a date claim that is not a number; or it is over 64 KiB. The message names the part.",
+        example: "ANON_KEY=eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9 (the signature part is missing: copied cut off)",
+        fix: "Copy the whole token again, without a `Bearer ` prefix or quotes.",
+    },
+    JwtAlgorithmNotAllowed => {
+        code: "jwt-algorithm-not-allowed", severity: Error,
+        summary: "A token is unsigned (`alg: none`) or signed with an algorithm outside the variable's `algorithms`.",
+        example: "SERVICE_TOKEN has `alg: none`; an HS256 token where `algorithms = [\"RS256\"]`",
+        fix: "Mint the token with an allowed algorithm; never deploy an unsigned token.",
+    },
+    JwtExpired => {
+        code: "jwt-expired", severity: Error,
+        summary: "A token's `exp` has passed. Its signature and claims are still checked and reported.",
+        example: "CI_API_TOKEN expired 12 days ago (exp 2026-11-21T10:00:00Z)",
+        fix: "Mint a new token and deploy it.",
+    },
+    JwtExpiresSoon => {
+        code: "jwt-expires-soon", severity: Warning,
+        summary: "A token expires within the variable's `expires_within`.",
+        example: "ANON_KEY expires in 3 days with expires_within = \"7d\"",
+        fix: "Mint a new token before it expires.",
+    },
+    JwtNotYetValid => {
+        code: "jwt-not-yet-valid", severity: Error,
+        summary: "A token's `nbf` (not before) is in the future, so services reject it until then.",
+        example: "SERVICE_TOKEN is not valid before 2026-12-04T09:00:00Z (in 5 hours)",
+        fix: "Check the clock of the machine that minted it, or mint it without a future `nbf`.",
+    },
+    JwtClaimMismatch => {
+        code: "jwt-claim-mismatch", severity: Error,
+        summary: "A token lacks a claim the schema's `claims` requires, or has another value.",
+        example: "ANON_KEY has claim `role` = \"service_role\", expected \"anon\" (the service key was deployed as the public key)",
+        fix: "Deploy the token minted for this purpose, or correct `claims`.",
+    },
+    JwtSignatureInvalid => {
+        code: "jwt-signature-invalid", severity: Error,
+        summary: "A token's signature does not verify with the key its `signed_by` names: it was signed with another (often a rotated) key.",
+        example: "ANON_KEY was minted with last month's JWT_SECRET",
+        fix: "Mint the token again with the current key, or point `signed_by` at the key that signed it.",
+    },
+    JwtAlgorithmMismatch => {
+        code: "jwt-algorithm-mismatch", severity: Error,
+        summary: "In a `[[jwt]]` group, the issuer signs with one algorithm and a consumer verifies another, so the consumer rejects every token.",
+        example: "auth signs HS256 tokens but websocket verifies HS512",
+        fix: "Set the same algorithm on both sides (and a key of that kind); the hint names both.",
+    },
+    JwtKeyMismatch => {
+        code: "jwt-key-mismatch", severity: Error,
+        summary: "In a `[[jwt]]` group, a probe token signed with the issuer's key does not verify with a consumer's key: another secret, or a public key that is not the issuer's private key's.",
+        example: "backend's JWT_SECRET_KEY differs from auth's (rotated in one service only)",
+        fix: "Give the consumer the issuer's secret, or the public key of the issuer's private key (`openssl pkey -in private.pem -pubout`).",
+    },
+    JwtIssuerMismatch => {
+        code: "jwt-issuer-mismatch", severity: Error,
+        summary: "In a `[[jwt]]` group, the `iss` the issuer sets is not the one a consumer expects (or the issuer sets none).",
+        example: "auth issues tokens with iss \"https://auth.example.com/v1\" but backend expects \"https://auth.example.com\"",
+        fix: "Make the two values equal, exactly (trailing slash included).",
+    },
+    JwtAudienceMismatch => {
+        code: "jwt-audience-mismatch", severity: Error,
+        summary: "In a `[[jwt]]` group, the `aud` the issuer sets does not contain the audience a consumer expects.",
+        example: "auth issues tokens with aud \"web\" but websocket expects aud \"realtime\"",
+        fix: "Add the consumer's audience to the issuer's, or change the consumer's expectation.",
+    },
 }
 
 impl Code {
