@@ -534,9 +534,17 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
         );
         return;
     };
-    let scheme = url.scheme();
+    // What of the URL may be shown is decided here, before any message is worded: nothing
+    // of a sensitive value (a secret's, one that read a secret, one holding a credential
+    // shape), and of another only a host and scheme that cannot be pieces of a secret.
+    let may_show = !r.sensitive && !crate::secret::contains_credential(text);
+    let scheme = if may_show && crate::secret::scheme_may_be_shown(url.scheme()) {
+        url.scheme()
+    } else {
+        "scheme"
+    };
     let port = url.port_or_known_default();
-    let shown = if showable_host(host) {
+    let shown = if may_show && showable_host(host) && !crate::secret::contains_credential(host) {
         host
     } else {
         "(a host not shown)"
@@ -551,21 +559,32 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
         check(true, format!("{var} addresses {addressed}"));
         return;
     }
+    // A service may list many names: a message names a few and counts the rest.
+    const HOSTS_NAMED: usize = 5;
     let expected_hosts: Vec<String> = to
         .hosts
         .iter()
+        .take(HOSTS_NAMED)
         .map(|h| match to.port {
             Some(p) => format!("{h}:{p}"),
             None => h.clone(),
         })
         .collect();
-    let expected = expected_hosts.join(" or ");
+    let expected = if to.hosts.len() > HOSTS_NAMED {
+        format!(
+            "{} or one of {} more of its hosts",
+            expected_hosts.join(", "),
+            to.hosts.len() - HOSTS_NAMED
+        )
+    } else {
+        expected_hosts.join(" or ")
+    };
     let (message, change) = if host_ok {
         let p = to.port.unwrap_or_default();
         let why = match port {
             Some(_) => format!("{var} addresses {addressed}, but {} listens on port {p}", to.name),
             None => format!(
-                "{var} addresses {addressed}: the scheme `{scheme}` has no default port, and {} listens on port {p}",
+                "{var} addresses {addressed}: its scheme has no default port, and {} listens on port {p}",
                 to.name
             ),
         };
@@ -583,8 +602,10 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
                 to.name
             ),
             format!(
-                "or, if {shown} is a name of {}, add it to `hosts` under [services.{}] in the stack file",
-                to.name, to.name
+                "or, if {} is a name of {}, add it to `hosts` under [services.{}] in the stack file",
+                if shown == host { shown } else { "its host" },
+                to.name,
+                to.name
             ),
         )
     };
@@ -600,10 +621,17 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
             .var(var.clone())
             .source(r.source.clone())
             .label(format!("addresses {addressed}"))
-            .hint(format!(
-                "point {}'s {var} at {scheme}://{first}{rule_name}; {change}",
-                from.name,
-            ))
+            .hint(if scheme == url.scheme() {
+                format!(
+                    "point {}'s {var} at {scheme}://{first}{rule_name}; {change}",
+                    from.name,
+                )
+            } else {
+                format!(
+                    "point {}'s {var} at {first}{rule_name}, keeping its scheme; {change}",
+                    from.name,
+                )
+            })
             .related(Location {
                 service: to.name.clone(),
                 var: None,

@@ -686,3 +686,59 @@ fn a_profile_s_hosts_are_the_ones_a_link_must_address() {
         .unwrap()
         .ends_with("expected auth.prod:8081"));
 }
+
+#[test]
+fn a_link_shows_no_token_like_scheme_credential_host_or_value_read_from_a_secret() {
+    // The value's scheme, host or both are pieces of a secret: the finding says where it
+    // points only as far as that is safe.
+    let token = "Qk8sPz2LmW9xR4tYv3";
+    for backend in [
+        format!("AUTH_URL=Zq8rT2vLpQ4m{token}://auth\n"),
+        "AUTH_URL=http://ghp_16C7e42F292c6912E7710c838347Ae178B4a:8081\n".to_string(),
+        format!("SVC_SECRET={token}\nAUTH_URL=http://${{SVC_SECRET}}:8081\n"),
+        format!("SVC_SECRET={token}\nAUTH_URL=${{SVC_SECRET}}://auth\n"),
+    ] {
+        let dir = stack(LINK, ["", &backend, ""]);
+        let secrets = [token, "16C7e42F292c6912E7710c838347Ae178B4a"];
+        let (code, stdout, stderr) = check_human(dir.path(), &[]);
+        assert_eq!(code, 1, "{backend}: {stdout}");
+        assert!(stdout.contains("link-mismatch"), "{backend}: {stdout}");
+        // The url crate lowercases what it parses: look for that too.
+        let lower: Vec<String> = secrets.iter().map(|s| s.to_ascii_lowercase()).collect();
+        for s in [&secrets[..], &[lower[0].as_str(), lower[1].as_str()][..]] {
+            assert_no_leak_of(s, &format!("{backend}: human"), &(stdout.clone() + &stderr));
+            let (_, report) = check_json(dir.path(), &[]);
+            assert_no_leak_of(s, &format!("{backend}: JSON"), &report.to_string());
+        }
+    }
+}
+
+#[test]
+fn a_link_to_a_service_with_many_hosts_names_a_few() {
+    let hosts = (0..10_000)
+        .map(|i| format!("\"h{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("svc.toml"), SCHEMA).unwrap();
+    let links = "[[link]]\nfrom = \"backend.AUTH_URL\"\nto = \"auth\"\n".repeat(50);
+    std::fs::write(
+        dir.path().join("envgate.toml"),
+        format!(
+            "[services.auth]\nschema = \"svc.toml\"\nhosts = [{hosts}]\nport = 8081\n\n\
+             [services.backend]\nschema = \"svc.toml\"\nenv_files = [\"backend.env\"]\n\n{links}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("backend.env"), "AUTH_URL=http://wrong:1\n").unwrap();
+    let (code, stdout, _) = check_human(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(
+            "expected h0:8081, h1:8081, h2:8081, h3:8081, h4:8081 or one of 9995 more of its hosts"
+        ),
+        "{}",
+        &stdout[..stdout.len().min(2000)]
+    );
+    assert!(stdout.len() < 200_000, "{} bytes", stdout.len());
+}
