@@ -414,7 +414,7 @@ pub fn jwt_facts(spec: &VarSpec, text: &str, context: Context<'_>) -> Vec<(Strin
                 let from = match &rules.algorithm {
                     Some(KeyAlgorithm::FromVar(var)) => format!(" (from {var})"),
                     Some(KeyAlgorithm::Fixed(_)) => String::new(),
-                    None => String::from(" (judged as; the schema names no algorithm)"),
+                    None => String::from(" (the schema names none: judged by the key's kind)"),
                 };
                 fact("algorithm", format!("{}{from}", key.algorithm()));
                 fact("key", key.describe());
@@ -429,7 +429,12 @@ pub fn jwt_facts(spec: &VarSpec, text: &str, context: Context<'_>) -> Vec<(Strin
             };
             let now = context.now;
             let quoted = |s: &str| jwt::token::show_value(&serde_json::Value::from(s));
-            fact("alg", quoted(token.alg()));
+            fact(
+                "alg",
+                token
+                    .algorithm()
+                    .map_or_else(|| quoted(token.alg()), |a| a.as_str().to_string()),
+            );
             if let Some(kid) = token.kid() {
                 fact("kid", quoted(kid));
             }

@@ -635,7 +635,7 @@ signed_by = "JWT_SECRET"
     );
     let out = case(schema, &[("JWT_SECRET", SECRET), ("ANON_KEY", &token)]);
     let facts = out.facts("ANON_KEY");
-    assert_eq!(facts["alg"], "\"HS256\"");
+    assert_eq!(facts["alg"], "HS256");
     assert_eq!(facts["kid"], "\"main-2026\"");
     assert_eq!(facts["iss"], "\"https://auth.example.com\"");
     assert_eq!(facts["aud"], "\"backend\", \"ws\"");
