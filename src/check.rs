@@ -95,10 +95,11 @@ pub fn check_service(
             _ => None,
         })
         .collect();
+    let specs: Vec<&VarSpec> = effective.iter().map(AsRef::as_ref).collect();
     let context = types::Context {
         now: Some(now),
         service: Some(types::ServiceValues {
-            specs: &schema.vars,
+            specs: &specs,
             values: &values,
         }),
     };

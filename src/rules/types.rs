@@ -89,13 +89,15 @@ pub struct Context<'a> {
 /// the checks that read another variable (`algorithm_var`, `signed_by`).
 #[derive(Clone, Copy)]
 pub struct ServiceValues<'a> {
-    pub specs: &'a [VarSpec],
+    /// With their effective sensitivity (a stack sibling's declaration, a credential-shaped
+    /// value), which decides whether a message may quote one.
+    pub specs: &'a [&'a VarSpec],
     pub values: &'a HashMap<&'a str, &'a str>,
 }
 
 impl<'a> ServiceValues<'a> {
     fn spec(&self, name: &str) -> Option<&'a VarSpec> {
-        self.specs.iter().find(|s| s.name == name)
+        self.specs.iter().copied().find(|s| s.name == name)
     }
 
     fn value(&self, name: &str) -> Option<&'a str> {

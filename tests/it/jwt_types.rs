@@ -681,3 +681,38 @@ signed_by = "JWT_SECRET"
         "{exp}"
     );
 }
+
+#[test]
+fn schema_defaults_are_judged_on_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |schema: &str| {
+        std::fs::write(dir.path().join("s.toml"), schema).unwrap();
+        run(envgate_in(dir.path()).args(["check", "--schema", "s.toml"]))
+    };
+    // A key default whose algorithm comes from another variable loads (it is judged with the
+    // other values at check time), and so does an expired token default: whether a schema
+    // loads does not depend on the day.
+    let expired = hs256(&format!(r#"{{"exp":{PAST}}}"#), SECRET.as_bytes());
+    let schema = format!(
+        "service = \"api\"\n[vars.JWT_ALGORITHM]\ntype = \"string\"\ndefault = \"HS512\"\n\
+         [vars.JWT_KEY]\ntype = \"jwt-key\"\nalgorithm_var = \"JWT_ALGORITHM\"\ndefault = \"{}\"\n\
+         [vars.OLD_TOKEN]\ntype = \"jwt\"\ndefault = \"{expired}\"\n",
+        &LONG[..32]
+    );
+    let (code, stdout, stderr) = load(&schema);
+    assert_eq!(code, 1, "{stderr}");
+    // ...and at check time, with the values: HS512 needs 64 bytes; the token has expired.
+    assert!(
+        stdout.contains("jwt-key-too-short") && stdout.contains("jwt-expired"),
+        "{stdout}"
+    );
+    assert_no_leak_of(&[&LONG[..32], &expired], "check", &stdout);
+    // A default that fails on its own is a schema error.
+    let (code, _, stderr) = load(&key_schema(&format!(
+        "algorithm = \"HS256\"\ndefault = \"{}\"",
+        &LONG[..31]
+    )));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("fails its own type"), "{stderr}");
+    assert_no_leak_of(&[&LONG[..31]], "schema error", &stderr);
+}
