@@ -29,12 +29,15 @@ pub struct ServiceResult {
 /// use them, and a variable one service declares sensitive is sensitive for all of them.
 ///
 /// `keep`: declared names whose resolved values the stack rules need (usually none).
+///
+/// `now`: the run's time (Unix seconds, read once per run) for the `jwt` time checks.
 pub fn check_service(
     schema: &Schema,
     gathered: &Gathered,
     profile: Option<&str>,
     stack_names: &Sensitivity,
     keep: &HashSet<&str, impl std::hash::BuildHasher>,
+    now: i64,
 ) -> ServiceResult {
     let mut findings: Vec<Finding> = gathered.findings.clone();
     let resolutions: Vec<presence::Resolution> = schema
@@ -83,7 +86,8 @@ pub fn check_service(
         .zip(resolutions)
         .collect();
 
-    // `required_when`: required because another variable has one of the listed values.
+    // The service's resolved values (defaults included): for `required_when`, and for the
+    // type checks that read another variable (`algorithm_var`, `signed_by`).
     let values: HashMap<&str, &str> = resolved
         .iter()
         .filter_map(|(spec, r)| match &r.resolved {
@@ -91,6 +95,14 @@ pub fn check_service(
             _ => None,
         })
         .collect();
+    let specs: Vec<&VarSpec> = effective.iter().map(AsRef::as_ref).collect();
+    let context = types::Context {
+        now: Some(now),
+        service: Some(types::ServiceValues {
+            specs: &specs,
+            values: &values,
+        }),
+    };
     let text_of = |name: &str| values.get(name).copied();
     let required_because: Vec<Option<Option<&str>>> = resolved
         .iter()
@@ -145,6 +157,7 @@ pub fn check_service(
             push(problem.clone(), source.clone(), &mut findings);
         }
         let mut detail = None;
+        let mut facts = Vec::new();
         let (status_source, fingerprint) = match &resolution.resolved {
             Resolved::Absent => {
                 if required {
@@ -220,7 +233,8 @@ pub fn check_service(
                         } else {
                             Secret::new(inner)
                         };
-                        problems.extend(types::check(spec, &checked));
+                        problems.extend(types::check_in(spec, &checked, context));
+                        facts = types::jwt_facts(spec, checked.expose(), context);
                     }
                     for p in problems {
                         push(p, Some(source.clone()), &mut findings);
@@ -298,6 +312,7 @@ pub fn check_service(
             fingerprint,
             sensitive: spec.sensitive,
             detail,
+            facts,
         });
     }
 

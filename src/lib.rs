@@ -528,6 +528,10 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     }
     let nothing = HashSet::new();
     let mut budget = source::ReadBudget::default();
+    // One time for the whole run: every token is judged against the same instant.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     for svc in &plan.services {
         let gathered = source::gather(
             &svc.sources,
@@ -544,6 +548,7 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
             plan.profile.as_deref(),
             &plan.sensitivity,
             keep,
+            now,
         );
         if !plan.rules.is_empty() {
             for kept in &mut result.kept {

@@ -77,6 +77,10 @@ struct JsonRow<'a> {
     /// The value when not sensitive (URL passwords masked), else length, classes,
     /// whitespace facts and fingerprint: what the human table's VALUE column shows.
     detail: Option<&'a str>,
+    /// Of a `jwt` or `jwt-key`: header, time claims, named claims and verifying key, or
+    /// algorithm, kind and public fingerprint; never the token or key.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    facts: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +108,11 @@ pub fn render_json(report: &Report, only: &[String], out: &mut dyn Write) -> io:
                 fingerprint: v.fingerprint.as_deref(),
                 sensitive: v.sensitive,
                 detail: v.detail.as_deref(),
+                facts: v
+                    .facts
+                    .iter()
+                    .map(|(name, text)| (name.clone(), serde_json::Value::from(text.as_str())))
+                    .collect(),
             })
             .collect(),
         findings: shown
@@ -176,6 +185,17 @@ pub fn render(report: &Report, only: &[String], out: &mut dyn Write, p: Palette)
                     p.paint(&format!("{:<w_status$}", v.status.as_str()), style),
                     source_text(v)
                 )?;
+                for (name, text) in &v.facts {
+                    writeln!(
+                        out,
+                        "  {:<w_name$}  {}",
+                        "",
+                        p.paint(
+                            &format!("{}: {}", printable(name), printable(text)),
+                            p.dim()
+                        )
+                    )?;
+                }
             }
         }
         let findings = shown.findings;

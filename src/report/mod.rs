@@ -118,6 +118,9 @@ pub struct VarReport {
     /// For `explain`: the value when not sensitive (URL passwords masked), else its length,
     /// character classes, whitespace facts and fingerprint.
     pub detail: Option<String>,
+    /// For `explain` of a `jwt` or `jwt-key`: what is safe to show of the token or key, as
+    /// (name, text) pairs (`rules::types::jwt_facts`).
+    pub facts: Vec<(String, String)>,
 }
 
 /// One service's share of a report (or, with no `info`, the stack's own findings).

@@ -289,7 +289,7 @@ registry! {
     // JWT keys, tokens and the `[[jwt]]` probe (src/jwt/).
     JwtKeyInvalid => {
         code: "jwt-key-invalid", severity: Error,
-        summary: "A `jwt-key` value is not a key for its algorithm: not PEM where a key pair is needed, an unknown or wrong PEM header, a key of another type or curve, a secret that does not decode, a token pasted where the key belongs; or, in `[[jwt]]`, an issuer holding only a public key.",
+        summary: "A `jwt-key` value is not a key for its algorithm: not PEM where a key pair is needed, an unknown or wrong PEM header, a key of another type or curve, a secret that does not decode, a token pasted where the key belongs, an `algorithm_var` that is unset (with no default) or holds no JWT algorithm, so the key cannot be judged; or, in `[[jwt]]`, an issuer holding only a public key.",
         example: "JWT_PUBLIC_KEY holds `-----BEGIN CERTIFICATE-----` for RS256; JWT_SECRET_KEY holds an `eyJ...` token",
         fix: "Give the variable the key itself: the shared secret for HS256/384/512; for RS/PS/ES/EdDSA the private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) at the issuer and the public key (BEGIN PUBLIC KEY) at consumers. The message names the header that was expected.",
     },
@@ -320,7 +320,7 @@ registry! {
     JwtExpiresSoon => {
         code: "jwt-expires-soon", severity: Warning,
         summary: "A token expires within the variable's `expires_within`.",
-        example: "ANON_KEY expires in 3 days with expires_within = \"7d\"",
+        example: "ANON_KEY expires in 3 days with expires_within = \"168h\"",
         fix: "Mint a new token before it expires.",
     },
     JwtNotYetValid => {
@@ -337,7 +337,7 @@ registry! {
     },
     JwtSignatureInvalid => {
         code: "jwt-signature-invalid", severity: Error,
-        summary: "A token's signature does not verify with the key its `signed_by` names: it was signed with another (often a rotated) key.",
+        summary: "A token's signature does not verify with the key its `signed_by` names: it was signed with another (often a rotated) key. A warning when the `signed_by` key is unset or unusable, so the signature could not be checked.",
         example: "ANON_KEY was minted with last month's JWT_SECRET",
         fix: "Mint the token again with the current key, or point `signed_by` at the key that signed it.",
     },

@@ -3,14 +3,17 @@
 //! sensitive (URLs with `***` for the password).
 
 use super::Code;
+use crate::jwt::{self, Algorithm, Key, ParsedKey, SecretEncoding, TokenRules};
 use crate::schema::model::{
-    Credentials, Encoding, JwtKeyRules, JwtRules, TextRules, UrlRules, VarKind, VarSpec,
+    Credentials, Encoding, JwtKeyRules, JwtRules, KeyAlgorithm, KeyEncoding, SignedBy, TextRules,
+    UrlRules, VarKind, VarSpec,
 };
 pub use crate::schema::value_type::{parse_bool, parse_duration};
 use crate::secret::{
     contains_credential, is_scheme, is_well_known_scheme, mask_url, mask_value, Secret, UrlForm,
     UrlParts,
 };
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// A problem with one value, before it is given a service, variable and source.
@@ -71,9 +74,46 @@ fn quoted(spec: &VarSpec, value: &str) -> String {
     shown(spec, value).map_or_else(|| "the value".to_string(), |v| format!("`{v}`"))
 }
 
+/// What a value's checks may consult beyond the value itself.
+#[derive(Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The run's time in Unix seconds, read once per run. `None` when a schema's `default`
+    /// is checked: whether a schema loads must not depend on when it is loaded, so the
+    /// time checks of a `jwt` are left out.
+    pub now: Option<i64>,
+    /// The service's other variables; `None` for a schema's `default`.
+    pub service: Option<ServiceValues<'a>>,
+}
+
+/// The declared variables of one service and their resolved values (defaults included), for
+/// the checks that read another variable (`algorithm_var`, `signed_by`).
+#[derive(Clone, Copy)]
+pub struct ServiceValues<'a> {
+    /// With their effective sensitivity (a stack sibling's declaration, a credential-shaped
+    /// value), which decides whether a message may quote one.
+    pub specs: &'a [&'a VarSpec],
+    pub values: &'a HashMap<&'a str, &'a str>,
+}
+
+impl<'a> ServiceValues<'a> {
+    fn spec(&self, name: &str) -> Option<&'a VarSpec> {
+        self.specs.iter().copied().find(|s| s.name == name)
+    }
+
+    fn value(&self, name: &str) -> Option<&'a str> {
+        self.values.get(name).copied()
+    }
+}
+
+/// Runs the type's checks of a value on its own (a schema's `default`): what depends on
+/// other variables or on the time is left out.
+pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
+    check_in(spec, value, Context::default())
+}
+
 /// Runs the type's checks; every failing check is reported. Presence and hygiene (how the
 /// value was written) are checked before, for every type.
-pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
+pub fn check_in(spec: &VarSpec, value: &Secret, context: Context<'_>) -> Vec<Problem> {
     let text = value.expose();
     let mut out = Vec::new();
     match &spec.kind {
@@ -168,20 +208,307 @@ pub fn check(spec: &VarSpec, value: &Secret) -> Vec<Problem> {
                 ));
             }
         }
-        // JWT checks: wired by the lead
-        VarKind::JwtKey(rules) => check_jwt_key(spec, rules, text, &mut out),
-        VarKind::Jwt(rules) => check_jwt(spec, rules, text, &mut out),
+        VarKind::JwtKey(rules) => check_jwt_key(spec, rules, text, context, &mut out),
+        VarKind::Jwt(rules) => check_jwt(rules, text, context, &mut out),
     }
     out
 }
 
-/// The `jwt-key` checks (SPEC section 3): for now nothing beyond presence and hygiene.
-// JWT checks: wired by the lead
-fn check_jwt_key(_spec: &VarSpec, _rules: &JwtKeyRules, _text: &str, _out: &mut Vec<Problem>) {}
+impl From<jwt::Problem> for Problem {
+    fn from(p: jwt::Problem) -> Self {
+        Problem {
+            hint: p.hint,
+            ..Problem::new(p.code, p.message)
+        }
+    }
+}
 
-/// The `jwt` checks (SPEC section 3): for now nothing beyond presence and hygiene.
-// JWT checks: wired by the lead
-fn check_jwt(_spec: &VarSpec, _rules: &JwtRules, _text: &str, _out: &mut Vec<Problem>) {}
+fn secret_encoding(encoding: KeyEncoding) -> SecretEncoding {
+    match encoding {
+        KeyEncoding::Raw => SecretEncoding::Raw,
+        KeyEncoding::Encoded(Encoding::Base64) => SecretEncoding::Base64,
+        KeyEncoding::Encoded(Encoding::Base64Url) => SecretEncoding::Base64Url,
+        KeyEncoding::Encoded(Encoding::Hex) => SecretEncoding::Hex,
+    }
+}
+
+/// The algorithm a `jwt-key` is for: `algorithm`, or the value of its `algorithm_var`
+/// (the schema's `default` when unset, as resolved). `Err` with the problem to report when
+/// it cannot be known (`Err(None)`: a schema default, judged without the other variables);
+/// `Ok(None)` when the schema names neither.
+pub fn key_algorithm(
+    rules: &JwtKeyRules,
+    service: Option<ServiceValues<'_>>,
+) -> Result<Option<Algorithm>, Option<Problem>> {
+    match &rules.algorithm {
+        None => Ok(None),
+        // The registry only lets known names through.
+        Some(KeyAlgorithm::Fixed(name)) => Ok(Algorithm::parse(name)),
+        Some(KeyAlgorithm::FromVar(var)) => {
+            let service = service.ok_or(None)?;
+            let Some(value) = service.value(var) else {
+                return Err(Some(
+                    Problem::new(
+                        Code::JwtKeyInvalid,
+                        format!("cannot be judged: its algorithm comes from {var}, which is not set and has no default"),
+                    )
+                    .hint(format!("set {var} to the algorithm the tokens are signed with, or give it a `default` in the schema")),
+                ));
+            };
+            // An algorithm name is not secret, unless the variable holding it is.
+            let shown = service
+                .spec(var)
+                .and_then(|spec| shown(spec, value.trim()))
+                .map_or_else(String::new, |v| format!(" (`{v}`)"));
+            Algorithm::parse(value.trim()).map(Some).ok_or_else(|| {
+                Some(
+                    Problem::new(
+                        Code::JwtKeyInvalid,
+                        format!("cannot be judged: {var}{shown} is not a JWT algorithm"),
+                    )
+                    .hint(format!("set {var} to one of {}", Algorithm::names())),
+                )
+            })
+        }
+    }
+}
+
+/// Parses a `jwt-key` value. Without `algorithm` or `algorithm_var`, a PEM key is judged
+/// for the algorithm family its key type fits, and anything else as an HS256 secret (the
+/// smallest HMAC minimum).
+fn parse_key(text: &str, algorithm: Option<Algorithm>, encoding: SecretEncoding) -> ParsedKey {
+    if let Some(algorithm) = algorithm {
+        return Key::parse(text, algorithm, encoding);
+    }
+    if !text.contains("-----BEGIN") {
+        return Key::parse(text, Algorithm::HS256, encoding);
+    }
+    let mut first = None;
+    for algorithm in [
+        Algorithm::RS256,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ] {
+        let parsed = Key::parse(text, algorithm, encoding);
+        if parsed.key.is_some() {
+            return parsed;
+        }
+        first.get_or_insert(parsed);
+    }
+    first.unwrap_or_else(|| Key::parse(text, Algorithm::RS256, encoding))
+}
+
+/// The key a `jwt-key` variable holds, parsed for its algorithm; `None` when it does not
+/// parse or its algorithm cannot be known.
+pub fn parsed_key(spec: &VarSpec, text: &str, service: Option<ServiceValues<'_>>) -> Option<Key> {
+    let VarKind::JwtKey(rules) = &spec.kind else {
+        return None;
+    };
+    let algorithm = key_algorithm(rules, service).ok()?;
+    parse_key(text, algorithm, secret_encoding(rules.encoding)).key
+}
+
+/// The `jwt-key` checks (SPEC section 3): the key parses for its algorithm and encoding,
+/// is long enough, and is not a token; every problem is reported.
+fn check_jwt_key(
+    _spec: &VarSpec,
+    rules: &JwtKeyRules,
+    text: &str,
+    context: Context<'_>,
+    out: &mut Vec<Problem>,
+) {
+    let algorithm = match key_algorithm(rules, context.service) {
+        Ok(algorithm) => algorithm,
+        Err(problem) => {
+            // The key cannot be judged for its algorithm, but a token pasted as a key is one
+            // whatever the algorithm.
+            if jwt::Token::decode(text).is_ok() {
+                out.extend(
+                    Key::parse(text, Algorithm::HS256, SecretEncoding::Raw)
+                        .problems
+                        .into_iter()
+                        .map(Problem::from),
+                );
+            }
+            out.extend(problem);
+            return;
+        }
+    };
+    let parsed = parse_key(text, algorithm, secret_encoding(rules.encoding));
+    out.extend(parsed.problems.into_iter().map(Problem::from));
+}
+
+/// The `jwt` checks (SPEC section 3), all of them reported: well-formed, `alg` allowed,
+/// not expired (nor soon, nor before `nbf`), `claims`, the signature with `signed_by`, and
+/// not signed with a published example secret. Without a time (a schema default) the time
+/// checks are left out; `signed_by = "service.VAR"` is verified by the stack rules.
+fn check_jwt(rules: &JwtRules, text: &str, context: Context<'_>, out: &mut Vec<Problem>) {
+    // The registry only lets known names through.
+    let algorithms: Vec<Algorithm> = rules
+        .algorithms
+        .iter()
+        .flatten()
+        .filter_map(|a| Algorithm::parse(a))
+        .collect();
+    let mut unjudged = None;
+    let key = match (&rules.signed_by, context.service) {
+        (Some(SignedBy::Var(var)), Some(service)) => {
+            let key = service.spec(var).and_then(|spec| {
+                service
+                    .value(var)
+                    .and_then(|v| parsed_key(spec, v, Some(service)))
+            });
+            if key.is_none() {
+                // A warning: the key's own findings (or its absence, when optional) say why.
+                unjudged = Some(Problem {
+                    warning: true,
+                    ..Problem::new(
+                        Code::JwtSignatureInvalid,
+                        format!("cannot have its signature checked: {var} (`signed_by`) is not set or is not a usable key"),
+                    )
+                }
+                .hint(format!("set {var} to the key that signs these tokens (its own findings say what is wrong with it)")));
+            }
+            key.map(|k| (var.as_str(), k))
+        }
+        _ => None,
+    };
+    let token_rules = TokenRules {
+        now: context.now.unwrap_or(0),
+        algorithms: &algorithms,
+        expires_within: rules.expires_within.map(|d| d.as_secs()),
+        claims: &rules.claims,
+        signed_by: key.as_ref().map(|(var, key)| (*var, key)),
+    };
+    let checked = jwt::check_token(text, &token_rules);
+    let timeless = context.now.is_none();
+    out.extend(
+        checked
+            .problems
+            .into_iter()
+            .filter(|p| {
+                !(timeless
+                    && matches!(
+                        p.code,
+                        Code::JwtExpired | Code::JwtExpiresSoon | Code::JwtNotYetValid
+                    ))
+            })
+            .map(Problem::from),
+    );
+    if checked.token.is_some() {
+        out.extend(unjudged);
+    }
+}
+
+/// What `explain` shows of a `jwt` or `jwt-key` value, as (name, text) pairs: for a token
+/// its header and time claims (dates, and "expires in 3 days"), the claims the schema
+/// names, and whether `signed_by` verifies it; for a key its algorithm, kind, size and
+/// public fingerprint. Never key or token material, nor the signature. Empty for other
+/// types, and for a value that does not parse (its findings say why).
+pub fn jwt_facts(spec: &VarSpec, text: &str, context: Context<'_>) -> Vec<(String, String)> {
+    let mut facts = Vec::new();
+    let mut fact = |name: &str, value: String| facts.push((name.to_string(), value));
+    match &spec.kind {
+        VarKind::JwtKey(rules) => {
+            let algorithm = key_algorithm(rules, context.service).ok().flatten();
+            if let Some(key) = parse_key(text, algorithm, secret_encoding(rules.encoding)).key {
+                let from = match &rules.algorithm {
+                    Some(KeyAlgorithm::FromVar(var)) => format!(" (from {var})"),
+                    Some(KeyAlgorithm::Fixed(_)) => String::new(),
+                    None => String::from(" (the schema names none: judged by the key's kind)"),
+                };
+                fact("algorithm", format!("{}{from}", key.algorithm()));
+                fact("key", key.describe());
+                if let Some(fp) = key.public_fingerprint() {
+                    fact("public_fingerprint", fp);
+                }
+            }
+        }
+        VarKind::Jwt(rules) => {
+            let Ok(token) = jwt::Token::decode(text) else {
+                return facts;
+            };
+            let now = context.now;
+            let quoted = |s: &str| jwt::token::show_value(&serde_json::Value::from(s));
+            fact(
+                "alg",
+                token
+                    .algorithm()
+                    .map_or_else(|| quoted(token.alg()), |a| a.as_str().to_string()),
+            );
+            if let Some(kid) = token.kid() {
+                fact("kid", quoted(kid));
+            }
+            if let Some(iss) = token.iss() {
+                fact("iss", quoted(iss));
+            }
+            let aud = token.aud();
+            if !aud.is_empty() {
+                fact(
+                    "aud",
+                    aud.iter().map(|a| quoted(a)).collect::<Vec<_>>().join(", "),
+                );
+            }
+            let when = |seconds: i64, future: &str, past: &str| match now {
+                Some(now) if seconds > now => {
+                    format!(
+                        "{} ({future} {})",
+                        jwt::date(seconds),
+                        jwt::describe_time(seconds, now)
+                    )
+                }
+                Some(now) => format!(
+                    "{} ({past} {})",
+                    jwt::date(seconds),
+                    jwt::describe_time(seconds, now)
+                ),
+                None => jwt::date(seconds),
+            };
+            match token.exp() {
+                Some(exp) => fact("exp", when(exp, "expires", "expired")),
+                None => fact("exp", String::from("none (the token never expires)")),
+            }
+            if let Some(nbf) = token.nbf() {
+                fact("nbf", when(nbf, "valid", "valid since"));
+            }
+            if let Some(iat) = token.iat() {
+                fact("iat", when(iat, "issued", "issued"));
+            }
+            for (name, _) in &rules.claims {
+                let value = token
+                    .claim(name)
+                    .map_or_else(|| String::from("absent"), jwt::token::show_value);
+                fact(&format!("claim {name}"), value);
+            }
+            match &rules.signed_by {
+                Some(SignedBy::Var(var)) => {
+                    let key = context.service.and_then(|service| {
+                        let spec = service.spec(var)?;
+                        parsed_key(spec, service.value(var)?, Some(service))
+                    });
+                    let verdict = match key {
+                        Some(key) if token.verifies_with(&key) => {
+                            format!("{var} ({}): the signature verifies", key.algorithm())
+                        }
+                        Some(key) => {
+                            format!("{var} ({}): the signature does NOT verify", key.algorithm())
+                        }
+                        None => format!("{var}: not set or not a usable key"),
+                    };
+                    fact("signed_by", verdict);
+                }
+                Some(SignedBy::Service { service, var }) => fact(
+                    "signed_by",
+                    format!("{service}.{var} (verified by the stack's rules)"),
+                ),
+                None => {}
+            }
+        }
+        _ => {}
+    }
+    facts
+}
 
 fn check_range(spec: &VarSpec, n: i64, min: Option<i64>, max: Option<i64>, out: &mut Vec<Problem>) {
     let shown = shown(spec, &n.to_string());

@@ -216,7 +216,7 @@ value_types! {
             },
         ],
         sensitive: true, secret_checks: true,
-        checks: "sensitive; an HMAC secret (HS256/384/512: at least 32/48/64 bytes) or a PEM key (PKCS#1, PKCS#8, SEC1, SPKI; RSA of at least 2048 bits) that fits the algorithm; a token pasted here is `jwt-key-invalid`; plus placeholder and weak-secret checks",
+        checks: "sensitive; an HMAC secret (HS256/384/512: at least 32/48/64 bytes, `jwt-key-too-short`) or a PEM key (PKCS#1, PKCS#8, SEC1, SPKI, private or public; RSA of at least 2048 bits) of the algorithm's key type (`jwt-key-invalid`); the algorithm is `algorithm`, or the value of `algorithm_var` (its `default` when unset; with neither, the key cannot be judged); without either, a PEM key is judged by its kind and anything else as an HS256 secret; a token pasted here is `jwt-key-invalid`; plus placeholder and weak-secret checks",
     },
     Jwt => {
         name: "jwt",
@@ -230,7 +230,7 @@ value_types! {
             },
         ],
         sensitive: true, secret_checks: false,
-        checks: "sensitive; three base64url parts with JSON header and payload (`jwt-malformed`); `alg` one of `algorithms`, never `none`; not expired nor before `nbf`; `claims` equal; the signature verifies with `signed_by`",
+        checks: "sensitive; three base64url parts with JSON header and payload (`jwt-malformed`, naming the part); `alg` one of `algorithms`, never `none` (`jwt-algorithm-not-allowed`); not expired (`jwt-expired`) nor before `nbf` (`jwt-not-yet-valid`), a warning within `expires_within` (`jwt-expires-soon`); `claims` equal (`jwt-claim-mismatch`); the signature verifies with the `signed_by` key, read with that variable's own algorithm and encoding (`jwt-signature-invalid`; `service.VAR` is verified by the stack rules); signed with a published example secret is `placeholder`. Every check runs: an expired token still has its signature and claims checked",
     },
 }
 
