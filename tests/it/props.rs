@@ -306,7 +306,8 @@ proptest! {
     #![proptest_config(config(cases(256) / 32))]
 
     /// A file of a few generated lines repeated to 1 MiB parses within a generous bound in
-    /// a debug build: no line or quote makes the parser rescan what it has read.
+    /// a debug build (well under a second when the machine is idle; a parser that rescans
+    /// what it has read takes minutes): no line or quote makes the parser rescan.
     #[test]
     fn dotenv_parsing_time_grows_linearly(lines in vec(dotenv_line(), 1..6), crlf in any::<bool>()) {
         let eol = if crlf { "\r\n" } else { "\n" };
@@ -316,7 +317,7 @@ proptest! {
         let parsed = dotenv::parse(input.as_bytes(), &lookup, &|_| None, &|_| false);
         let took = started.elapsed();
         prop_assert!(
-            took < Duration::from_secs(6),
+            took < Duration::from_secs(20),
             "{} KiB took {took:?} ({} entries, {} issues)",
             input.len() / 1024,
             parsed.entries.len(),
