@@ -15,6 +15,7 @@ mod secrets;
 mod sensitivity;
 mod sources;
 mod stack_rules;
+mod token_cmd;
 mod types_registry;
 mod urls;
 
