@@ -443,3 +443,128 @@ fn help_text() {
     assert_eq!(code, 0);
     insta::assert_snapshot!("help_token_help", stdout);
 }
+
+#[test]
+fn a_sensitive_issuer_is_shown_by_fingerprint() {
+    let dir = stack(
+        &GROUP.replace("iss = \"JWT_ISSUER\"", "iss = \"JWT_ISSUER_SECRET\""),
+        [
+            &format!("{}JWT_ISSUER_SECRET={ISS}\n", consistent()),
+            &format!("{}JWT_ISSUER_SECRET=issuer-Vh7Qm2Xw9\n", consistent()),
+            &format!("{}JWT_ISSUER_SECRET={ISS}\n", consistent()),
+        ],
+    );
+    std::fs::write(
+        dir.path().join("svc.toml"),
+        format!("{SCHEMA}\n[vars.JWT_ISSUER_SECRET]\ntype = \"secret\"\n"),
+    )
+    .unwrap();
+    let token = mint(Algorithm::HS256, SECRET, &good_claims());
+    let (code, stdout, _) = token_human(dir.path(), &token);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("backend expects the iss in JWT_ISSUER_SECRET (sensitive: sha256:"),
+        "{stdout}"
+    );
+    assert_no_leak_of(&["issuer-Vh7Qm2Xw9"], "a sensitive issuer", &stdout);
+}
+
+#[test]
+fn key_encodings_come_from_the_schema() {
+    // backend's schema says its key is base64: the same secret, written encoded.
+    let dir = consistent_stack();
+    std::fs::write(
+        dir.path().join("b64.toml"),
+        SCHEMA.replace(
+            "[vars.JWT_SECRET]\ntype = \"secret\"",
+            "[vars.JWT_SECRET]\ntype = \"jwt-key\"\nencoding = \"base64\"",
+        ),
+    )
+    .unwrap();
+    let toml = std::fs::read_to_string(dir.path().join("envgate.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("envgate.toml"),
+        toml.replacen(
+            "[services.backend]\nschema = \"svc.toml\"",
+            "[services.backend]\nschema = \"b64.toml\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let encoded = data_encoding::BASE64.encode(SECRET.as_bytes());
+    std::fs::write(
+        dir.path().join("backend.env"),
+        env(&encoded, "HS256", ISS, AUD),
+    )
+    .unwrap();
+    let token = mint(Algorithm::HS256, SECRET, &good_claims());
+    let (code, report) = token_json(dir.path(), &token);
+    assert_eq!(code, 0, "{report:#}");
+    // Read raw, the encoded text is another key.
+    std::fs::write(
+        dir.path().join("b64.toml"),
+        SCHEMA.replace(
+            "[vars.JWT_SECRET]\ntype = \"secret\"",
+            "[vars.JWT_SECRET]\ntype = \"jwt-key\"\nencoding = \"raw\"",
+        ),
+    )
+    .unwrap();
+    let (code, report) = token_json(dir.path(), &token);
+    assert_eq!(code, 1);
+    assert_eq!(
+        reason_codes(service(&report, "backend")),
+        ["jwt-key-mismatch"]
+    );
+    assert_no_leak_of(
+        &[&token, SECRET, &encoded],
+        "an encoded key",
+        &report.to_string(),
+    );
+}
+
+#[test]
+fn no_output_holds_a_piece_of_the_token_or_a_key() {
+    let dir = stack(
+        GROUP,
+        [
+            &consistent(),
+            &env(ROTATED, "HS256", ISS, AUD),
+            &env(SECRET, "HS384", ISS, "other"),
+        ],
+    );
+    let good = mint(Algorithm::HS256, SECRET, &good_claims());
+    let tokens = [
+        good.clone(),
+        mint(Algorithm::HS256, OLD, &good_claims()),
+        mint(
+            Algorithm::HS512,
+            ROTATED,
+            &json!({"exp": PAST, "nbf": FUTURE}),
+        ),
+        good[..good.len() - 3].to_string(),
+        good[..good.rfind('.').unwrap()].to_string(),
+        format!("{good}.x"),
+    ];
+    let mut outputs = 0;
+    for token in &tokens {
+        for format in ["human", "json"] {
+            for via_stdin in [false, true] {
+                let mut cmd = envgate_in(dir.path());
+                cmd.args(["token", "--color", "always", "--format", format]);
+                if via_stdin {
+                    cmd.arg("-").write_stdin(format!("Bearer {token}\n"));
+                } else {
+                    cmd.arg(token);
+                }
+                let (code, stdout, stderr) = run(&mut cmd);
+                assert!(code == 1 || code == 2, "{code}: {stdout}{stderr}");
+                let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+                let mut secrets = vec![SECRET, ROTATED, OLD];
+                secrets.extend(tokens);
+                assert_no_leak_of(&secrets, "envgate token", &(stdout + &stderr));
+                outputs += 1;
+            }
+        }
+    }
+    assert_eq!(outputs, tokens.len() * 4);
+}
