@@ -568,3 +568,67 @@ fn no_output_holds_a_piece_of_the_token_or_a_key() {
     }
     assert_eq!(outputs, tokens.len() * 4);
 }
+
+#[test]
+fn rs256_keys_from_name_file_name_the_pair_that_signs() {
+    // auth signs with rsa1's private key; backend holds rsa1's public key, websocket rsa2's:
+    // keys read through JWT_SECRET_FILE, as `check` reads them.
+    let key_env = |pem: &str| {
+        format!(
+            "JWT_SECRET_FILE={}\nJWT_ALGORITHM=RS256\nJWT_ISSUER={ISS}\nJWT_AUDIENCE={AUD}\n",
+            fixture(&format!("jwt/{pem}")).display()
+        )
+    };
+    let dir = stack(
+        GROUP,
+        [
+            &key_env("rsa1_private_pkcs8.pem"),
+            &key_env("rsa1_public_spki.pem"),
+            &key_env("rsa2_public_spki.pem"),
+        ],
+    );
+    // jsonwebtoken is built without PEM support here: sign with the PKCS#1 DER of the pair.
+    let private = std::fs::read_to_string(fixture("jwt/rsa1_private_pkcs1.pem")).unwrap();
+    let body: String = private
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der = data_encoding::BASE64.decode(body.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::RS256),
+        &good_claims(),
+        &EncodingKey::from_rsa_der(&der),
+    )
+    .unwrap();
+    let (code, report) = token_json(dir.path(), &token);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(service(&report, "auth")["accepts"], true);
+    assert_eq!(service(&report, "backend")["accepts"], true);
+    let ws = service(&report, "websocket");
+    assert_eq!(reason_codes(ws), ["jwt-key-mismatch"]);
+    assert_eq!(ws["signed_by"], json!(["auth", "backend"]));
+    // The same token where a service verifies HS256: another family, named as such.
+    let dir = stack(
+        GROUP,
+        [
+            &key_env("rsa1_private_pkcs8.pem"),
+            &consistent(),
+            &key_env("rsa1_public_spki.pem"),
+        ],
+    );
+    let (code, report) = token_json(dir.path(), &token);
+    assert_eq!(code, 1);
+    let backend = service(&report, "backend");
+    assert_eq!(reason_codes(backend), ["jwt-algorithm-mismatch"]);
+    assert!(message(backend, "jwt-algorithm-mismatch")
+        .ends_with("; auth's and websocket's keys verify it"));
+    let body: String = private
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    assert_no_leak_of(
+        &[&token, &body, SECRET],
+        "an RS256 report",
+        &report.to_string(),
+    );
+}
