@@ -166,13 +166,19 @@ pub fn verify(
         },
     );
     let Some(token) = checked.token else {
-        let why = checked
-            .problems
-            .first()
-            .map_or("is not a JWT", |p| p.message.as_str());
-        return Err(ConfigError::usage(format!(
-            "jwt-malformed: the input {why}; envgate token takes one JWT (header.payload.signature), as an argument or on standard input"
-        )));
+        let problem = checked.problems.first();
+        let mut message = format!(
+            "jwt-malformed: the input {}",
+            problem.map_or("is not a JWT", |p| p.message.as_str())
+        );
+        let hint = problem.and_then(|p| p.hint.as_deref()).or_else(|| {
+            text.is_empty()
+                .then_some("give the token as an argument, or on standard input with `-`")
+        });
+        if let Some(hint) = hint {
+            message.push_str(&format!("; {hint}"));
+        }
+        return Err(ConfigError::usage(message));
     };
     let notes = checked
         .problems
