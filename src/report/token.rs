@@ -19,7 +19,8 @@
 //!                "reasons": [{"code", "message"}], "signed_by": [service, ..]}]}
 //! ```
 //! `signed_by` is filled for a service that rejects the signature or the algorithm: the
-//! services of the stack whose key verifies the token (empty: none does).
+//! services of the stack whose key verifies the token (empty: none does; at most
+//! [`MAX_SIGNED_BY`]).
 
 use super::human::Palette;
 use super::printable;
@@ -32,13 +33,16 @@ use crate::source::ProcessEnv;
 use crate::Plan;
 use owo_colors::Style;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 
 /// Input longer than this is not a token: what `envgate token` reads from standard input at
 /// most (a token's limit plus room for a `Bearer ` prefix, blanks and line breaks).
 pub const MAX_INPUT_BYTES: usize = jwt::MAX_TOKEN_BYTES + 1024;
+
+/// How many services `signed_by` names (a stack may have thousands sharing one key).
+pub const MAX_SIGNED_BY: usize = 20;
 
 /// How many characters of an `iss`, `aud` or `kid` are quoted.
 const SHOWN_CHARS: usize = 80;
@@ -190,6 +194,12 @@ pub fn verify(
         })
         .collect();
 
+    // By name: a stack may have thousands of members; every lookup below is one hash.
+    let selected: HashMap<&str, &crate::PlannedService> = plan
+        .services
+        .iter()
+        .map(|s| (s.schema.service.as_str(), s))
+        .collect();
     let groups: Vec<&JwtRule> = plan
         .rules
         .jwt
@@ -197,7 +207,7 @@ pub fn verify(
         .filter(|rule| {
             rule.members
                 .iter()
-                .any(|m| plan.services.iter().any(|s| s.schema.service == m.service))
+                .any(|m| selected.contains_key(m.service.as_str()))
         })
         .collect();
     if groups.is_empty() {
@@ -216,12 +226,14 @@ pub fn verify(
     }
 
     // Only the groups' services are resolved: the others' values are not needed.
+    let members_of_groups: HashSet<&str> = groups
+        .iter()
+        .flat_map(|g| g.members.iter().map(|m| m.service.as_str()))
+        .collect();
     let mut scoped = plan.clone();
-    scoped.services.retain(|s| {
-        groups
-            .iter()
-            .any(|g| g.members.iter().any(|m| m.service == s.schema.service))
-    });
+    scoped
+        .services
+        .retain(|s| members_of_groups.contains(s.schema.service.as_str()));
     let resolved: HashMap<String, ResolvedService> = crate::resolve_services(&scoped, env, cwd)
         .map(|(_, _, service)| (service.name.clone(), service))
         .collect();
@@ -251,7 +263,7 @@ pub fn verify(
                 service: &svc.name,
                 group: group.clone(),
                 role,
-                key: member_key(plan, rule, vars, svc),
+                key: member_key(selected.get(svc.name.as_str()).copied(), rule, vars, svc),
                 iss: expected(&vars.iss),
                 aud: expected(&vars.aud),
             });
@@ -263,12 +275,13 @@ pub fn verify(
         .iter()
         .filter_map(|m| m.key.as_ref().ok().map(|k| (m.service, k)))
         .collect();
-    let mut verifying: Vec<String> = Vec::new();
-    for name in jwt::keys_that_verify(&token, &keys) {
-        if !verifying.iter().any(|v| v == name) {
-            verifying.push(name.to_string());
-        }
-    }
+    let mut seen = HashSet::new();
+    let verifying: Vec<String> = jwt::keys_that_verify(&token, &keys)
+        .into_iter()
+        .filter(|name| seen.insert(*name))
+        .take(MAX_SIGNED_BY + 1)
+        .map(str::to_string)
+        .collect();
 
     let services: Vec<ServiceVerdict> = members
         .iter()
@@ -311,18 +324,14 @@ fn incomplete(message: String) -> Reason {
 /// The member's key, parsed with its algorithm (its `algorithm` variable's value, else the
 /// group's `alg`, else the key variable's schema `algorithm`) and its schema's encoding.
 fn member_key(
-    plan: &Plan,
+    planned: Option<&crate::PlannedService>,
     rule: &JwtRule,
     vars: &crate::rules::stack::JwtVars,
     svc: &ResolvedService,
 ) -> Result<Key, Reason> {
     let service = &svc.name;
     let key_var = &vars.key.var;
-    let spec = plan
-        .services
-        .iter()
-        .find(|s| &s.schema.service == service)
-        .and_then(|s| s.schema.vars.iter().find(|v| &v.name == key_var));
+    let spec = planned.and_then(|s| s.schema.vars.iter().find(|v| &v.name == key_var));
     let key_rules = spec.and_then(|s| match &s.kind {
         VarKind::JwtKey(rules) => Some(rules),
         _ => None,
@@ -416,6 +425,7 @@ fn verdict(member: &Member<'_>, token: &Token, verifying: &[String], now: i64) -
     let others: Vec<String> = verifying
         .iter()
         .filter(|v| *v != member.service)
+        .take(MAX_SIGNED_BY)
         .cloned()
         .collect();
     for rejection in &rejections {
@@ -477,7 +487,7 @@ fn verdict(member: &Member<'_>, token: &Token, verifying: &[String], now: i64) -
     out
 }
 
-/// "auth's", "auth's and api's".
+/// "auth's", "auth's and api's"; past ten names, "(and more)" (the list itself is capped).
 fn possessive(names: &[String]) -> String {
     let shown: Vec<String> = names.iter().take(10).map(|n| format!("{n}'s")).collect();
     let mut text = match shown.as_slice() {
@@ -486,7 +496,7 @@ fn possessive(names: &[String]) -> String {
         [] => String::new(),
     };
     if names.len() > 10 {
-        text.push_str(&format!(" (and {} more)", names.len() - 10));
+        text.push_str(" (and more)");
     }
     text
 }

@@ -632,3 +632,45 @@ fn rs256_keys_from_name_file_name_the_pair_that_signs() {
         &report.to_string(),
     );
 }
+
+#[test]
+fn a_large_group_stays_bounded() {
+    // 300 consumers share auth's key, one holds a rotated one: `signed_by` is capped, the
+    // run quick.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("svc.toml"), SCHEMA).unwrap();
+    std::fs::write(dir.path().join("good.env"), consistent()).unwrap();
+    std::fs::write(
+        dir.path().join("rotated.env"),
+        env(ROTATED, "HS256", ISS, AUD),
+    )
+    .unwrap();
+    let mut toml =
+        String::from("[services.auth]\nschema = \"svc.toml\"\nenv_files = [\"good.env\"]\n");
+    let consumers: Vec<String> = (0..300).map(|i| format!("svc{i}")).collect();
+    for (i, name) in consumers.iter().enumerate() {
+        let env_file = if i == 150 { "rotated.env" } else { "good.env" };
+        toml.push_str(&format!(
+            "[services.{name}]\nschema = \"svc.toml\"\nenv_files = [\"{env_file}\"]\n"
+        ));
+    }
+    toml.push_str(&GROUP.replace(
+        "consumers = [\"backend\", \"websocket\"]",
+        &format!("consumers = {consumers:?}"),
+    ));
+    std::fs::write(dir.path().join("envgate.toml"), toml).unwrap();
+    let token = mint(Algorithm::HS256, SECRET, &good_claims());
+    let started = std::time::Instant::now();
+    let (code, report) = token_json(dir.path(), &token);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 1);
+    assert_eq!(report["services"].as_array().unwrap().len(), 301);
+    let rotated = service(&report, "svc150");
+    assert_eq!(rotated["signed_by"].as_array().unwrap().len(), 20);
+    assert!(message(rotated, "jwt-key-mismatch").ends_with(" (and more) keys verify it"));
+    assert!(report.to_string().len() < 200_000);
+}
