@@ -674,3 +674,25 @@ fn a_large_group_stays_bounded() {
     assert!(message(rotated, "jwt-key-mismatch").ends_with(" (and more) keys verify it"));
     assert!(report.to_string().len() < 200_000);
 }
+
+#[test]
+fn a_token_signed_with_a_published_example_secret_gets_a_note() {
+    const DEMO: &str = "your-super-secret-jwt-token-with-at-least-32-characters-long";
+    let e = env(DEMO, "HS256", ISS, AUD);
+    let dir = stack(GROUP, [&e, &e, &e]);
+    let token = mint(Algorithm::HS256, DEMO, &good_claims());
+    // Every service accepts it (that is the danger): the exit code says so, the note warns.
+    let (code, report) = token_json(dir.path(), &token);
+    assert_eq!(code, 0);
+    assert_eq!(report["notes"][0]["code"], "placeholder");
+    assert!(report["notes"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the token is signed with a published example secret"));
+    let (_, stdout, _) = token_human(dir.path(), &token);
+    assert!(
+        stdout.contains("placeholder the token is signed with a published example secret"),
+        "{stdout}"
+    );
+    assert_no_leak_of(&[&token], "a placeholder note", &stdout);
+}
