@@ -5,7 +5,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use envgate::error::ConfigError;
-use envgate::report::{explain, human, json};
+use envgate::report::{explain, human, json, token};
 use envgate::rules::Code;
 use envgate::source::ProcessEnv;
 use envgate::stack::Settings;
@@ -37,7 +37,25 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List finding codes, or explain one
     Rules(RulesArgs),
+    /// Say which services of the stack's [[jwt]] groups accept a bearer token, and why not
+    #[command(after_help = TOKEN_EXAMPLES)]
+    Token(TokenArgs),
 }
+
+const TOKEN_EXAMPLES: &str = "\
+Paste the token from a failing request (a 401/403): envgate verifies it with the key, algorithm
+and expected iss/aud of every service of the stack's [[jwt]] groups (issuers included) and says,
+per service, accepts or why not: signature (and whose key does verify it), algorithm, issuer,
+audience, expired, not yet valid. The token is never printed.
+
+Exit codes: 0 every service accepts it, 1 at least one rejects it, 2 the input is not a JWT,
+the stack has no [[jwt]] group, or the run could not be made.
+
+Examples:
+  pbpaste | envgate token                          # from the clipboard: stays out of shell history
+  envgate token - < token.txt                      # \"Bearer \" and blanks around it are ignored
+  envgate token --config deploy/envgate.toml --profile production -
+  envgate token --format json - < token.txt | jq '.services[] | select(.accepts | not)'";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -111,6 +129,19 @@ pub struct RulesArgs {
     /// Print the registry as Markdown (this is docs/rules.md)
     #[arg(long)]
     pub markdown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Report format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// The token, or - to read it from standard input (the default when standard input is not
+    /// a terminal). A token given here lands in your shell history: prefer standard input.
+    #[arg(value_name = "TOKEN | -")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +241,36 @@ fn check_env_file_args(args: &SelectionArgs) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The token from the argument, or from standard input (`-`, or no argument when standard
+/// input is not a terminal), read up to [`token::MAX_INPUT_BYTES`].
+fn token_input(arg: Option<&str>) -> Result<String, ConfigError> {
+    let stdin = io::stdin();
+    match arg {
+        Some(token) if token != "-" => return Ok(token.to_string()),
+        None if io::IsTerminal::is_terminal(&stdin) => {
+            return Err(ConfigError::usage(
+                "give the token on standard input (`envgate token -`, then paste it and press Ctrl-D, or pipe it in) \
+                 or as an argument (which lands in your shell history)",
+            ))
+        }
+        _ => {}
+    }
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(token::MAX_INPUT_BYTES + 1).unwrap_or(u64::MAX);
+    io::Read::read_to_end(&mut io::Read::take(stdin.lock(), limit), &mut bytes).map_err(|e| {
+        ConfigError::usage(format!("cannot read the token from standard input: {e}"))
+    })?;
+    if bytes.len() > token::MAX_INPUT_BYTES {
+        return Err(ConfigError::usage(format!(
+            "jwt-malformed: standard input holds more than {} KiB, the most envgate reads for a token: not a token (nothing decoded)",
+            token::MAX_INPUT_BYTES / 1024
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ConfigError::usage("jwt-malformed: standard input is not UTF-8 text, so it is not a JWT")
+    })
+}
+
 /// A finding code as a user may type it: any case, `_` for `-` (`MISSING`, `url_scheme`).
 fn parse_code(name: &str) -> Option<Code> {
     name.trim()
@@ -293,6 +354,26 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 Outcome::Failed
             } else {
                 Outcome::Passed
+            })
+        }
+        Command::Token(args) => {
+            check_env_file_args(&args.selection)?;
+            let input = token_input(args.token.as_deref())?;
+            let plan = envgate::plan(&selection(&args.selection, None, false))?;
+            // "Now", once for the run: every expiry is judged against the same instant.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            let report = token::verify(&plan, &ProcessEnv::capture(), &cwd, &input, now)?;
+            let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
+            to_stdout("the token report", |w| match args.format {
+                FormatArg::Human => token::render(&report, w, human::Palette { color }),
+                FormatArg::Json => token::render_json(&report, w),
+            })?;
+            Ok(if report.ok {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
             })
         }
         Command::Rules(args) => {

@@ -519,54 +519,13 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut vars = Vec::new();
     let mut infos = Vec::new();
     let mut resolved = Vec::new();
-    let mut wanted: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for v in plan.rules.vars() {
-        wanted
-            .entry(v.service.as_str())
-            .or_default()
-            .insert(v.var.as_str());
-    }
-    let nothing = HashSet::new();
-    let mut budget = source::ReadBudget::default();
     // One time for the whole run: every token is judged against the same instant.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    for svc in &plan.services {
-        let gathered = source::gather(
-            &svc.sources,
-            env,
-            cwd,
-            &svc.schema.vars,
-            &plan.sensitivity,
-            &mut budget,
-        );
-        let keep = wanted.get(svc.schema.service.as_str()).unwrap_or(&nothing);
-        let mut result = check::check_service(
-            &svc.schema,
-            &gathered,
-            plan.profile.as_deref(),
-            &plan.sensitivity,
-            keep,
-            now,
-        );
+    for (svc, result, service) in resolve_services(plan, env, cwd, now) {
         if !plan.rules.is_empty() {
-            for kept in &mut result.kept {
-                kept.has_errors = result.findings.iter().any(|f| {
-                    f.severity == rules::Severity::Error && f.var.as_deref() == Some(&kept.var)
-                });
-            }
-            resolved.push(ResolvedService {
-                name: svc.schema.service.clone(),
-                hosts: svc.hosts.clone(),
-                port: svc.port,
-                hosts_origin: svc.hosts_origin.clone(),
-                values: result
-                    .kept
-                    .into_iter()
-                    .map(|v| (v.var.clone(), v))
-                    .collect(),
-            });
+            resolved.push(service);
         }
         findings.extend(result.findings);
         vars.extend(result.vars);
@@ -590,6 +549,61 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
         plan.profile.clone(),
         plan.strict,
     )
+}
+
+/// Gathers and checks each planned service in turn (resolve → check), keeping the values the
+/// stack rules name as a [`ResolvedService`] (its `kept` moved there, `has_errors` set): what
+/// [`check`] runs the rules over, and what `envgate token` verifies a token with. Lazy: one
+/// service's values at a time, one read budget for the run.
+pub fn resolve_services<'a>(
+    plan: &'a Plan,
+    env: &'a ProcessEnv,
+    cwd: &'a Path,
+    now: i64,
+) -> impl Iterator<Item = (&'a PlannedService, check::ServiceResult, ResolvedService)> + 'a {
+    let mut wanted: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for v in plan.rules.vars() {
+        wanted
+            .entry(v.service.as_str())
+            .or_default()
+            .insert(v.var.as_str());
+    }
+    let mut budget = source::ReadBudget::default();
+    plan.services.iter().map(move |svc| {
+        let gathered = source::gather(
+            &svc.sources,
+            env,
+            cwd,
+            &svc.schema.vars,
+            &plan.sensitivity,
+            &mut budget,
+        );
+        let nothing = HashSet::new();
+        let keep = wanted.get(svc.schema.service.as_str()).unwrap_or(&nothing);
+        let mut result = check::check_service(
+            &svc.schema,
+            &gathered,
+            plan.profile.as_deref(),
+            &plan.sensitivity,
+            keep,
+            now,
+        );
+        let mut kept = std::mem::take(&mut result.kept);
+        for v in &mut kept {
+            v.has_errors = result
+                .findings
+                .iter()
+                .any(|f| f.severity == rules::Severity::Error && f.var.as_deref() == Some(&v.var));
+        }
+        let service = ResolvedService {
+            name: svc.schema.service.clone(),
+            hosts: svc.hosts.clone(),
+            port: svc.port,
+            hosts_origin: svc.hosts_origin.clone(),
+            values: kept.into_iter().map(|v| (v.var.clone(), v)).collect(),
+        };
+        (svc, result, service)
+    })
 }
 
 /// `[severity]` and `allow` for the findings of the stack rules, from the schema of the

@@ -4,6 +4,7 @@
 pub mod explain;
 pub mod human;
 pub mod json;
+pub mod token;
 
 pub use crate::finding::RuleCheck;
 use crate::finding::{Finding, SourceRef};

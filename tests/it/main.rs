@@ -16,6 +16,7 @@ mod secrets;
 mod sensitivity;
 mod sources;
 mod stack_rules;
+mod token_cmd;
 mod types_registry;
 mod urls;
 
