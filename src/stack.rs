@@ -553,14 +553,16 @@ fn rule_tables<T: serde::de::DeserializeOwned + Default>(
 
 /// Splits `service.VAR` at the dot after a known service name (a service name may itself
 /// hold a dot), else at the first dot.
-fn split_service_var<'t>(text: &'t str, services: &[&str]) -> Option<(&'t str, &'t str)> {
-    services
-        .iter()
-        .filter(|s| {
-            text.len() > s.len() + 1 && text.starts_with(**s) && text.as_bytes()[s.len()] == b'.'
-        })
-        .max_by_key(|s| s.len())
-        .map(|s| (&text[..s.len()], &text[s.len() + 1..]))
+/// Looked up by name, once per dot of `text`: a stack of many services and many rules stays
+/// linear.
+fn split_service_var<'t>(
+    text: &'t str,
+    services: &std::collections::HashSet<&str>,
+) -> Option<(&'t str, &'t str)> {
+    text.rmatch_indices('.')
+        .map(|(i, _)| i)
+        .find(|&i| i + 1 < text.len() && services.contains(&text[..i]))
+        .map(|i| (&text[..i], &text[i + 1..]))
         .or_else(|| text.split_once('.'))
         .filter(|(s, v)| !s.is_empty() && !v.is_empty())
 }
@@ -574,14 +576,21 @@ fn extract_rules(
     diags: &mut Vec<Diagnostic>,
 ) -> StackRules {
     let mut rules = StackRules::default();
+    let service_set: std::collections::HashSet<&str> = services.iter().copied().collect();
     let path = |parts: &[&str]| -> Vec<String> { parts.iter().map(|s| (*s).to_string()).collect() };
     let origin = |at: &[String]| {
         let (file, pos) = ctx.layout.locate(at, None);
         SourceRef::stack(file, pos.line)
     };
+    // Each unknown name is reported once, where it is first used: a generated file naming
+    // it a million times must not build a million messages.
+    let unknown_reported = std::cell::RefCell::new(std::collections::HashSet::new());
     let known = |name: &str, at: &[String], what: &str, diags: &mut Vec<Diagnostic>| -> bool {
-        if services.contains(&name) {
+        if service_set.contains(name) {
             return true;
+        }
+        if !unknown_reported.borrow_mut().insert(name.to_string()) {
+            return false;
         }
         // A few names say what the stack defines; a long list would only repeat the file.
         let shown: Vec<&str> = services.iter().copied().take(10).collect();
@@ -602,7 +611,7 @@ fn extract_rules(
         false
     };
     let service_var = |text: &str, at: Vec<String>, what: &str, diags: &mut Vec<Diagnostic>| {
-        let Some((service, var)) = split_service_var(text, services) else {
+        let Some((service, var)) = split_service_var(text, &service_set) else {
             let refs: Vec<&str> = at.iter().map(String::as_str).collect();
             diags.push(ctx.diag(
                 &refs,
@@ -767,7 +776,7 @@ fn extract_rules(
         }
         let mut group = Vec::new();
         for service in members {
-            if !services.contains(&service.as_str()) {
+            if !service_set.contains(service.as_str()) {
                 continue; // already reported as unknown
             }
             let own = raw.vars.get(service);

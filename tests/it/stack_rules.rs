@@ -742,3 +742,35 @@ fn a_link_to_a_service_with_many_hosts_names_a_few() {
     );
     assert!(stdout.len() < 200_000, "{} bytes", stdout.len());
 }
+
+#[test]
+fn many_services_and_rules_load_in_linear_time_and_an_unknown_name_is_told_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("svc.toml"), SCHEMA).unwrap();
+    let mut toml = String::new();
+    for i in 0..2_000 {
+        toml.push_str(&format!("[services.s{i}]\nschema = \"svc.toml\"\n"));
+    }
+    // 2,000 rules of 50 variables each: 100,000 "service.VAR" lookups among 2,000 services.
+    for r in 0..2_000 {
+        let vars: Vec<String> = (0..50)
+            .map(|k| format!("\"s{}.SERVICE_SECRET\"", (r * 50 + k) % 2_000))
+            .collect();
+        toml.push_str(&format!("[[shared]]\nvars = [{}]\n", vars.join(", ")));
+    }
+    // One unknown service named in 2,000 rules.
+    for _ in 0..2_000 {
+        toml.push_str("[[shared]]\nvars = [\"s0.SERVICE_SECRET\", \"nope.X\"]\n");
+    }
+    std::fs::write(dir.path().join("envgate.toml"), toml).unwrap();
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = check_human(dir.path(), &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        stderr.matches("which the stack does not define").count(),
+        1,
+        "{}",
+        &stderr[..stderr.len().min(2_000)]
+    );
+}
