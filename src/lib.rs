@@ -284,6 +284,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     )
                 };
                 diags.extend(stack.resolve_rule_names(&mut checked, &lookup));
+                checked.bind_schemas(&by_name);
                 rules = checked;
             }
             if !diags.is_empty() {
@@ -572,7 +573,11 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     }
     let mut checks = Vec::new();
     if !plan.rules.is_empty() {
-        let outcome = rules::stack::run(&plan.rules, &resolved);
+        // "Now" for the JWT probes, once per run.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let outcome = rules::stack::run(&plan.rules, &resolved, now);
         checks = outcome.checks;
         findings.extend(apply_rule_settings(plan, outcome.findings, &mut vars));
     }
