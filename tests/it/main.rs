@@ -7,6 +7,7 @@ mod check;
 mod cli_hygiene;
 mod example_stack;
 mod inputs;
+mod jwt_stack;
 mod props;
 mod rules;
 mod schema_errors;
