@@ -504,3 +504,27 @@ fn the_chat_stack_broken_profile_has_jwt_failures() {
     assert_eq!(f["service"], "backend");
     assert_eq!(f["related"][0]["service"], "auth");
 }
+
+#[path = "../../benches/gen_stack.rs"]
+mod gen_stack;
+
+#[test]
+fn fifty_services_in_ten_rs256_groups_check_in_bounded_time() {
+    // The README's performance figure is for the release build (under 300 ms); this bound
+    // is for a debug build on a loaded machine.
+    let dir = tempfile::tempdir().unwrap();
+    gen_stack::generate_jwt(dir.path(), 50, 10, 10).unwrap();
+    let start = std::time::Instant::now();
+    let (code, report) = json_report(envgate_in(dir.path()).args([
+        "check",
+        "--no-process-env",
+        "--config",
+        "envgate.toml",
+    ]));
+    let elapsed = start.elapsed();
+    assert_eq!(code, 0, "{report:#}");
+    let checks = jwt_checks(&report);
+    assert_eq!(checks.len(), 40);
+    assert!(checks.iter().all(|c| c["ok"] == true));
+    assert!(elapsed.as_secs() < 30, "took {elapsed:?}");
+}
