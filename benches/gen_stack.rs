@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// SplitMix64: random-looking secrets (a run of zeros is rightly a `weak-secret`).
+/// `SplitMix64`: random-looking secrets (a run of zeros is rightly a `weak-secret`).
 fn mix(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -30,9 +30,10 @@ pub fn generate(dir: &Path, services: usize, vars: usize) -> std::io::Result<()>
             let (decl, value) = match v % 6 {
                 0 => (
                     "type = \"secret\"\nmin_length = 32".to_string(),
-                    (0..4u64)
-                        .map(|i| format!("{:016x}", mix((s as u64) << 32 | (v as u64) << 2 | i)))
-                        .collect(),
+                    (0..4u64).fold(String::new(), |mut out, i| {
+                        let _ = write!(out, "{:016x}", mix((s as u64) << 32 | (v as u64) << 2 | i));
+                        out
+                    }),
                 ),
                 1 => (
                     "type = \"url\"\nschemes = [\"http\", \"https\"]".to_string(),

@@ -174,7 +174,7 @@ impl StackRules {
         for rule in &mut self.jwt {
             for m in &mut rule.members {
                 if let Some(VarKind::JwtKey(k)) = spec(&m.service, &m.key.var).map(|v| &v.kind) {
-                    m.key_encoding = secret_encoding(&k.encoding);
+                    m.key_encoding = secret_encoding(k.encoding);
                     m.key_algorithm = match &k.algorithm {
                         Some(KeyAlgorithm::Fixed(a)) => Algorithm::parse(a),
                         _ => None,
@@ -205,7 +205,7 @@ impl StackRules {
                 };
                 let (key_encoding, key_algorithm) = match key_spec.map(|k| &k.kind) {
                     Some(VarKind::JwtKey(k)) => (
-                        secret_encoding(&k.encoding),
+                        secret_encoding(k.encoding),
                         match &k.algorithm {
                             Some(KeyAlgorithm::Fixed(a)) => {
                                 Algorithm::parse(a).map(KeyAlgorithmFrom::Fixed)
@@ -231,7 +231,7 @@ impl StackRules {
 }
 
 /// A schema's `encoding` of a `jwt-key` in the JWT library's terms.
-fn secret_encoding(encoding: &KeyEncoding) -> SecretEncoding {
+fn secret_encoding(encoding: KeyEncoding) -> SecretEncoding {
     match encoding {
         KeyEncoding::Raw => SecretEncoding::Raw,
         KeyEncoding::Encoded(Encoding::Base64) => SecretEncoding::Base64,
@@ -1055,7 +1055,7 @@ fn probe_finding(
 fn mismatch_by_fingerprint(
     claim: &str,
     issuer: &JwtParty<'_>,
-    issued: Option<&ResolvedValue>,
+    signed_with: Option<&ResolvedValue>,
     consumer: &JwtParty<'_>,
     expected: Option<&ResolvedValue>,
 ) -> String {
@@ -1066,7 +1066,7 @@ fn mismatch_by_fingerprint(
     format!(
         "{} issues tokens with {claim} {} but {} expects {claim} {} (values not shown: sensitive)",
         issuer.service,
-        fp(issued),
+        fp(signed_with),
         consumer.service,
         fp(expected)
     )

@@ -1,5 +1,5 @@
 //! `[[jwt]]` through the binary: envgate signs a probe token with the issuer's key and
-//! verifies it with each consumer's, for HMAC, RSA, EC and EdDSA keys; and
+//! verifies it with each consumer's, for HMAC, RSA, EC and `EdDSA` keys; and
 //! `signed_by = "service.VAR"`. No key or token ever reaches an output.
 
 use crate::secrets::assert_no_leak_of;
@@ -380,7 +380,10 @@ fn a_2048_bit_issuer_whose_consumer_holds_another_pairs_public_key() {
 #[test]
 fn key_encodings_come_from_each_key_variables_schema() {
     // The same secret bytes, written as hex at the issuer and raw at the consumer.
-    let hex: String = SECRET.bytes().map(|b| format!("{b:02x}")).collect();
+    let hex = SECRET.bytes().fold(String::new(), |mut out, b| {
+        out.push_str(&format!("{b:02x}"));
+        out
+    });
     let mut issuer = member("auth", hex, "HS256");
     issuer.encoding = Some("hex");
     let (code, report, human) = check(&[issuer, member("backend", SECRET, "HS256")], &[]);
