@@ -506,6 +506,36 @@ fn the_chat_stack_broken_profile_has_jwt_failures() {
     let f = finding(&report, "jwt-signature-invalid", "CHAT_ANON_KEY");
     assert_eq!(f["service"], "backend");
     assert_eq!(f["related"][0]["service"], "auth");
+    // Neither the keys nor the API keys (tokens) reach any output.
+    let (_, human, stderr) = run(envgate().args([
+        "check",
+        "--config",
+        "examples/chat-stack/envgate.toml",
+        "--profile",
+        "broken",
+        "--color",
+        "never",
+    ]));
+    let mut secrets = vec![String::from(
+        "88a335e23379c3fc89cf99d09b5032242010c98f559f0fb9e662ba8a5e26ce90",
+    )];
+    for file in ["deploy/backend.env", "deploy/broken/backend.env"] {
+        let text = std::fs::read_to_string(root().join("examples/chat-stack").join(file)).unwrap();
+        secrets.extend(
+            text.lines()
+                .filter_map(|l| l.strip_prefix("CHAT_ANON_KEY="))
+                .map(str::to_string),
+        );
+    }
+    assert_eq!(secrets.len(), 3);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    for (what, out) in [
+        ("json", report.to_string()),
+        ("human", human),
+        ("stderr", stderr),
+    ] {
+        assert_no_leak_of(&secrets, what, &out);
+    }
 }
 
 #[path = "../../benches/gen_stack.rs"]
