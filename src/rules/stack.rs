@@ -976,7 +976,7 @@ pub fn probe_jwt(
             continue;
         }
         causes.push(p.code.as_str().trim_start_matches("jwt-").replace('-', " "));
-        findings.push(probe_finding(p, rule, &issuer.party, consumer));
+        findings.push(probe_finding(p, rule, &issuer.party, Some(consumer)));
     }
     causes.extend(suppressed);
     JwtProbe::Rejected {
@@ -991,13 +991,25 @@ fn probe_finding(
     problem: Problem,
     rule: &JwtRule,
     issuer: &JwtParty<'_>,
-    consumer: &JwtParty<'_>,
+    consumer: Option<&JwtParty<'_>>,
 ) -> Finding {
     let part = JwtPart::of(problem.code);
-    let on_issuer = problem.code == Code::JwtKeyInvalid;
     let (iv, isrc) = issuer.location(part);
-    let (cv, csrc) = consumer.location(part);
     let issuer_label = format!("issuer's {} here", part.word());
+    let Some(consumer) = consumer else {
+        // The issuer's own problem (it cannot sign): the caller adds the consumers.
+        let hint = problem
+            .hint
+            .map(|h| format!("{h} ([[jwt]]{}, {}.{iv})", rule_label(rule), issuer.service));
+        return Finding::new(problem.code, problem.message)
+            .service(issuer.service.to_string())
+            .var(iv.to_string())
+            .source(isrc)
+            .label(issuer_label)
+            .maybe_hint(hint);
+    };
+    let on_issuer = problem.code == Code::JwtKeyInvalid;
+    let (cv, csrc) = consumer.location(part);
     let consumer_label = format!("consumer's {} there", part.word());
     // `iss`/`aud` values are quoted by the library's message: only when neither side's
     // variable is sensitive; otherwise they are compared by fingerprint.
@@ -1133,8 +1145,26 @@ fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], now: i64, out: 
     };
     // One probe token per issuer, checked at every consumer.
     let token = ProbeToken::mint(&party.side(&key), now);
+    let consumers: Vec<Option<JwtParty<'_>>> = resolved.collect();
+    if let Err(cannot) = &token {
+        // An issuer that cannot sign is one cause: one finding on the issuer, every
+        // consumer under `see:`, rather than one per pair.
+        let names: Vec<&str> = consumers.iter().flatten().map(|c| c.service).collect();
+        let problem = cannot.for_consumer(party.service, &list(&names));
+        let mut finding = probe_finding(problem, rule, &party, None);
+        for c in consumers.iter().flatten().take(MAX_LISTED) {
+            let (var, source) = c.location(JwtPart::Key);
+            finding = finding.related(
+                Location::var(c.service.to_string(), var.to_string(), source)
+                    .label("consumer's key there"),
+            );
+        }
+        out.findings.push(finding);
+        not_probed(out, &format!("{} cannot sign tokens", party.service));
+        return;
+    }
     let issuer = JwtIssuer { party, key, token };
-    for (consumer_name, consumer) in rule.consumers.iter().zip(resolved) {
+    for (consumer_name, consumer) in rule.consumers.iter().zip(consumers) {
         let pair = format!("{} → {consumer_name}", rule.issuer);
         let probed = match consumer {
             None => JwtProbe::NotProbed {

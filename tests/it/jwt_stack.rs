@@ -561,3 +561,35 @@ fn fifty_services_in_ten_rs256_groups_check_in_bounded_time() {
     assert!(checks.iter().all(|c| c["ok"] == true));
     assert!(elapsed.as_secs() < 30, "took {elapsed:?}");
 }
+
+#[test]
+fn an_issuer_holding_only_a_public_key_is_one_finding_for_all_its_consumers() {
+    let public = pem("ed25519_1_public_spki.pem");
+    let (code, report, human) = check(
+        &[
+            member("auth", public.clone(), "EdDSA"),
+            member("backend", public.clone(), "EdDSA"),
+            member("websocket", public, "EdDSA"),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    let findings = jwt_findings(&report);
+    assert_eq!(findings.len(), 1, "{report:#}");
+    let f = findings[0];
+    assert_eq!(f["code"], "jwt-key-invalid");
+    assert_eq!(f["service"], "auth");
+    assert_eq!(f["var"], "JWT_KEY");
+    let related: Vec<&str> = f["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(related, ["backend", "websocket"]);
+    assert!(
+        human.contains("✖ auth → websocket: not probed (auth cannot sign tokens)"),
+        "{human}"
+    );
+    assert!(jwt_checks(&report).iter().all(|c| c["ok"] == false));
+}
