@@ -593,3 +593,33 @@ fn an_issuer_holding_only_a_public_key_is_one_finding_for_all_its_consumers() {
     );
     assert!(jwt_checks(&report).iter().all(|c| c["ok"] == false));
 }
+
+#[test]
+fn sensitive_issuers_are_compared_by_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut consumer = member("backend", SECRET, "HS256");
+    consumer.iss = Some("https://q7zk3w9v.corp/");
+    let stack = write_stack(dir.path(), &[member("auth", SECRET, "HS256"), consumer]);
+    for name in ["auth", "backend"] {
+        let schema = dir.path().join(format!("{name}.toml"));
+        let text = std::fs::read_to_string(&schema).unwrap().replace(
+            "[vars.JWT_ISS]\ntype = \"string\"\nrequired = false\nsensitive = false",
+            "[vars.JWT_ISS]\ntype = \"string\"\nrequired = false\nsensitive = true",
+        );
+        std::fs::write(&schema, text).unwrap();
+    }
+    let args = ["check", "--config", stack.to_str().unwrap()];
+    let (code, report) = json_report(envgate_in(dir.path()).args(args));
+    let (_, human, _) = run(envgate_in(dir.path()).args(args).args(["--color", "never"]));
+    assert_eq!(code, 1);
+    let f = pair_finding(&report, "jwt-issuer-mismatch", "backend", "auth");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("sha256:") && message.contains("values not shown"),
+        "{message}"
+    );
+    let values = ["https://auth.example.com/", "https://q7zk3w9v.corp/"];
+    for out in [report.to_string(), human] {
+        assert_no_leak_of(&values, "sensitive iss", &out);
+    }
+}
