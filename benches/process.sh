@@ -52,3 +52,14 @@ print(f"== {sys.argv[2]} services x 100 variables: median {statistics.median(r['
 PY
   /usr/bin/time -f "  peak memory %M KB" "$bin" check --no-process-env --config "$work/stack$n/envgate.toml" >/dev/null
 done
+
+# [[jwt]]: 50 services in 10 trust groups with RS256 keys (10 variables each besides the
+# JWT ones): every pair probed (10 probe tokens signed, 40 verified, 50 keys parsed).
+target/release/examples/gen-stack "$work/jwt50" 50 10 10
+hyperfine -N --warmup 3 --runs 30 --export-json "$work/jwt50.json" \
+  "$bin check --no-process-env --config $work/jwt50/envgate.toml" >/dev/null
+python3 - "$work/jwt50.json" <<'PY'
+import json, sys, statistics
+r = json.load(open(sys.argv[1]))["results"][0]
+print(f"== 50 services in 10 RS256 [[jwt]] groups: median {statistics.median(r['times'])*1000:.1f} ms")
+PY

@@ -361,9 +361,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
             let input = token_input(args.token.as_deref())?;
             let plan = envgate::plan(&selection(&args.selection, None, false))?;
             // "Now", once for the run: every expiry is judged against the same instant.
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            let now = envgate::unix_now();
             let report = token::verify(&plan, &ProcessEnv::capture(), &cwd, &input, now)?;
             let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
             to_stdout("the token report", |w| match args.format {

@@ -284,6 +284,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     )
                 };
                 diags.extend(stack.resolve_rule_names(&mut checked, &lookup));
+                checked.bind_schemas(&by_name);
                 rules = checked;
             }
             if !diags.is_empty() {
@@ -511,6 +512,13 @@ impl Plan {
     }
 }
 
+/// The system clock in Unix seconds, read once per run by its entry point.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Resolves and checks every planned service, then runs the stack's cross-service rules
 /// over the resolved services: resolve → check → stack rules. Only the values the rules
 /// name are kept past their service's check (memory stays flat in the number of services).
@@ -519,10 +527,8 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut vars = Vec::new();
     let mut infos = Vec::new();
     let mut resolved = Vec::new();
-    // One time for the whole run: every token is judged against the same instant.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    // One time for the whole run: every token and probe is judged against the same instant.
+    let now = unix_now();
     for (svc, result, service) in resolve_services(plan, env, cwd, now) {
         if !plan.rules.is_empty() {
             resolved.push(service);
@@ -536,7 +542,7 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     }
     let mut checks = Vec::new();
     if !plan.rules.is_empty() {
-        let outcome = rules::stack::run(&plan.rules, &resolved);
+        let outcome = rules::stack::run(&plan.rules, &resolved, now);
         checks = outcome.checks;
         findings.extend(apply_rule_settings(plan, outcome.findings, &mut vars));
     }

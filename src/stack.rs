@@ -809,6 +809,8 @@ fn extract_rules(
                 ),
                 iss: pick("iss", own.and_then(|o| o.iss.as_ref()), raw.iss.as_ref()),
                 aud: pick("aud", own.and_then(|o| o.aud.as_ref()), raw.aud.as_ref()),
+                key_encoding: crate::jwt::SecretEncoding::Raw,
+                key_algorithm: None,
             });
         }
         if diags.len() == before {

@@ -8,7 +8,11 @@
 //! and pair proved, or why it could not.
 
 use crate::finding::{Finding, Location, RuleCheck, SourceRef};
+use crate::jwt::{Algorithm, Key, ProbeToken, Problem, SecretEncoding, Side, Token};
 use crate::rules::Code;
+use crate::schema::model::{
+    Encoding, JwtRules, KeyAlgorithm, KeyEncoding, Schema, SignedBy, VarKind, VarSpec,
+};
 use crate::secret::Secret;
 use std::collections::HashMap;
 
@@ -66,6 +70,12 @@ pub struct JwtVars {
     pub algorithm: Option<RuleVar>,
     pub iss: Option<RuleVar>,
     pub aud: Option<RuleVar>,
+    /// How the key variable writes an HMAC secret: its schema's `encoding` when it is a
+    /// `jwt-key`, raw otherwise ([`StackRules::bind_schemas`]).
+    pub key_encoding: SecretEncoding,
+    /// The key variable's own `algorithm` in its schema, used when the rule names neither
+    /// `alg` nor `algorithm`.
+    pub key_algorithm: Option<Algorithm>,
 }
 
 impl JwtVars {
@@ -86,6 +96,33 @@ pub struct StackRules {
     pub shared: Vec<SharedRule>,
     pub links: Vec<LinkRule>,
     pub jwt: Vec<JwtRule>,
+    /// `signed_by = "service.VAR"` of the selected services' `jwt` variables, collected from
+    /// their schemas ([`StackRules::bind_schemas`]).
+    pub signed_by: Vec<SignedByRule>,
+}
+
+/// A `jwt` variable whose schema says `signed_by = "service.VAR"`: the token must verify
+/// with that other service's key.
+#[derive(Debug, Clone)]
+pub struct SignedByRule {
+    /// The token's service and variable.
+    pub token: RuleVar,
+    /// The signing service and its key variable (an alias resolved to its name).
+    pub key: RuleVar,
+    /// The signing service's schema declares the key variable.
+    pub declared: bool,
+    /// How the key writes an HMAC secret (its `jwt-key` `encoding`; raw otherwise).
+    pub key_encoding: SecretEncoding,
+    /// The key's algorithm as its schema gives it.
+    pub key_algorithm: Option<KeyAlgorithmFrom>,
+}
+
+/// Where a signing key's algorithm comes from.
+#[derive(Debug, Clone)]
+pub enum KeyAlgorithmFrom {
+    Fixed(Algorithm),
+    /// A variable of the key's service (`algorithm_var`).
+    Var(RuleVar),
 }
 
 /// The algorithms a `[[jwt]]` `alg` may name.
@@ -96,7 +133,10 @@ pub const JWT_ALGORITHMS: &[&str] = &[
 
 impl StackRules {
     pub fn is_empty(&self) -> bool {
-        self.shared.is_empty() && self.links.is_empty() && self.jwt.is_empty()
+        self.shared.is_empty()
+            && self.links.is_empty()
+            && self.jwt.is_empty()
+            && self.signed_by.is_empty()
     }
 
     /// Every `SERVICE.VAR` any rule names.
@@ -110,6 +150,93 @@ impl StackRules {
                     .iter()
                     .flat_map(|j| j.members.iter().flat_map(JwtVars::all)),
             )
+            .chain(self.signed_by.iter().flat_map(|s| {
+                let algorithm = match &s.key_algorithm {
+                    Some(KeyAlgorithmFrom::Var(v)) => Some(v),
+                    _ => None,
+                };
+                [&s.token, &s.key].into_iter().chain(algorithm)
+            }))
+    }
+
+    /// Once the selected services' schemas are loaded (`schemas`, by service name): each
+    /// `[[jwt]]` member's key encoding and algorithm from its key variable's `jwt-key`
+    /// attributes, and the `signed_by = "service.VAR"` of every `jwt` variable whose signing
+    /// service is selected (the others are not checked in this run).
+    pub fn bind_schemas<H: std::hash::BuildHasher>(&mut self, schemas: &HashMap<&str, &Schema, H>) {
+        let spec = |service: &str, var: &str| -> Option<&VarSpec> {
+            schemas.get(service).and_then(|s| {
+                s.vars
+                    .iter()
+                    .find(|v| v.name == var || v.aliases.iter().any(|a| a == var))
+            })
+        };
+        for rule in &mut self.jwt {
+            for m in &mut rule.members {
+                if let Some(VarKind::JwtKey(k)) = spec(&m.service, &m.key.var).map(|v| &v.kind) {
+                    m.key_encoding = secret_encoding(k.encoding);
+                    m.key_algorithm = match &k.algorithm {
+                        Some(KeyAlgorithm::Fixed(a)) => Algorithm::parse(a),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        self.signed_by.clear();
+        let mut services: Vec<&&Schema> = schemas.values().collect();
+        services.sort_by(|a, b| a.service.cmp(&b.service));
+        for schema in services {
+            for var in &schema.vars {
+                let VarKind::Jwt(JwtRules {
+                    signed_by: Some(SignedBy::Service { service, var: key }),
+                    ..
+                }) = &var.kind
+                else {
+                    continue;
+                };
+                if !schemas.contains_key(service.as_str()) {
+                    continue;
+                }
+                let key_spec = spec(service, key);
+                let rule_var = |service: &str, var: &str| RuleVar {
+                    service: service.to_string(),
+                    var: var.to_string(),
+                    at: Vec::new(),
+                };
+                let (key_encoding, key_algorithm) = match key_spec.map(|k| &k.kind) {
+                    Some(VarKind::JwtKey(k)) => (
+                        secret_encoding(k.encoding),
+                        match &k.algorithm {
+                            Some(KeyAlgorithm::Fixed(a)) => {
+                                Algorithm::parse(a).map(KeyAlgorithmFrom::Fixed)
+                            }
+                            Some(KeyAlgorithm::FromVar(v)) => {
+                                Some(KeyAlgorithmFrom::Var(rule_var(service, v)))
+                            }
+                            None => None,
+                        },
+                    ),
+                    _ => (SecretEncoding::Raw, None),
+                };
+                self.signed_by.push(SignedByRule {
+                    token: rule_var(&schema.service, &var.name),
+                    key: rule_var(service, key_spec.map_or(key, |k| &k.name)),
+                    declared: key_spec.is_some(),
+                    key_encoding,
+                    key_algorithm,
+                });
+            }
+        }
+    }
+}
+
+/// A schema's `encoding` of a `jwt-key` in the JWT library's terms.
+fn secret_encoding(encoding: KeyEncoding) -> SecretEncoding {
+    match encoding {
+        KeyEncoding::Raw => SecretEncoding::Raw,
+        KeyEncoding::Encoded(Encoding::Base64) => SecretEncoding::Base64,
+        KeyEncoding::Encoded(Encoding::Base64Url) => SecretEncoding::Base64Url,
+        KeyEncoding::Encoded(Encoding::Hex) => SecretEncoding::Hex,
     }
 }
 
@@ -157,7 +284,9 @@ pub struct Outcome {
 
 /// Runs every rule whose services are all in `services` (the selected ones: `--service`
 /// narrows the rules to those between selected services; the others are skipped).
-pub fn run(rules: &StackRules, services: &[ResolvedService]) -> Outcome {
+/// `now` (Unix seconds) is the time the probe tokens are minted and checked at, taken once
+/// per run by the caller.
+pub fn run(rules: &StackRules, services: &[ResolvedService], now: i64) -> Outcome {
     let by_name: HashMap<&str, &ResolvedService> =
         services.iter().map(|s| (s.name.as_str(), s)).collect();
     let mut out = Outcome::default();
@@ -186,7 +315,15 @@ pub fn run(rules: &StackRules, services: &[ResolvedService]) -> Outcome {
             .map(|m| by_name.get(m.service.as_str()).map(|s| (m, *s)))
             .collect();
         if let Some(parties) = parties {
-            jwt(rule, &parties, &mut out);
+            jwt(rule, &parties, now, &mut out);
+        }
+    }
+    for rule in &rules.signed_by {
+        if let (Some(holder), Some(signer)) = (
+            by_name.get(rule.token.service.as_str()),
+            by_name.get(rule.key.service.as_str()),
+        ) {
+            signed_by(rule, holder, signer, &mut out);
         }
     }
     out
@@ -665,26 +802,317 @@ pub enum JwtProbe {
     Verified { proof: String },
     /// The consumer would reject them: one finding per cause (`jwt-algorithm-mismatch`,
     /// `jwt-key-mismatch`, `jwt-issuer-mismatch`, `jwt-audience-mismatch`,
-    /// `jwt-key-invalid`), each on the service to change, the other side in `related`.
-    Rejected(Vec<Finding>),
+    /// `jwt-key-invalid`), each on the service to change, the other side in `related`;
+    /// `causes` words them for the `checks` entry.
+    Rejected {
+        findings: Vec<Finding>,
+        causes: String,
+    },
     /// No probe was made, and why.
     NotProbed { why: String },
 }
 
-/// HOOK for the JWT library (issue 10): sign a short-lived probe token with the issuer's
-/// key, algorithm (`issuer.algorithm`'s value, else `rule.alg`), `iss` and `aud`; verify it
-/// with the consumer's key, algorithm and expected `iss`/`aud`, exactly as the services
-/// will; classify each failure. Findings must name both services, both variables and both
-/// origins, and never a key or token. Until it is filled, no group is probed and the
-/// `checks` entry of each pair says so (`ok: false`).
-pub fn probe_jwt(rule: &JwtRule, issuer: &JwtParty<'_>, consumer: &JwtParty<'_>) -> JwtProbe {
-    let _ = (rule, issuer, consumer);
-    JwtProbe::NotProbed {
-        why: String::from("this build of envgate does not probe JWT keys yet"),
+/// Which of a member's variables a finding is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum JwtPart {
+    Key,
+    Algorithm,
+    Iss,
+    Aud,
+}
+
+impl JwtPart {
+    fn of(code: Code) -> Self {
+        match code {
+            Code::JwtAlgorithmMismatch => JwtPart::Algorithm,
+            Code::JwtIssuerMismatch => JwtPart::Iss,
+            Code::JwtAudienceMismatch => JwtPart::Aud,
+            _ => JwtPart::Key,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            JwtPart::Key => "key",
+            JwtPart::Algorithm => "algorithm",
+            JwtPart::Iss => "iss",
+            JwtPart::Aud => "aud",
+        }
     }
 }
 
-fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outcome) {
+/// The text of an optional value (`iss`, `aud`), when set.
+fn text_of(value: Option<&ResolvedValue>) -> Option<&str> {
+    value.and_then(|v| v.value.as_ref()).map(Secret::expose)
+}
+
+impl JwtParty<'_> {
+    /// The variable and origin behind `part` (the key's, when the part is not a variable
+    /// of this member: a literal `alg`, an `iss` the rule does not name).
+    fn location(&self, part: JwtPart) -> (&str, Option<SourceRef>) {
+        let named = match part {
+            JwtPart::Key => None,
+            JwtPart::Algorithm => self.vars.algorithm.as_ref().zip(self.algorithm),
+            JwtPart::Iss => self.vars.iss.as_ref().zip(self.iss),
+            JwtPart::Aud => self.vars.aud.as_ref().zip(self.aud),
+        };
+        match named {
+            Some((var, value)) => (var.var.as_str(), value.source.clone()),
+            None => (self.vars.key.var.as_str(), self.key.source.clone()),
+        }
+    }
+
+    /// The algorithm this member signs or verifies with: its `algorithm` variable's value,
+    /// else the rule's `alg`, else its key variable's own `algorithm`.
+    fn algorithm(&self, rule: &JwtRule) -> Result<Algorithm, String> {
+        if let Some(var) = &self.vars.algorithm {
+            let Some(value) = self.algorithm.and_then(|v| v.value.as_ref()) else {
+                return Err(format!("{} is not set in {}", var.var, self.service));
+            };
+            // An unknown name has its own finding when the schema restricts the values;
+            // it is never shown here (the variable's sensitivity is the schema's to say).
+            return Algorithm::parse(value.expose()).ok_or_else(|| {
+                format!(
+                    "{}'s {} is not an algorithm envgate knows",
+                    self.service, var.var
+                )
+            });
+        }
+        rule.alg
+            .as_deref()
+            .and_then(Algorithm::parse)
+            .or(self.vars.key_algorithm)
+            .ok_or_else(|| {
+                String::from("no algorithm: set `alg` or `algorithm` in the [[jwt]] table")
+            })
+    }
+
+    /// The member's key parsed for its algorithm, or why it cannot take part. A key that
+    /// does not parse is `jwt-key-invalid` here unless its own check already said so.
+    fn parse_key(&self, rule: &JwtRule, out: &mut Outcome) -> Result<Key, String> {
+        let algorithm = self.algorithm(rule)?;
+        let Some(value) = self.key.value.as_ref() else {
+            return Err(format!("{} has no key", self.service));
+        };
+        let parsed = Key::parse(value.expose(), algorithm, self.vars.key_encoding);
+        if let Some(key) = parsed.key {
+            return Ok(key);
+        }
+        let var = &self.vars.key.var;
+        if !self.key.has_errors {
+            let why = parsed
+                .problems
+                .into_iter()
+                .find(|p| p.code == Code::JwtKeyInvalid);
+            let (message, hint) = why.map_or((String::from("cannot be used"), None), |p| {
+                (p.message, p.hint)
+            });
+            out.findings.push(
+                Finding::new(
+                    Code::JwtKeyInvalid,
+                    format!(
+                        "{var} {message} (as the {algorithm} key of {} in the [[jwt]] group{})",
+                        self.service,
+                        rule_label(rule)
+                    ),
+                )
+                .service(self.service.to_string())
+                .var(var.clone())
+                .source(self.key.source.clone())
+                .maybe_hint(hint),
+            );
+        }
+        Err(format!(
+            "{}'s {var} is not a usable {algorithm} key",
+            self.service
+        ))
+    }
+
+    fn side<'k>(&'k self, key: &'k Key) -> Side<'k> {
+        Side {
+            label: self.service,
+            key,
+            iss: text_of(self.iss),
+            aud: text_of(self.aud),
+        }
+    }
+}
+
+/// ` "user sessions"`, or nothing for a rule without a name.
+fn rule_label(rule: &JwtRule) -> String {
+    rule.name
+        .as_deref()
+        .map(|n| format!(" \"{n}\""))
+        .unwrap_or_default()
+}
+
+/// The issuer of a group, ready to be checked against each consumer: its probe token minted
+/// once (signing dominates the cost for RSA).
+pub struct JwtIssuer<'a> {
+    pub party: JwtParty<'a>,
+    pub key: Key,
+    pub token: Result<ProbeToken, crate::jwt::CannotSign>,
+}
+
+/// Checks the issuer's probe token at one consumer, exactly as the consumer service would
+/// verify it (its key, algorithm, expected `iss` and `aud`), at time `now`; classifies each
+/// failure. Findings name both services, both variables and both origins, never a key or a
+/// token.
+pub fn probe_jwt(
+    rule: &JwtRule,
+    issuer: &JwtIssuer<'_>,
+    consumer: &JwtParty<'_>,
+    consumer_key: &Key,
+    now: i64,
+) -> JwtProbe {
+    let issuer_side = issuer.party.side(&issuer.key);
+    let consumer_side = consumer.side(consumer_key);
+    let problems = match &issuer.token {
+        Ok(token) => token.check(&issuer_side, &consumer_side, now),
+        Err(cannot) => vec![cannot.for_consumer(issuer.party.service, consumer.service)],
+    };
+    if problems.is_empty() {
+        let mut proof = vec![issuer.key.algorithm().as_str().to_string()];
+        if issuer_side.iss.is_some() && consumer_side.iss.is_some() {
+            proof.push(String::from("iss"));
+        }
+        if issuer_side.aud.is_some() && consumer_side.aud.is_some() {
+            proof.push(String::from("aud"));
+        }
+        return JwtProbe::Verified {
+            proof: proof.join(", "),
+        };
+    }
+    let mut causes = Vec::new();
+    let mut findings = Vec::new();
+    let mut suppressed = None;
+    for p in problems {
+        // A key with an error of its own (a trailing newline) fails the signature check
+        // for that reason: one cause, one finding.
+        if p.code == Code::JwtKeyMismatch
+            && (consumer.key.has_errors || issuer.party.key.has_errors)
+        {
+            let who = if consumer.key.has_errors {
+                consumer
+            } else {
+                &issuer.party
+            };
+            suppressed = Some(format!(
+                "signature fails: {}'s {} has errors of its own",
+                who.service, who.vars.key.var
+            ));
+            continue;
+        }
+        causes.push(p.code.as_str().trim_start_matches("jwt-").replace('-', " "));
+        findings.push(probe_finding(p, rule, &issuer.party, Some(consumer)));
+    }
+    causes.extend(suppressed);
+    JwtProbe::Rejected {
+        findings,
+        causes: causes.join(", "),
+    }
+}
+
+/// A probe problem as a finding on the side to change (the consumer, except for an issuer
+/// that cannot sign), with the other side in `related`.
+fn probe_finding(
+    problem: Problem,
+    rule: &JwtRule,
+    issuer: &JwtParty<'_>,
+    consumer: Option<&JwtParty<'_>>,
+) -> Finding {
+    let part = JwtPart::of(problem.code);
+    let (iv, isrc) = issuer.location(part);
+    let issuer_label = format!("issuer's {} here", part.word());
+    let Some(consumer) = consumer else {
+        // The issuer's own problem (it cannot sign): the caller adds the consumers.
+        let hint = problem
+            .hint
+            .map(|h| format!("{h} ([[jwt]]{}, {}.{iv})", rule_label(rule), issuer.service));
+        return Finding::new(problem.code, problem.message)
+            .service(issuer.service.to_string())
+            .var(iv.to_string())
+            .source(isrc)
+            .label(issuer_label)
+            .maybe_hint(hint);
+    };
+    let on_issuer = problem.code == Code::JwtKeyInvalid;
+    let (cv, csrc) = consumer.location(part);
+    let consumer_label = format!("consumer's {} there", part.word());
+    // `iss`/`aud` values are quoted by the library's message: only when neither side's
+    // variable is sensitive; otherwise they are compared by fingerprint.
+    let hidden = |v: Option<&ResolvedValue>| v.is_some_and(|v| v.sensitive);
+    let message = match part {
+        JwtPart::Iss if hidden(issuer.iss) || hidden(consumer.iss) => {
+            mismatch_by_fingerprint("iss", issuer, issuer.iss, consumer, consumer.iss)
+        }
+        JwtPart::Aud if hidden(issuer.aud) || hidden(consumer.aud) => {
+            mismatch_by_fingerprint("aud", issuer, issuer.aud, consumer, consumer.aud)
+        }
+        _ => problem.message,
+    };
+    let hint = problem.hint.map(|h| {
+        format!(
+            "{h} ([[jwt]]{}, {}.{iv} → {}.{cv})",
+            rule_label(rule),
+            issuer.service,
+            consumer.service
+        )
+    });
+    let (primary, psrc, pvar, plabel, other, osrc, ovar, olabel) = if on_issuer {
+        (
+            issuer,
+            isrc,
+            iv,
+            issuer_label,
+            consumer,
+            csrc,
+            cv,
+            consumer_label,
+        )
+    } else {
+        (
+            consumer,
+            csrc,
+            cv,
+            consumer_label,
+            issuer,
+            isrc,
+            iv,
+            issuer_label,
+        )
+    };
+    Finding::new(problem.code, message)
+        .service(primary.service.to_string())
+        .var(pvar.to_string())
+        .source(psrc)
+        .label(plabel)
+        .maybe_hint(hint)
+        .related(Location::var(other.service.to_string(), ovar.to_string(), osrc).label(olabel))
+}
+
+/// `iss`/`aud` mismatch worded by fingerprint, for values the schema says are sensitive.
+fn mismatch_by_fingerprint(
+    claim: &str,
+    issuer: &JwtParty<'_>,
+    signed_with: Option<&ResolvedValue>,
+    consumer: &JwtParty<'_>,
+    expected: Option<&ResolvedValue>,
+) -> String {
+    let fp = |v: Option<&ResolvedValue>| {
+        v.and_then(|v| v.fingerprint.clone())
+            .unwrap_or_else(|| String::from("none"))
+    };
+    format!(
+        "{} issues tokens with {claim} {} but {} expects {claim} {} (values not shown: sensitive)",
+        issuer.service,
+        fp(signed_with),
+        consumer.service,
+        fp(expected)
+    )
+}
+
+fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], now: i64, out: &mut Outcome) {
     // Every member's values; one that lacks its key cannot take part.
     let mut resolved = Vec::new();
     for (vars, svc) in parties {
@@ -708,10 +1136,7 @@ fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outco
                         "{} {}, so the [[jwt]] group{} was not probed for {}",
                         vars.key.var,
                         absent_reason(found),
-                        rule.name
-                            .as_deref()
-                            .map(|n| format!(" \"{n}\""))
-                            .unwrap_or_default(),
+                        rule_label(rule),
                         svc.name
                     ),
                 )
@@ -723,37 +1148,68 @@ fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outco
             resolved.push(None);
         }
     }
-    let Some((Some(issuer), consumers)) = resolved.split_first().map(|(i, c)| (i.as_ref(), c))
-    else {
+    let not_probed = |out: &mut Outcome, why: &str| {
         for consumer in &rule.consumers {
             out.checks.push(RuleCheck {
                 rule: "jwt",
                 name: rule.name.clone(),
                 services: vec![rule.issuer.clone(), consumer.clone()],
                 ok: false,
-                summary: format!(
-                    "{} → {consumer}: not probed (the issuer has no key)",
-                    rule.issuer
-                ),
+                summary: format!("{} → {consumer}: not probed ({why})", rule.issuer),
             });
         }
+    };
+    let mut resolved = resolved.into_iter();
+    let Some(Some(party)) = resolved.next() else {
+        not_probed(out, "the issuer has no key");
         return;
     };
+    let key = match party.parse_key(rule, out) {
+        Ok(key) => key,
+        Err(why) => {
+            not_probed(out, &why);
+            return;
+        }
+    };
+    // One probe token per issuer, checked at every consumer.
+    let token = ProbeToken::mint(&party.side(&key), now);
+    let consumers: Vec<Option<JwtParty<'_>>> = resolved.collect();
+    if let Err(cannot) = &token {
+        // An issuer that cannot sign is one cause: one finding on the issuer, every
+        // consumer under `see:`, rather than one per pair.
+        let names: Vec<&str> = consumers.iter().flatten().map(|c| c.service).collect();
+        let problem = cannot.for_consumer(party.service, &list(&names));
+        let mut finding = probe_finding(problem, rule, &party, None);
+        for c in consumers.iter().flatten().take(MAX_LISTED) {
+            let (var, source) = c.location(JwtPart::Key);
+            finding = finding.related(
+                Location::var(c.service.to_string(), var.to_string(), source)
+                    .label("consumer's key there"),
+            );
+        }
+        out.findings.push(finding);
+        not_probed(out, &format!("{} cannot sign tokens", party.service));
+        return;
+    }
+    let issuer = JwtIssuer { party, key, token };
     for (consumer_name, consumer) in rule.consumers.iter().zip(consumers) {
         let pair = format!("{} → {consumer_name}", rule.issuer);
-        let (ok, summary) = match consumer {
-            None => (
-                false,
-                format!("{pair}: not probed ({consumer_name} has no key)"),
-            ),
-            Some(consumer) => match probe_jwt(rule, issuer, consumer) {
-                JwtProbe::Verified { proof } => (true, format!("{pair}: tokens verify ({proof})")),
-                JwtProbe::Rejected(findings) => {
-                    out.findings.extend(findings);
-                    (false, format!("{pair}: tokens are rejected"))
-                }
-                JwtProbe::NotProbed { why } => (false, format!("{pair}: not probed ({why})")),
+        let probed = match consumer {
+            None => JwtProbe::NotProbed {
+                why: format!("{consumer_name} has no key"),
             },
+            Some(consumer) => match consumer.parse_key(rule, out) {
+                Ok(key) => probe_jwt(rule, &issuer, &consumer, &key, now),
+                Err(why) => JwtProbe::NotProbed { why },
+            },
+        };
+        let (ok, summary) = match probed {
+            JwtProbe::Verified { proof } => (true, format!("{pair}: tokens verify ({proof})")),
+            JwtProbe::Rejected { findings, causes } => {
+                out.findings.extend(findings);
+                (false, format!("{pair}: tokens are rejected ({causes})"))
+            }
+            JwtProbe::NotProbed { why } => (false, format!("{pair}: not probed ({why})")),
         };
         out.checks.push(RuleCheck {
             rule: "jwt",
@@ -763,6 +1219,152 @@ fn jwt(rule: &JwtRule, parties: &[(&JwtVars, &ResolvedService)], out: &mut Outco
             summary,
         });
     }
+}
+
+/// `signed_by = "service.VAR"`: the token verifies with the signing service's key.
+fn signed_by(
+    rule: &SignedByRule,
+    holder: &ResolvedService,
+    signer: &ResolvedService,
+    out: &mut Outcome,
+) {
+    let (tvar, kvar) = (&rule.token.var, &rule.key.var);
+    let pair = format!("{}.{tvar} ← {}.{kvar}", holder.name, signer.name);
+    let check = |out: &mut Outcome, ok: bool, summary: String| {
+        out.checks.push(RuleCheck {
+            rule: "signed_by",
+            name: None,
+            services: vec![holder.name.clone(), signer.name.clone()],
+            ok,
+            summary: format!("{pair}: {summary}"),
+        });
+    };
+    let token_value = holder.value(tvar);
+    let Some((tv, text)) = token_value.and_then(|t| t.value.as_ref().map(|v| (t, v))) else {
+        check(
+            out,
+            false,
+            format!("not checked ({tvar} {})", absent_reason(token_value)),
+        );
+        return;
+    };
+    // A token that does not decode has its own `jwt-malformed`.
+    let Ok(token) = Token::decode(text.expose()) else {
+        check(
+            out,
+            false,
+            format!("not checked ({tvar} is not a readable token)"),
+        );
+        return;
+    };
+    if !rule.declared {
+        let message = format!(
+            "{tvar} is to be signed by {}.{kvar}, which {}'s schema does not declare, so its signature was not checked",
+            signer.name, signer.name
+        );
+        out.findings.push(
+            Finding::new(Code::RuleIncomplete, message)
+                .service(holder.name.clone())
+                .var(tvar.clone())
+                .source(tv.source.clone())
+                .hint(format!(
+                    "declare {kvar} in {}'s schema, or correct `signed_by` of {tvar} in {}'s",
+                    signer.name, holder.name
+                )),
+        );
+        check(
+            out,
+            false,
+            format!("not checked ({} does not declare {kvar})", signer.name),
+        );
+        return;
+    }
+    let key_value = signer.value(kvar);
+    let Some((kv, key_text)) = key_value.and_then(|k| k.value.as_ref().map(|v| (k, v))) else {
+        let reason = absent_reason(key_value);
+        out.findings.push(
+            Finding::new(
+                Code::RuleIncomplete,
+                format!(
+                    "{}'s {kvar} {reason}, so the signature of {tvar} was not checked",
+                    signer.name
+                ),
+            )
+            .service(holder.name.clone())
+            .var(tvar.clone())
+            .source(tv.source.clone())
+            .hint(format!("set {kvar} in {}", signer.name))
+            .related(
+                Location::var(
+                    signer.name.clone(),
+                    kvar.clone(),
+                    key_value.and_then(|k| k.source.clone()),
+                )
+                .label("the key that signs it"),
+            ),
+        );
+        check(
+            out,
+            false,
+            format!("not checked ({}'s {kvar} {reason})", signer.name),
+        );
+        return;
+    };
+    let algorithm = match &rule.key_algorithm {
+        Some(KeyAlgorithmFrom::Fixed(a)) => Some(*a),
+        Some(KeyAlgorithmFrom::Var(v)) => text_of(signer.value(&v.var)).and_then(Algorithm::parse),
+        None => token.algorithm(),
+    };
+    let Some(algorithm) = algorithm else {
+        check(
+            out,
+            false,
+            String::from("not checked (no algorithm to verify with)"),
+        );
+        return;
+    };
+    // A key that does not parse has its own finding when it is a `jwt-key`.
+    let Some(key) = Key::parse(key_text.expose(), algorithm, rule.key_encoding).key else {
+        check(
+            out,
+            false,
+            format!(
+                "not checked ({}'s {kvar} is not a usable {algorithm} key)",
+                signer.name
+            ),
+        );
+        return;
+    };
+    if token.verifies_with(&key) {
+        check(out, true, format!("signature verifies ({algorithm})"));
+        return;
+    }
+    out.findings.push(
+        Finding::new(
+            Code::JwtSignatureInvalid,
+            format!(
+                "{tvar} does not verify with {}'s {kvar} ({algorithm}): it was signed with another key (one rotated since, or another environment's)",
+                signer.name
+            ),
+        )
+        .service(holder.name.clone())
+        .var(tvar.clone())
+        .source(tv.source.clone())
+        .label("the token here")
+        .hint(format!(
+            "issue a new {tvar} for {} signed with {}'s current {kvar}; if {}'s key is the stale side, restore the key that signed it",
+            holder.name, signer.name, signer.name
+        ))
+        .related(
+            Location::var(signer.name.clone(), kvar.clone(), kv.source.clone())
+                .label("the key that must sign it there"),
+        ),
+    );
+    check(
+        out,
+        false,
+        format!("signature does not verify ({algorithm})"),
+    );
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ fn output_file_and_json_fields() {
     }
     assert_eq!(report["summary"]["services"], 3);
     let checks = report["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 3);
+    assert_eq!(checks.len(), 6);
     assert!(checks.iter().all(|c| c["ok"] == true), "{checks:?}");
     let vars = report["vars"].as_array().unwrap();
     assert_eq!(

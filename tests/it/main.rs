@@ -7,6 +7,7 @@ mod check;
 mod cli_hygiene;
 mod example_stack;
 mod inputs;
+mod jwt_stack;
 mod jwt_types;
 mod props;
 mod rules;
