@@ -25,10 +25,9 @@
 use super::human::Palette;
 use super::printable;
 use crate::error::ConfigError;
-use crate::jwt::{self, Algorithm, Key, Rejection, SecretEncoding, Side, Token, TokenRules};
+use crate::jwt::{self, Key, Rejection, Side, Token, TokenRules};
 use crate::rules::stack::{JwtRule, ResolvedService, ResolvedValue, RuleVar};
 use crate::rules::Code;
-use crate::schema::model::{KeyAlgorithm, KeyEncoding, VarKind};
 use crate::source::ProcessEnv;
 use crate::Plan;
 use owo_colors::Style;
@@ -264,7 +263,7 @@ pub fn verify(
                 service: &svc.name,
                 group: group.clone(),
                 role,
-                key: member_key(selected.get(svc.name.as_str()).copied(), rule, vars, svc),
+                key: member_key(rule, vars, svc),
                 iss: expected(&vars.iss),
                 aud: expected(&vars.aud),
             });
@@ -325,57 +324,23 @@ fn incomplete(message: String) -> Reason {
 /// The member's key, parsed with its algorithm (its `algorithm` variable's value, else the
 /// group's `alg`, else the key variable's schema `algorithm`) and its schema's encoding.
 fn member_key(
-    planned: Option<&crate::PlannedService>,
     rule: &JwtRule,
     vars: &crate::rules::stack::JwtVars,
     svc: &ResolvedService,
 ) -> Result<Key, Reason> {
     let service = &svc.name;
     let key_var = &vars.key.var;
-    let spec = planned.and_then(|s| s.schema.vars.iter().find(|v| &v.name == key_var));
-    let key_rules = spec.and_then(|s| match &s.kind {
-        VarKind::JwtKey(rules) => Some(rules),
-        _ => None,
-    });
     let value = |v: &RuleVar| -> Option<&ResolvedValue> { svc.values.get(&v.var) };
-
-    let algorithm = if let Some(var) = &vars.algorithm {
-        match value(var).and_then(|v| v.value.as_ref()) {
-            None => {
-                return Err(incomplete(format!(
-                "{} is not set in {service}, so envgate cannot tell which algorithm it verifies",
-                var.var
-            )))
-            }
-            Some(v) => Algorithm::parse(v.expose()).ok_or_else(|| {
-                incomplete(format!(
-                    "{} in {service} does not name a JWT algorithm envgate knows ({})",
-                    var.var,
-                    Algorithm::names()
-                ))
-            })?,
-        }
-    } else if let Some(alg) = rule.alg.as_deref().and_then(Algorithm::parse) {
-        alg
-    } else if let Some(alg) = key_rules
-        .and_then(|r| match &r.algorithm {
-            Some(KeyAlgorithm::Fixed(name)) => Some(name.as_str()),
-            _ => None,
-        })
-        .and_then(Algorithm::parse)
-    {
-        alg
-    } else {
-        return Err(incomplete(format!(
-            "the [[jwt]] group names no algorithm for {service}: set `alg` or `algorithm` in the group, or `algorithm` on {key_var} in its schema"
-        )));
-    };
-    let encoding = match key_rules.map(|r| r.encoding) {
-        Some(KeyEncoding::Encoded(e)) => {
-            SecretEncoding::parse(e.name()).unwrap_or(SecretEncoding::Raw)
-        }
-        _ => SecretEncoding::Raw,
-    };
+    // The same choice the `[[jwt]]` probe makes, with the key's schema encoding bound to
+    // the rule when the plan was made.
+    let algorithm = vars
+        .algorithm_of(rule, vars.algorithm.as_ref().and_then(value))
+        .map_err(|why| {
+            incomplete(format!(
+                "{why}, so envgate cannot tell which algorithm {service} verifies"
+            ))
+        })?;
+    let encoding = vars.key_encoding;
     let resolved = value(&vars.key);
     let Some(key_value) = resolved.and_then(|v| v.value.as_ref()) else {
         let why = if resolved.is_some_and(|v| v.unreadable) {

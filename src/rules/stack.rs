@@ -79,6 +79,37 @@ pub struct JwtVars {
 }
 
 impl JwtVars {
+    /// The algorithm this member signs or verifies with: its `algorithm` variable's value
+    /// (`value`, as the service resolved it), else the rule's `alg`, else its key variable's
+    /// own `algorithm`; or why there is none. The one decision for the probe and for
+    /// `envgate token`.
+    pub fn algorithm_of(
+        &self,
+        rule: &JwtRule,
+        value: Option<&ResolvedValue>,
+    ) -> Result<Algorithm, String> {
+        if let Some(var) = &self.algorithm {
+            let Some(value) = value.and_then(|v| v.value.as_ref()) else {
+                return Err(format!("{} is not set in {}", var.var, self.service));
+            };
+            // An unknown name has its own finding when the schema restricts the values;
+            // it is never shown here (the variable's sensitivity is the schema's to say).
+            return Algorithm::parse(value.expose()).ok_or_else(|| {
+                format!(
+                    "{}'s {} is not an algorithm envgate knows",
+                    self.service, var.var
+                )
+            });
+        }
+        rule.alg
+            .as_deref()
+            .and_then(Algorithm::parse)
+            .or(self.key_algorithm)
+            .ok_or_else(|| {
+                String::from("no algorithm: set `alg` or `algorithm` in the [[jwt]] table")
+            })
+    }
+
     /// Every variable named, for validation and for what the check keeps.
     pub fn all(&self) -> impl Iterator<Item = &RuleVar> {
         std::iter::once(&self.key)
@@ -862,29 +893,9 @@ impl JwtParty<'_> {
         }
     }
 
-    /// The algorithm this member signs or verifies with: its `algorithm` variable's value,
-    /// else the rule's `alg`, else its key variable's own `algorithm`.
+    /// The algorithm this member signs or verifies with ([`JwtVars::algorithm_of`]).
     fn algorithm(&self, rule: &JwtRule) -> Result<Algorithm, String> {
-        if let Some(var) = &self.vars.algorithm {
-            let Some(value) = self.algorithm.and_then(|v| v.value.as_ref()) else {
-                return Err(format!("{} is not set in {}", var.var, self.service));
-            };
-            // An unknown name has its own finding when the schema restricts the values;
-            // it is never shown here (the variable's sensitivity is the schema's to say).
-            return Algorithm::parse(value.expose()).ok_or_else(|| {
-                format!(
-                    "{}'s {} is not an algorithm envgate knows",
-                    self.service, var.var
-                )
-            });
-        }
-        rule.alg
-            .as_deref()
-            .and_then(Algorithm::parse)
-            .or(self.vars.key_algorithm)
-            .ok_or_else(|| {
-                String::from("no algorithm: set `alg` or `algorithm` in the [[jwt]] table")
-            })
+        self.vars.algorithm_of(rule, self.algorithm)
     }
 
     /// The member's key parsed for its algorithm, or why it cannot take part. A key that
