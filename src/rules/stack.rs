@@ -314,7 +314,8 @@ pub struct Outcome {
 }
 
 /// Runs every rule whose services are all in `services` (the selected ones: `--service`
-/// narrows the rules to those between selected services; the others are skipped).
+/// narrows the rules to those between selected services; the others are skipped), and
+/// each `[[jwt]]` group for the pairs of its issuer and the consumers selected with it.
 /// `now` (Unix seconds) is the time the probe tokens are minted and checked at, taken once
 /// per run by the caller.
 pub fn run(rules: &StackRules, services: &[ResolvedService], now: i64) -> Outcome {
@@ -340,14 +341,39 @@ pub fn run(rules: &StackRules, services: &[ResolvedService], now: i64) -> Outcom
         }
     }
     for rule in &rules.jwt {
-        let parties: Option<Vec<(&JwtVars, &ResolvedService)>> = rule
+        // `--service` narrows a group to its selected pairs: the issuer and the consumers
+        // selected with it (a group of the issuer alone proves nothing, and is skipped).
+        let selected = |service: &str| by_name.contains_key(service);
+        if !selected(&rule.issuer) || !rule.consumers.iter().any(|c| selected(c)) {
+            continue;
+        }
+        let narrowed;
+        let rule = if rule.members.iter().all(|m| selected(&m.service)) {
+            rule
+        } else {
+            narrowed = JwtRule {
+                consumers: rule
+                    .consumers
+                    .iter()
+                    .filter(|c| selected(c))
+                    .cloned()
+                    .collect(),
+                members: rule
+                    .members
+                    .iter()
+                    .filter(|m| selected(&m.service))
+                    .cloned()
+                    .collect(),
+                ..rule.clone()
+            };
+            &narrowed
+        };
+        let parties: Vec<(&JwtVars, &ResolvedService)> = rule
             .members
             .iter()
-            .map(|m| by_name.get(m.service.as_str()).map(|s| (m, *s)))
+            .filter_map(|m| by_name.get(m.service.as_str()).map(|s| (m, *s)))
             .collect();
-        if let Some(parties) = parties {
-            jwt(rule, &parties, now, &mut out);
-        }
+        jwt(rule, &parties, now, &mut out);
     }
     for rule in &rules.signed_by {
         if let (Some(holder), Some(signer)) = (

@@ -405,6 +405,22 @@ fn service_narrows_the_jwt_rule() {
     let (code, report, _) = check(&members(), &["--service", "auth", "--service", "backend"]);
     assert_eq!(code, 1);
     pair_finding(&report, "jwt-key-mismatch", "backend", "auth");
+    // A larger group is narrowed to the selected pairs: the issuer and the consumers
+    // selected with it are still probed.
+    let three = [
+        member("auth", SECRET, "HS256"),
+        member("backend", SECRET, "HS256"),
+        member("websocket", ROTATED, "HS256"),
+    ];
+    let (code, report, _) = check(&three, &["--service", "auth", "--service", "websocket"]);
+    assert_eq!(code, 1);
+    pair_finding(&report, "jwt-key-mismatch", "websocket", "auth");
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(
+        checks[0]["services"],
+        serde_json::json!(["auth", "websocket"])
+    );
 }
 
 #[test]
