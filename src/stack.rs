@@ -108,7 +108,7 @@ impl Stack {
     /// unknown keys, wrong types, unknown service fields, profiles of unknown services,
     /// unsupported tables.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let mut doc = Document::load(path)?;
+        let mut doc = Document::load_within(path, crate::schema::document::MAX_STACK_BYTES)?;
         if doc.root.contains_key("vars") && !doc.root.contains_key("services") {
             return Err(ConfigError::single(doc.diagnostic(
                 &["vars"],

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 /// Schema and stack files larger than this are refused (they are hand-written).
 pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+/// Stack files are smaller still: every rule entry costs far more to hold than to write
+/// (positions of each), and 2 MiB is thousands of rules.
+pub const MAX_STACK_BYTES: u64 = 2 * 1024 * 1024;
 
 pub use crate::position::Pos;
 
@@ -91,7 +94,12 @@ impl Document {
     /// Read and parse a file; the format follows the extension (`.yaml`/`.yml`, `.json`,
     /// anything else TOML).
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = read_config_text(path)?;
+        Self::load_within(path, MAX_CONFIG_BYTES)
+    }
+
+    /// [`Document::load`] for a file of at most `limit` bytes.
+    pub fn load_within(path: &Path, limit: u64) -> Result<Self, ConfigError> {
+        let text = read_config_text(path, limit)?;
         Self::parse(path, &text)
     }
 
@@ -274,9 +282,9 @@ pub fn merge_into(base: &mut Dict, over: Dict) {
 }
 
 /// Reads a configuration file with a size bound; errors name the file.
-pub fn read_config_text(path: &Path) -> Result<String, ConfigError> {
+pub fn read_config_text(path: &Path, limit: u64) -> Result<String, ConfigError> {
     use crate::fsread::ReadError;
-    let bytes = crate::fsread::read_bounded(path, MAX_CONFIG_BYTES).map_err(|e| {
+    let bytes = crate::fsread::read_bounded(path, limit).map_err(|e| {
         let what = match e {
             ReadError::NotFound => "cannot open: no such file".to_string(),
             ReadError::Io(reason) => format!("cannot open: {reason}"),

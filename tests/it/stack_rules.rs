@@ -774,3 +774,25 @@ fn many_services_and_rules_load_in_linear_time_and_an_unknown_name_is_told_once(
         &stderr[..stderr.len().min(2_000)]
     );
 }
+
+#[test]
+fn a_stack_file_over_2_mib_is_refused_before_it_is_parsed() {
+    // Each rule entry costs far more to hold than to write: a generated 16 MiB stack of
+    // rules exhausted memory.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("svc.toml"), SCHEMA).unwrap();
+    let rules = "[[shared]]\nvars = [\"a.SERVICE_SECRET\", \"b.SERVICE_SECRET\"]\n".repeat(50_000);
+    std::fs::write(
+        dir.path().join("envgate.toml"),
+        format!(
+            "[services.a]\nschema = \"svc.toml\"\n[services.b]\nschema = \"svc.toml\"\n{rules}"
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = check_human(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("envgate.toml: is larger than 2 MiB"),
+        "{stderr}"
+    );
+}
