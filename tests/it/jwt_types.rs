@@ -716,3 +716,35 @@ fn schema_defaults_are_judged_on_their_own() {
     assert!(stderr.contains("fails its own type"), "{stderr}");
     assert_no_leak_of(&[&LONG[..31]], "schema error", &stderr);
 }
+
+#[test]
+fn rfc_7515_a2_verifies_with_its_public_key_and_not_with_another() {
+    // RFC 7515 appendix A.2: an RS256 JWS, written from the RFC into the fixtures. Its `exp`
+    // (2011) has passed: the expiry is reported, and the signature is still checked.
+    let schema = "service = \"api\"\n[vars.JWT_PUBLIC_KEY]\ntype = \"jwt-key\"\nalgorithm = \"RS256\"\n\n\
+                  [vars.API_TOKEN]\ntype = \"jwt\"\nalgorithms = [\"RS256\"]\nsigned_by = \"JWT_PUBLIC_KEY\"\n";
+    let token = std::fs::read_to_string(fixture("jwt/rfc7515_a2_rs256.jwt")).unwrap();
+    let token = token.trim();
+    let out = case(
+        schema,
+        &[
+            ("JWT_PUBLIC_KEY", &pem("rfc7515_a2_rs256_public_spki.pem")),
+            ("API_TOKEN", token),
+        ],
+    );
+    assert_eq!(out.codes(), [pair("jwt-expired", "API_TOKEN")]);
+    let out = case(
+        schema,
+        &[
+            ("JWT_PUBLIC_KEY", &pem("rsa1_public_spki.pem")),
+            ("API_TOKEN", token),
+        ],
+    );
+    assert_eq!(
+        out.codes(),
+        [
+            pair("jwt-expired", "API_TOKEN"),
+            pair("jwt-signature-invalid", "API_TOKEN")
+        ]
+    );
+}
