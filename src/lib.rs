@@ -287,6 +287,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                 checked.bind_schemas(&by_name);
                 rules = checked;
             }
+            // The rules' own problems (an unknown service) with their variables' (an
+            // undeclared name) and the schemas': every problem at once.
+            diags.extend(stack.rule_errors().iter().cloned());
             if !diags.is_empty() {
                 return Err(error::sorted(diags).into());
             }

@@ -83,6 +83,9 @@ pub struct Stack {
     figment: Figment,
     raw: RawStack,
     rules: StackRules,
+    /// Problems of the rules (an unknown service...): reported, with those of the rules'
+    /// variable names, by the caller that loads the schemas (all at once, exit 2).
+    rule_errors: Vec<Diagnostic>,
 }
 
 /// Tool settings that may come from `[envgate]`, `ENVGATE_*` variables or flags.
@@ -118,7 +121,7 @@ impl Stack {
         let root = Value::Dict(Tag::Default, doc.root.clone());
         let figment = Figment::from(doc.take_provider());
         let (layout, _) = Layout::new(vec![doc]);
-        let (raw, rules) = extract_stack(&root, &layout).map_err(ConfigError::from)?;
+        let (raw, rules, rule_errors) = extract_stack(&root, &layout).map_err(ConfigError::from)?;
         Ok(Self {
             path: path.to_path_buf(),
             layout,
@@ -126,12 +129,19 @@ impl Stack {
             figment,
             raw,
             rules,
+            rule_errors,
         })
     }
 
     /// The cross-service rules, checked against the stack's services.
     pub fn rules(&self) -> &StackRules {
         &self.rules
+    }
+
+    /// The problems of the rules found when the file was read (see [`Stack::load`]); the
+    /// rules must not run while there are any.
+    pub fn rule_errors(&self) -> &[Diagnostic] {
+        &self.rule_errors
     }
 
     /// Checks that every `SERVICE.VAR` of the rules is declared, once the schemas are
@@ -277,7 +287,13 @@ impl Stack {
 
 /// The stack's tables, with every problem in them at once, in file order: unknown keys,
 /// wrong types, unknown service fields, profiles of unknown services, unsupported tables.
-fn extract_stack(root: &Value, layout: &Layout) -> Result<(RawStack, StackRules), Vec<Diagnostic>> {
+/// Also returns the problems of the rules alone, kept for [`Stack::rule_errors`] when the
+/// rest of the file is sound: they are reported with the rules' variable names, once the
+/// schemas are loaded.
+fn extract_stack(
+    root: &Value,
+    layout: &Layout,
+) -> Result<(RawStack, StackRules, Vec<Diagnostic>), Vec<Diagnostic>> {
     let empty = figment::value::Dict::new();
     let table = root.as_dict().unwrap_or(&empty);
     let service_names: Vec<&str> = table
@@ -333,7 +349,8 @@ fn extract_stack(root: &Value, layout: &Layout) -> Result<(RawStack, StackRules)
         }
     };
     reject_unsupported(&raw, &ctx, &mut diags);
-    let rules = extract_rules(table, &service_names, &ctx, &mut diags);
+    let mut rule_diags = Vec::new();
+    let rules = extract_rules(table, &service_names, &ctx, &mut rule_diags);
     // A service needs a schema, from its own table or from every profile's overlay; one
     // that has none anywhere is reported with the rest (a selected profile is checked again).
     let written = |name: &str| {
@@ -377,8 +394,9 @@ fn extract_stack(root: &Value, layout: &Layout) -> Result<(RawStack, StackRules)
         }
     }
     if diags.is_empty() {
-        Ok((raw, rules))
+        Ok((raw, rules, rule_diags))
     } else {
+        diags.extend(rule_diags);
         let mut sorted = crate::error::sorted(diags);
         sorted.extend(
             suggest.note(

@@ -797,3 +797,20 @@ fn a_stack_file_over_2_mib_is_refused_before_it_is_parsed() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_unknown_service_and_an_undeclared_variable_are_reported_together() {
+    let rules = "[[shared]]\nvars = [\"zz.SERVICE_SECRET\", \"auth.SERVICE_SECRET\"]\n\n\
+                 [[link]]\nfrom = \"backend.NOPE\"\nto = \"auth\"\n";
+    let dir = stack(rules, ["", "", ""]);
+    let (code, _, stderr) = check_human(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("names the service `zz`, which the stack does not define"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("service backend does not declare NOPE"),
+        "{stderr}"
+    );
+}
