@@ -285,6 +285,33 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                 };
                 diags.extend(stack.resolve_rule_names(&mut checked, &lookup));
                 checked.bind_schemas(&by_name);
+                // `signed_by = "service.VAR"` must name a service of the stack (one left out
+                // by `--service` is skipped this run; one the stack lacks is a mistake).
+                let in_stack: HashSet<&str> = selected
+                    .iter()
+                    .chain(&unselected)
+                    .map(|s| s.name.as_str())
+                    .collect();
+                for schema in by_name.values() {
+                    for spec in &schema.vars {
+                        if let schema::model::VarKind::Jwt(schema::model::JwtRules {
+                            signed_by: Some(schema::model::SignedBy::Service { service, var }),
+                            ..
+                        }) = &spec.kind
+                        {
+                            if !in_stack.contains(service.as_str()) {
+                                diags.push(Diagnostic::file(
+                                    &schema.path,
+                                    format!(
+                                        "{}: `signed_by = \"{service}.{var}\"` names the service `{service}`, which {} does not define",
+                                        spec.name,
+                                        stack.path.display()
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                }
                 rules = checked;
             }
             // The rules' own problems (an unknown service) with their variables' (an

@@ -639,3 +639,27 @@ fn sensitive_issuers_are_compared_by_fingerprint() {
         assert_no_leak_of(&values, "sensitive iss", &out);
     }
 }
+
+#[test]
+fn signed_by_a_service_the_stack_lacks_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write_stack(
+        dir.path(),
+        &[
+            member("auth", SECRET, "HS256"),
+            member("backend", SECRET, "HS256"),
+        ],
+    );
+    let schema = dir.path().join("backend.toml");
+    let mut text = std::fs::read_to_string(&schema).unwrap();
+    text.push_str(
+        "\n[vars.ANON_KEY]\ntype = \"jwt\"\nsigned_by = \"atuh.JWT_KEY\"\nrequired = false\n",
+    );
+    std::fs::write(&schema, text).unwrap();
+    let (code, _, stderr) = run(envgate_in(dir.path()).args(["check", "--color", "never"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("ANON_KEY: `signed_by = \"atuh.JWT_KEY\"` names the service `atuh`"),
+        "{stderr}"
+    );
+}
