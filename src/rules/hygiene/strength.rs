@@ -42,6 +42,24 @@ were what when where which while white who why will word work world would write 
 are but had has its let lot sec tmp key1 pass1 admin1 test1 demo1 qwe asd zxc";
 
 /// Whether `word` (lower case) is in the word list.
+/// The list as a set, with the lengths its words have (built once per run).
+struct WordList {
+    words: std::collections::HashSet<&'static str>,
+    lengths: Vec<usize>,
+}
+
+fn word_list() -> &'static WordList {
+    static LIST: std::sync::OnceLock<WordList> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let words: std::collections::HashSet<&'static str> =
+            WORDS.split(' ').filter(|w| w.len() >= MIN_MATCH).collect();
+        let mut lengths: Vec<usize> = words.iter().map(|w| w.len()).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        WordList { words, lengths }
+    })
+}
+
 pub fn is_word(word: &str) -> bool {
     WORDS.split(' ').any(|w| w == word)
 }
@@ -97,11 +115,20 @@ pub fn estimate(text: &str) -> (f64, f64) {
         .iter()
         .map(|c| if c.is_ascii() { *c } else { '\u{1}' })
         .collect();
+    // Looked up by length at each position (a set built once), not searched word by word:
+    // a few hundred hash lookups per value instead of a search per word of the list.
+    let list = word_list();
+    let bytes = ascii.as_bytes();
     let mut words: Vec<(usize, usize)> = Vec::new();
-    for word in WORDS.split(' ').filter(|w| w.len() >= MIN_MATCH) {
-        words.extend(ascii.match_indices(word).map(|(at, w)| (at, w.len())));
+    for at in 0..bytes.len() {
+        for &len in &list.lengths {
+            if let Some(piece) = bytes.get(at..at + len) {
+                if std::str::from_utf8(piece).is_ok_and(|w| list.words.contains(w)) {
+                    words.push((at, len));
+                }
+            }
+        }
     }
-    words.sort_unstable();
     let mut next_word = 0;
 
     // cost[i]: the cheapest construction of the first i characters.
