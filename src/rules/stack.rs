@@ -731,7 +731,7 @@ fn link(rule: &LinkRule, from: &ResolvedService, to: &ResolvedService, out: &mut
     // What of the URL may be shown is decided here, before any message is worded: nothing
     // of a sensitive value (a secret's, one that read a secret, one holding a credential
     // shape), and of another only a host and scheme that cannot be pieces of a secret.
-    let may_show = !r.sensitive && !crate::secret::contains_credential(text);
+    let may_show = !r.sensitive;
     let scheme = if may_show && crate::secret::scheme_may_be_shown(url.scheme()) {
         url.scheme()
     } else {

@@ -118,14 +118,14 @@ pub fn estimate(text: &str) -> (f64, f64) {
     // Looked up by length at each position (a set built once), not searched word by word:
     // a few hundred hash lookups per value instead of a search per word of the list.
     let list = word_list();
-    let bytes = ascii.as_bytes();
     let mut words: Vec<(usize, usize)> = Vec::new();
-    for at in 0..bytes.len() {
+    for at in 0..ascii.len() {
         for &len in &list.lengths {
-            if let Some(piece) = bytes.get(at..at + len) {
-                if std::str::from_utf8(piece).is_ok_and(|w| list.words.contains(w)) {
-                    words.push((at, len));
-                }
+            if ascii
+                .get(at..at + len)
+                .is_some_and(|w| list.words.contains(w))
+            {
+                words.push((at, len));
             }
         }
     }
