@@ -24,6 +24,16 @@ pub struct ServiceResult {
     pub kept: Vec<ResolvedValue>,
 }
 
+/// What the report shows of each variable beyond its status and source: built only then.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VarFacts {
+    /// Every present value's fingerprint (the JSON report, `explain`); secrets always get
+    /// one (their reuse is found by it).
+    pub fingerprints: bool,
+    /// `explain`'s description of each value (implies fingerprints).
+    pub details: bool,
+}
+
 /// `stack_names`: every variable (and alias) declared by any selected service, with its
 /// sensitivity: a shared env file's keys are not `undeclared` for the services that do not
 /// use them, and a variable one service declares sensitive is sensitive for all of them.
@@ -31,6 +41,8 @@ pub struct ServiceResult {
 /// `keep`: declared names whose resolved values the stack rules need (usually none).
 ///
 /// `now`: the run's time (Unix seconds, read once per run) for the `jwt` time checks.
+///
+/// `shows`: what the report will show of each variable (see [`VarFacts`]).
 pub fn check_service(
     schema: &Schema,
     gathered: &Gathered,
@@ -38,6 +50,7 @@ pub fn check_service(
     stack_names: &Sensitivity,
     keep: &HashSet<&str, impl std::hash::BuildHasher>,
     now: i64,
+    shows: VarFacts,
 ) -> ServiceResult {
     let mut findings: Vec<Finding> = gathered.findings.clone();
     let resolutions: Vec<presence::Resolution> = schema
@@ -207,7 +220,10 @@ pub fn check_service(
                 newlines_removed,
             } => {
                 let text = value.expose();
-                let fp = value.fingerprint();
+                // Hashed when something reads it: the reuse check of a secret, a kept value
+                // of the stack rules, or a report that shows fingerprints.
+                let kept = !keep.is_empty() && keep.contains(spec.name.as_str());
+                let fp = (secret || kept || shows.fingerprints).then(|| value.fingerprint());
                 // The length the type checks saw, when they saw less than the whole value.
                 let mut checked_chars = None;
                 if text.is_empty() {
@@ -241,8 +257,8 @@ pub fn check_service(
                     }
                     // Reuse is judged between declared secrets: a value that only carries
                     // one (`MODE=${API_TOKEN}`) or is shaped like one repeats it on purpose.
-                    if secret {
-                        if let Some((earlier, earlier_source)) = seen_secrets.get(&fp) {
+                    if let Some(fp) = fp.as_ref().filter(|_| secret) {
+                        if let Some((earlier, earlier_source)) = seen_secrets.get(fp) {
                             if !earlier.allows(Code::SecretReuse) {
                                 let f = Finding::new(
                                     Code::SecretReuse,
@@ -266,14 +282,16 @@ pub fn check_service(
                         }
                     }
                 }
-                detail = Some(explain_detail(
-                    spec,
-                    value,
-                    &fp,
-                    checked_chars,
-                    *newlines_removed,
-                ));
-                (Some(source.clone()), Some(fp))
+                if shows.details {
+                    detail = Some(explain_detail(
+                        spec,
+                        value,
+                        fp.as_deref().unwrap_or_default(),
+                        checked_chars,
+                        *newlines_removed,
+                    ));
+                }
+                (Some(source.clone()), fp)
             }
         };
         let own = &findings[var_findings_start..];

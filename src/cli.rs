@@ -170,6 +170,7 @@ fn selection(args: &SelectionArgs, format: Option<FormatArg>, strict: bool) -> S
         services: args.services.clone(),
         env_files: args.env_files.clone(),
         no_process_env: args.no_process_env,
+        explain: false,
         flags: Settings {
             format: format.map(|f| match f {
                 FormatArg::Human => "human".into(),
@@ -320,15 +321,23 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
                 to_stdout("the report", |w| write(w, color, args.quiet))?;
             }
-            Ok(if report.ok {
+            let outcome = if report.ok {
                 Outcome::Passed
             } else {
                 Outcome::Failed
-            })
+            };
+            // The process ends right after this: freeing every schema, value and finding one
+            // by one would only delay the exit (the report is written and flushed).
+            std::mem::forget(report);
+            std::mem::forget(plan);
+            Ok(outcome)
         }
         Command::Explain(args) => {
             check_env_file_args(&args.selection)?;
-            let plan = envgate::plan(&selection(&args.selection, None, false))?;
+            let plan = envgate::plan(&Selection {
+                explain: true,
+                ..selection(&args.selection, None, false)
+            })?;
             let declared: Vec<&str> = plan
                 .services
                 .iter()

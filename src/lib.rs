@@ -42,6 +42,9 @@ pub struct Selection {
     pub services: Vec<String>,
     pub env_files: Vec<PathBuf>,
     pub no_process_env: bool,
+    /// The run is `explain`: each variable's value is described (length, classes,
+    /// fingerprint, or the value itself when it may be shown). A `check` skips that work.
+    pub explain: bool,
     /// Settings given as flags; they win over `ENVGATE_*` and `[envgate]`.
     pub flags: Settings,
 }
@@ -75,6 +78,18 @@ pub struct Plan {
     pub sensitivity: sensitivity::Sensitivity,
     /// The stack's cross-service rules, every variable they name declared (exit 2 else).
     pub rules: StackRules,
+    /// The run is `explain` (see [`Selection::explain`]).
+    pub explain: bool,
+}
+
+impl Plan {
+    /// What the report shows of each variable, so that the check builds that and no more.
+    pub fn var_facts(&self) -> check::VarFacts {
+        check::VarFacts {
+            fingerprints: self.explain || self.format == Format::Json,
+            details: self.explain,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,6 +367,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
         format: settings.format,
         color: settings.color,
         strict: settings.strict,
+        explain: selection.explain,
     })
 }
 
@@ -623,6 +639,7 @@ pub fn resolve_services<'a>(
             &plan.sensitivity,
             keep,
             now,
+            plan.var_facts(),
         );
         let mut kept = std::mem::take(&mut result.kept);
         for v in &mut kept {

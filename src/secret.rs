@@ -801,6 +801,16 @@ pub fn contains_credential(text: &str) -> bool {
     if text.contains("-----BEGIN") {
         return true;
     }
+    if text.is_ascii() {
+        // No invisible character is ASCII: the text is scanned as it is, without a copy.
+        let bytes = text.as_bytes();
+        return WEBHOOK_PATHS
+            .iter()
+            .any(|p| contains_ignore_ascii_case(bytes, p.as_bytes()))
+            || credential_at_a_word_start(bytes, |i| {
+                i == 0 || !bytes[i - 1].is_ascii_alphanumeric()
+            });
+    }
     // Invisible characters removed; where one stood, a word starts.
     let mut chars = Vec::with_capacity(text.len());
     let mut starts = Vec::with_capacity(text.len());
@@ -819,26 +829,68 @@ pub fn contains_credential(text: &str) -> bool {
     if WEBHOOK_PATHS.iter().any(|p| lower.contains(p)) {
         return true;
     }
+    credential_at_a_word_start(&chars, |i| starts[i])
+}
+
+/// Whether `needle` occurs in `haystack`, ASCII case ignored (no copy of either).
+pub(crate) fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    haystack.len() >= needle.len()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w[0].eq_ignore_ascii_case(&needle[0]) && w.eq_ignore_ascii_case(needle))
+}
+
+/// Whether `text` ends with `suffix`, ASCII case ignored.
+pub(crate) fn ends_with_ignore_ascii_case(text: &[u8], suffix: &[u8]) -> bool {
+    text.len() >= suffix.len() && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+/// A character of a scanned value: the value's bytes when it is ASCII, else its characters.
+trait ScanChar: Copy {
+    fn char(self) -> char;
+}
+
+impl ScanChar for u8 {
+    fn char(self) -> char {
+        char::from(self)
+    }
+}
+
+impl ScanChar for char {
+    fn char(self) -> char {
+        self
+    }
+}
+
+/// The scan of [`contains_credential`] over the value's characters (invisible ones
+/// removed), from each word start: a token prefix, a JWT, a token after an auth scheme, a
+/// secret-named assignment. Each check reads a bounded window, so the scan is linear.
+fn credential_at_a_word_start<C: ScanChar>(chars: &[C], is_start: impl Fn(usize) -> bool) -> bool {
     let mut jwt_scanned_to = 0;
     for i in 0..chars.len() {
-        if !starts[i] {
+        if !is_start(i) {
             continue;
         }
         let rest = &chars[i..];
+        let first = rest[0].char();
         if TOKEN_PREFIXES
             .iter()
+            .filter(|(prefix, _, _)| u8::try_from(first).ok() == Some(prefix.as_bytes()[0]))
             .any(|&(prefix, min_after, upper_digits)| {
                 token_after_prefix(rest, prefix, min_after, upper_digits)
             })
         {
             return true;
         }
-        if i >= jwt_scanned_to && rest.starts_with(&['e', 'y', 'J']) {
+        if i >= jwt_scanned_to && first == 'e' && is_at(rest, "eyJ") {
             let run = rest
                 .iter()
-                .take_while(|&&c| is_token_char(c) || c == '.')
+                .take_while(|c| is_token_char(c.char()) || c.char() == '.')
                 .count();
-            if rest[..run].iter().filter(|&&c| c == '.').count() >= 2 {
+            if rest[..run].iter().filter(|c| c.char() == '.').count() >= 2 {
                 return true;
             }
             // A run has at most the dots of the run it is part of: no need to rescan it.
@@ -851,13 +903,25 @@ pub fn contains_credential(text: &str) -> bool {
     false
 }
 
+/// `text` at the start of `rest`, character for character.
+fn is_at<C: ScanChar>(rest: &[C], text: &str) -> bool {
+    rest.len() >= text.len() && rest.iter().zip(text.chars()).all(|(a, b)| a.char() == b)
+}
+
 /// `prefix` at the start of `rest`, then at least `min_after` token characters.
-fn token_after_prefix(rest: &[char], prefix: &str, min_after: usize, upper_digits: bool) -> bool {
-    let len = prefix.chars().count();
-    if rest.len() < len + min_after || !rest.iter().zip(prefix.chars()).all(|(a, b)| *a == b) {
+fn token_after_prefix<C: ScanChar>(
+    rest: &[C],
+    prefix: &str,
+    min_after: usize,
+    upper_digits: bool,
+) -> bool {
+    // Every prefix is ASCII: its length in characters is its length in bytes.
+    let len = prefix.len();
+    if rest.len() < len + min_after || !is_at(rest, prefix) {
         return false;
     }
-    rest[len..len + min_after].iter().all(|&c| {
+    rest[len..len + min_after].iter().all(|c| {
+        let c = c.char();
         if upper_digits {
             c.is_ascii_uppercase() || c.is_ascii_digit()
         } else {
@@ -867,43 +931,53 @@ fn token_after_prefix(rest: &[char], prefix: &str, min_after: usize, upper_digit
 }
 
 /// Lower-cased word at the start of `rest` equal to `word`, followed by a non-word character.
-fn word_at(rest: &[char], word: &str) -> bool {
-    let len = word.chars().count();
+fn word_at<C: ScanChar>(rest: &[C], word: &str) -> bool {
+    let len = word.len();
     rest.len() > len
         && rest
             .iter()
             .zip(word.chars())
-            .all(|(a, b)| a.to_ascii_lowercase() == b)
-        && !is_token_char(rest[len])
+            .all(|(a, b)| a.char().to_ascii_lowercase() == b)
+        && !is_token_char(rest[len].char())
 }
 
 /// `Bearer`, `Basic`, `Token` or `Digest`, blanks, then at least 8 characters of a token
 /// alphabet that mix letter cases, letters and digits, or hold `+`, `/` or `=`: `Basic auth
 /// enabled` is words, `Basic YWRtaW46cGFzcw==` a credential.
-fn token_after_auth_scheme(rest: &[char]) -> bool {
+fn token_after_auth_scheme<C: ScanChar>(rest: &[C]) -> bool {
+    if !matches!(rest[0].char().to_ascii_lowercase(), 'b' | 't' | 'd') {
+        return false;
+    }
     let Some(word) = AUTH_SCHEMES.iter().find(|w| word_at(rest, w)) else {
         return false;
     };
     let after = &rest[word.len()..];
-    let blanks = after.iter().take_while(|c| matches!(c, ' ' | '\t')).count();
+    let blanks = after
+        .iter()
+        .take_while(|c| matches!(c.char(), ' ' | '\t'))
+        .count();
     if blanks == 0 {
         return false;
     }
-    let token: Vec<char> = after[blanks..]
+    let token_len = after[blanks..]
         .iter()
         .take(64)
-        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | ',' | ';'))
-        .copied()
-        .collect();
+        .take_while(|c| {
+            let c = c.char();
+            !c.is_whitespace() && !matches!(c, '"' | '\'' | ',' | ';')
+        })
+        .count();
+    let token = &after[blanks..blanks + token_len];
     // `Bearer` is followed by nothing but a token.
-    token.len() >= 8 && (*word == "bearer" || random_looking(&token))
+    token.len() >= 8 && (*word == "bearer" || random_looking(token))
 }
 
-fn random_looking(token: &[char]) -> bool {
-    let lower = token.iter().any(char::is_ascii_lowercase);
-    let upper = token.iter().any(char::is_ascii_uppercase);
-    let digit = token.iter().any(char::is_ascii_digit);
-    let symbol = token.iter().any(|c| matches!(c, '+' | '/' | '=' | '$'));
+fn random_looking<C: ScanChar>(token: &[C]) -> bool {
+    let has = |f: fn(&char) -> bool| token.iter().any(|c| f(&c.char()));
+    let lower = has(char::is_ascii_lowercase);
+    let upper = has(char::is_ascii_uppercase);
+    let digit = has(char::is_ascii_digit);
+    let symbol = has(|c| matches!(c, '+' | '/' | '=' | '$'));
     u8::from(lower) + u8::from(upper) + u8::from(digit) + u8::from(symbol) >= 2
 }
 
@@ -911,43 +985,43 @@ fn random_looking(token: &[char]) -> bool {
 /// [`sensitive_by_name`](crate::schema::model::sensitive_by_name) reads names), optionally
 /// quoted, then `=` (or `:` beside a quote or before a blank, as JSON and YAML write it),
 /// then a non-empty value.
-fn secret_assignment(rest: &[char]) -> bool {
+fn secret_assignment<C: ScanChar>(rest: &[C]) -> bool {
+    let at = |j: usize| rest.get(j).map(|c| c.char());
     let key_len = rest
         .iter()
         .take(65)
-        .take_while(|&&c| is_token_char(c) || c == '.')
+        .take_while(|c| is_token_char(c.char()) || c.char() == '.')
         .count();
     if key_len == 0 || key_len > 64 {
         return false;
     }
-    let key: String = rest[..key_len].iter().collect();
-    let secret_key = crate::schema::model::sensitive_by_name(&key)
-        || ["pwd", "pw", "pass", "sig", "signature", "auth", "apikey"]
-            .iter()
-            .any(|k| key.eq_ignore_ascii_case(k));
-    if !secret_key {
-        return false;
-    }
+    // The shape first (cheap), the key's name last.
     let mut j = key_len;
-    let quote_before = matches!(rest.get(j), Some('"' | '\''));
+    let quote_before = matches!(at(j), Some('"' | '\''));
     j += usize::from(quote_before);
-    while matches!(rest.get(j), Some(' ' | '\t')) {
+    while matches!(at(j), Some(' ' | '\t')) {
         j += 1;
     }
-    let separator = match rest.get(j) {
+    let separator = match at(j) {
         Some('=') => true,
-        Some(':') => quote_before || matches!(rest.get(j + 1), Some(' ' | '\t' | '"' | '\'')),
+        Some(':') => quote_before || matches!(at(j + 1), Some(' ' | '\t' | '"' | '\'')),
         _ => false,
     };
     if !separator {
         return false;
     }
     j += 1;
-    while matches!(rest.get(j), Some(' ' | '\t' | '"' | '\'')) {
+    while matches!(at(j), Some(' ' | '\t' | '"' | '\'')) {
         j += 1;
     }
-    rest.get(j)
-        .is_some_and(|c| !c.is_whitespace() && !matches!(c, '&' | ';' | ',' | '}' | ']'))
+    if !at(j).is_some_and(|c| !c.is_whitespace() && !matches!(c, '&' | ';' | ',' | '}' | ']')) {
+        return false;
+    }
+    let key: String = rest[..key_len].iter().map(|c| c.char()).collect();
+    crate::schema::model::sensitive_by_name(&key)
+        || ["pwd", "pw", "pass", "sig", "signature", "auth", "apikey"]
+            .iter()
+            .any(|k| key.eq_ignore_ascii_case(k))
 }
 
 /// Facts about a value that help diagnose it without revealing it: used by `explain` and

@@ -739,6 +739,21 @@ fn example_scheme(rules: &UrlRules, own: Option<&str>) -> String {
         .to_ascii_lowercase()
 }
 
+/// The scheme of a hint's example URL ([`example_scheme`]), worked out when it is written.
+struct ExampleScheme<'a> {
+    spec: &'a VarSpec,
+    rules: &'a UrlRules,
+    text: &'a str,
+    own: &'a str,
+}
+
+impl std::fmt::Display for ExampleScheme<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let nameable = scheme_nameable(self.spec, self.rules, self.text, self.own);
+        f.write_str(&example_scheme(self.rules, nameable.then_some(self.own)))
+    }
+}
+
 fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem>) {
     // `auth:8081` and `http:/auth` parse (as an opaque or normalised URL) but are not what
     // the writer meant.
@@ -759,10 +774,13 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         out.push(Problem::new(Code::InvalidUrl, "is not a full URL (no `scheme://`)").hint(hint));
         return;
     }
-    let example = example_scheme(
+    // Worded only when a message needs it: a valid URL costs no masking of its text.
+    let example = ExampleScheme {
+        spec,
         rules,
-        scheme_nameable(spec, rules, text, parts.scheme).then_some(parts.scheme),
-    );
+        text,
+        own: parts.scheme,
+    };
     // `secret part:https://...`: what precedes `://` is no scheme, and is never quoted.
     if !parts.scheme_is_valid() {
         let problem = match &rules.schemes {
@@ -844,12 +862,12 @@ fn check_url(spec: &VarSpec, rules: &UrlRules, text: &str, out: &mut Vec<Problem
         }
         None => url.scheme(),
     };
-    let nameable = scheme_nameable(spec, rules, text, scheme);
     if let Some(schemes) = &rules.schemes {
         if !schemes
             .iter()
             .any(|s| s.eq_ignore_ascii_case(scheme) || s.eq_ignore_ascii_case(parts.scheme))
         {
+            let nameable = scheme_nameable(spec, rules, text, scheme);
             let expected = schemes.join(" or ");
             let mut p = Problem::new(
                 Code::UrlScheme,

@@ -222,6 +222,15 @@ impl Layout {
         (layout, roots)
     }
 
+    /// One file whose keys' positions were not read: every message about it is worded
+    /// after reading it again with them.
+    pub fn unpositioned(path: &Path) -> Self {
+        Layout {
+            files: vec![path.to_path_buf()],
+            ..Layout::default()
+        }
+    }
+
     /// Every file, in merge order.
     pub fn files(&self) -> &[PathBuf] {
         &self.files

@@ -43,6 +43,10 @@ struct RawLayer {
     /// Structural problems (unknown keys, wrong types), reported with the semantic problems
     /// of every variable, all at once.
     problems: Vec<Diagnostic>,
+    /// The variables in declaration order, when the file was read in one pass
+    /// ([`SchemaSource::load_plain`]; `vars` is then empty); otherwise the order comes
+    /// from the key positions.
+    declared: Option<Vec<(String, RawVar)>>,
 }
 
 /// Most comparisons "did you mean" may make for one schema (variable names, attributes,
@@ -224,6 +228,7 @@ fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> Ra
             vars,
             overlays,
             problems: Vec::new(),
+            declared: None,
         };
     }
     let empty = Dict::new();
@@ -268,6 +273,7 @@ fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> Ra
         vars,
         overlays,
         problems: diags,
+        declared: None,
     }
 }
 
@@ -275,6 +281,60 @@ impl SchemaSource {
     /// Reads the file and its includes and checks the structure (unknown keys, wrong types)
     /// and every profile.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        match Self::load_plain(path) {
+            Some(source) => Ok(source),
+            None => Self::load_layered(path),
+        }
+    }
+
+    /// The common case in one pass: a TOML schema without includes or profiles, whose
+    /// every attribute has the type it must have, read straight into the raw variables in
+    /// declaration order: no key positions, no layering. Anything else (another format,
+    /// `include`, `profiles`, an unknown key, a wrong type, a read error) is `None`, and
+    /// [`SchemaSource::load_layered`] reads the file with positions for its messages.
+    fn load_plain(path: &Path) -> Option<Self> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ["yaml", "yml", "json"]
+            .iter()
+            .any(|e| ext.eq_ignore_ascii_case(e))
+        {
+            return None;
+        }
+        let text = document::read_config_text(path, document::MAX_CONFIG_BYTES).ok()?;
+        let plain: raw::PlainSchema = toml::from_str(&text).ok()?;
+        // `claims` holds any value, a TOML date too: the layered reader turns dates into
+        // text first, so such a schema is left to it.
+        if !plain.include.is_empty()
+            || !plain.profiles.is_empty()
+            || plain.vars.0.iter().any(|(_, v)| v.claims.is_some())
+        {
+            return None;
+        }
+        let top = raw::RawOutline {
+            service: plain.service,
+            description: plain.description,
+            include: Vec::new(),
+            vars: plain.vars.0.iter().map(|(n, _)| (n.clone(), ())).collect(),
+            severity: plain.severity,
+            profiles: BTreeMap::new(),
+        };
+        Some(Self {
+            path: path.to_path_buf(),
+            layout: Layout::unpositioned(path),
+            root: Value::Dict(Tag::Default, Dict::new()),
+            raw: RawLayer {
+                top,
+                vars: BTreeMap::new(),
+                overlays: BTreeMap::new(),
+                problems: Vec::new(),
+                declared: Some(plain.vars.0),
+            },
+        })
+    }
+
+    /// Reads the file and its includes with the position of every key, merges them, and
+    /// checks the structure (unknown keys, wrong types) and every profile.
+    fn load_layered(path: &Path) -> Result<Self, ConfigError> {
         let mut docs = Vec::new();
         let mut diags = Vec::new();
         collect_includes(
@@ -379,11 +439,18 @@ impl SchemaSource {
                 validate(&raw, &ctx, &self.path, service_name)
             }
         };
-        result.map_err(|e| {
-            let mut diags = e.diagnostics;
-            diags.extend(suggest.note(&self.path));
-            diags.into()
-        })
+        match result {
+            Ok(schema) => Ok(schema),
+            // Read without positions: read again with them, for messages that point.
+            Err(_) if self.raw.declared.is_some() => {
+                Self::load_layered(&self.path)?.resolve(service_name, profile)
+            }
+            Err(e) => {
+                let mut diags = e.diagnostics;
+                diags.extend(suggest.note(&self.path));
+                Err(diags.into())
+            }
+        }
     }
 }
 
@@ -600,18 +667,27 @@ fn validate(
 
     let severity = parse_severity_table(&raw.severity, ctx, &mut diags);
 
-    let mut vars = Vec::with_capacity(layer.vars.len());
-    for (name, rv) in &layer.vars {
-        if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
-            vars.push(spec);
+    let mut vars = Vec::with_capacity(raw.vars.len());
+    if let Some(declared) = &layer.declared {
+        // Read in declaration order: kept as read.
+        for (name, rv) in declared {
+            if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
+                vars.push(spec);
+            }
         }
+    } else {
+        for (name, rv) in &layer.vars {
+            if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
+                vars.push(spec);
+            }
+        }
+        // Declaration order: includes first, then this file, each in file order.
+        vars.sort_by_cached_key(|v| {
+            ctx.layout
+                .first_declared(&v.name)
+                .unwrap_or((usize::MAX, Pos::default()))
+        });
     }
-    // Declaration order: includes first, then this file, each in file order.
-    vars.sort_by_cached_key(|v| {
-        ctx.layout
-            .first_declared(&v.name)
-            .unwrap_or((usize::MAX, Pos::default()))
-    });
 
     if diags.is_empty() {
         Ok(Schema {
@@ -1614,5 +1690,178 @@ signed_by = "auth.JWT_SECRET"
             Some("min_length")
         );
         assert_eq!(words.variable("x"), None);
+    }
+}
+
+#[cfg(test)]
+mod plain_reader_tests {
+    use super::*;
+
+    /// Everything a schema resolves to that a check reads, defaults exposed (`Debug` of a
+    /// schema hides them).
+    fn resolved(source: &SchemaSource) -> String {
+        match source.resolve(Some("svc"), None) {
+            Ok(schema) => {
+                let defaults: Vec<Option<&str>> = schema
+                    .vars
+                    .iter()
+                    .map(|v| v.default.as_ref().map(crate::secret::Secret::expose))
+                    .collect();
+                format!("{schema:?}\n{defaults:?}")
+            }
+            Err(e) => format!("{:?}", e.diagnostics),
+        }
+    }
+
+    /// The one-pass reader and the layered reader agree on every schema the one-pass reader
+    /// takes: the same variables in the same order with the same attributes, and the same
+    /// problems at the same positions (worded by the layered reader).
+    #[test]
+    fn the_plain_reader_and_the_layered_reader_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            // Every type, every scalar form, declaration order not alphabetical.
+            r#"
+service = "api"
+description = "the API"
+[severity]
+weak-secret = "warning"
+[vars.ZETA]
+type = "secret"
+min_length = 32
+allow = ["weak-secret"]
+[vars.ALPHA]
+type = "url"
+schemes = ["https", "postgresql+asyncpg"]
+forbid_hosts = ["localhost"]
+credentials = "forbid"
+required = false
+default = "https://example.com"
+[vars.PORT]
+type = "port"
+default = 8080
+min = 1024
+[vars.RATIO]
+type = "string"
+default = 1.5
+example = true
+pattern = "^[0-9.]+$"
+[vars.COUNT]
+type = "int"
+min = -5
+max = 9223372036854775807
+[vars.MODE]
+type = "enum"
+values = ["a", 1, 2.5, true]
+case_sensitive = false
+aliases = ["APP_MODE"]
+required_when = { PORT = ["80", 443] }
+[vars.TTL]
+type = "duration"
+min = "1s"
+max = "1h"
+[vars.DEBUG]
+type = "bool"
+sensitive = false
+hint = "true or false"
+[vars.DOC]
+type = "json"
+[vars.KEY]
+type = "jwt-key"
+algorithm = "HS256"
+encoding = "base64"
+[vars.TOKEN]
+type = "jwt"
+algorithms = ["HS256"]
+signed_by = "KEY"
+expires_within = "24h"
+[vars."dotted.name"]
+type = "string"
+"#,
+            // Semantic problems: the messages and positions come from the layered reader.
+            r#"
+[vars.A]
+type = "int"
+min = 10
+max = 1
+[vars.B]
+type = "enum"
+values = []
+[vars.C]
+type = "secret"
+required_when = { NOPE = "x" }
+[vars.D]
+type = "string"
+pattern = "(unclosed"
+default = 5
+"#,
+            // An empty schema, and one with only settings.
+            "",
+            "service = \"lonely\"\n",
+        ];
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for (i, text) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("case{i}.toml"));
+            std::fs::write(&path, text).unwrap();
+            paths.push(path);
+        }
+        for fixture in [
+            "examples/rs256-stack/schemas/api.toml",
+            "examples/rs256-stack/schemas/auth.toml",
+            "tests/fixtures/urls/schema.toml",
+            "tests/fixtures/schemas/app.toml",
+            "tests/fixtures/secrets/schema.toml",
+        ] {
+            paths.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture));
+        }
+        let mut compared = 0;
+        for (i, path) in paths.iter().enumerate() {
+            // The fixtures with profiles are the layered reader's alone.
+            let Some(plain) = SchemaSource::load_plain(path) else {
+                assert!(i >= cases.len(), "{} should be read in one pass", path.display());
+                continue;
+            };
+            let layered = SchemaSource::load_layered(path).unwrap();
+            assert_eq!(resolved(&plain), resolved(&layered), "{}", path.display());
+            compared += 1;
+        }
+        assert!(compared > cases.len(), "some fixtures are read in one pass too");
+    }
+
+    /// What the one-pass reader leaves to the layered one.
+    #[test]
+    fn includes_profiles_other_formats_and_structural_mistakes_take_the_layered_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("base.toml"), "[vars.A]\ntype = \"int\"\n").unwrap();
+        for (name, text) in [
+            (
+                "inc.toml",
+                "include = [\"base.toml\"]\n[vars.B]\ntype = \"int\"\n",
+            ),
+            (
+                "prof.toml",
+                "[vars.A]\ntype = \"int\"\n[profiles.prod.vars.A]\nmin = 1\n",
+            ),
+            ("unknown.toml", "[vars.A]\ntype = \"int\"\nmni = 1\n"),
+            (
+                "wrongtype.toml",
+                "[vars.A]\ntype = \"int\"\nmin_length = \"x\"\n",
+            ),
+            (
+                "date.toml",
+                "[vars.A]\ntype = \"string\"\ndefault = 2024-01-01\n",
+            ),
+            (
+                "claims.toml",
+                "[vars.T]\ntype = \"jwt\"\nclaims = { iat = 2024-01-01 }\n",
+            ),
+            ("stack.toml", "[services.api]\nschema = \"x.toml\"\n"),
+            ("syntax.toml", "[vars.A\n"),
+            ("s.json", "{\"vars\": {}}"),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            assert!(SchemaSource::load_plain(&path).is_none(), "{name}");
+        }
     }
 }

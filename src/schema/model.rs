@@ -220,25 +220,37 @@ pub struct UrlRules {
 /// AUTHORIZATION, BEARER, a `KEY` word anywhere (`API_KEY_1`, `KEY_V2`), and endings
 /// `KEYS`, `PASS`, `_PW`, `_PWD`, `_AUTH`, `DSN` (Sentry-style URLs carry a key).
 pub fn sensitive_by_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let words = [
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "TOKEN",
-        "PRIVATE",
-        "CREDENTIAL",
-        "SALT",
-        "PASSPHRASE",
-        "AUTHORIZATION",
-        "BEARER",
-        "_KEY_",
+    use crate::secret::{contains_ignore_ascii_case, ends_with_ignore_ascii_case};
+    // Compared without case and without an upper-cased copy: this runs for every name.
+    let name = name.as_bytes();
+    let words: [&[u8]; 11] = [
+        b"SECRET",
+        b"PASSWORD",
+        b"PASSWD",
+        b"TOKEN",
+        b"PRIVATE",
+        b"CREDENTIAL",
+        b"SALT",
+        b"PASSPHRASE",
+        b"AUTHORIZATION",
+        b"BEARER",
+        b"_KEY_",
     ];
-    words.iter().any(|w| upper.contains(w))
-        || upper.starts_with("KEY_")
-        || ["KEY", "KEYS", "PASS", "_PW", "_PWD", "_AUTH", "DSN"]
-            .iter()
-            .any(|s| upper.ends_with(s))
+    words.iter().any(|w| contains_ignore_ascii_case(name, w))
+        || name
+            .get(..4)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"KEY_"))
+        || [
+            &b"KEY"[..],
+            b"KEYS",
+            b"PASS",
+            b"_PW",
+            b"_PWD",
+            b"_AUTH",
+            b"DSN",
+        ]
+        .iter()
+        .any(|s| ends_with_ignore_ascii_case(name, s))
 }
 
 /// Why `name` cannot be a variable name at all, if it cannot: no environment carries an

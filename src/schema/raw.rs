@@ -5,13 +5,77 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// A scalar as written in TOML/YAML/JSON: defaults, examples and `values` may be numbers.
-#[derive(Clone, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[derive(Clone, PartialEq)]
 pub enum Scalar {
     Bool(bool),
     Int(i64),
     Float(f64),
     Str(String),
+}
+
+/// What a value that is no scalar is told (the schema loader words it for the user).
+const NOT_A_SCALAR: &str = "data did not match any variant of untagged enum Scalar";
+
+/// Read as serde's untagged form of the enum would (a boolean, an integer that fits `i64`,
+/// another number as a float, or text), without buffering the value and trying each form
+/// in turn: `values` lists are read for every enum variable.
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> serde::de::Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            #[allow(clippy::cast_precision_loss)] // as the untagged form reads it
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(i64::try_from(v).map_or(Scalar::Float(v as f64), Scalar::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Scalar, E> {
+                Err(E::custom(NOT_A_SCALAR))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Scalar, E> {
+                Err(E::custom(NOT_A_SCALAR))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, _: D) -> Result<Scalar, D::Error> {
+                Err(serde::de::Error::custom(NOT_A_SCALAR))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<Scalar, E> {
+                Err(E::custom(NOT_A_SCALAR))
+            }
+            fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+                self,
+                _: D,
+            ) -> Result<Scalar, D::Error> {
+                Err(serde::de::Error::custom(NOT_A_SCALAR))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+                Err(serde::de::Error::custom(NOT_A_SCALAR))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+                Err(serde::de::Error::custom(NOT_A_SCALAR))
+            }
+            fn visit_enum<A: serde::de::EnumAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+                Err(serde::de::Error::custom(NOT_A_SCALAR))
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
 }
 
 impl Scalar {
@@ -58,6 +122,57 @@ pub struct RawSchema<V = figment::value::Value> {
     pub severity: BTreeMap<String, String>,
     #[serde(default = "BTreeMap::new")]
     pub profiles: BTreeMap<String, RawProfile<V>>,
+}
+
+/// A schema read in one pass ([`super::SchemaSource::load_plain`]): the variables in the
+/// order they are written; `include` and `profiles` only to tell that there are none.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlainSchema {
+    pub service: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub include: Vec<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub vars: InOrder<RawVar>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    /// Only whether there are any: a schema with profiles takes the layered reader.
+    #[serde(default)]
+    #[allow(clippy::zero_sized_map_values)]
+    pub profiles: BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+/// A table's entries in the order they are written.
+pub struct InOrder<V>(pub Vec<(String, V)>);
+
+impl<V> Default for InOrder<V> {
+    fn default() -> Self {
+        InOrder(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for InOrder<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Entries<V> {
+            type Value = InOrder<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    out.push(entry);
+                }
+                Ok(InOrder(out))
+            }
+        }
+        deserializer.deserialize_map(Entries(std::marker::PhantomData))
+    }
 }
 
 /// Each profile's variable overlays, by profile and variable name.

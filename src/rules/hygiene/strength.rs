@@ -41,22 +41,46 @@ them then these they thing think time too tree try turn under want water way wel
 were what when where which while white who why will word work world would write year was \
 are but had has its let lot sec tmp key1 pass1 admin1 test1 demo1 qwe asd zxc";
 
-/// Whether `word` (lower case) is in the word list.
-/// The list as a set, with the lengths its words have (built once per run).
+/// The list as a set, with the lengths of its words by their first two characters (built
+/// once per run): at each position of a value only the lengths of words that start there
+/// are looked up, and most positions of a random value start none.
 struct WordList {
-    words: std::collections::HashSet<&'static str>,
-    lengths: Vec<usize>,
+    words: std::collections::HashSet<&'static str, foldhash::fast::RandomState>,
+    /// Bit `len` of `[slot(a) * SLOTS + slot(b)]`: a word of `len` characters starts `ab`.
+    lengths_by_start: Vec<u64>,
+}
+
+/// The characters words are made of: `a`-`z`, `0`-`9`, `_`.
+const SLOTS: usize = 37;
+
+fn slot(b: u8) -> Option<usize> {
+    match b {
+        b'a'..=b'z' => Some(usize::from(b - b'a')),
+        b'0'..=b'9' => Some(26 + usize::from(b - b'0')),
+        b'_' => Some(36),
+        _ => None,
+    }
+}
+
+fn start_slot(word: &[u8]) -> Option<usize> {
+    Some(slot(*word.first()?)? * SLOTS + slot(*word.get(1)?)?)
 }
 
 fn word_list() -> &'static WordList {
     static LIST: std::sync::OnceLock<WordList> = std::sync::OnceLock::new();
     LIST.get_or_init(|| {
-        let words: std::collections::HashSet<&'static str> =
+        let words: std::collections::HashSet<&'static str, foldhash::fast::RandomState> =
             WORDS.split(' ').filter(|w| w.len() >= MIN_MATCH).collect();
-        let mut lengths: Vec<usize> = words.iter().map(|w| w.len()).collect();
-        lengths.sort_unstable();
-        lengths.dedup();
-        WordList { words, lengths }
+        let mut lengths_by_start = vec![0u64; SLOTS * SLOTS];
+        for w in &words {
+            if let Some(at) = start_slot(w.as_bytes()) {
+                lengths_by_start[at] |= 1 << w.len().min(63);
+            }
+        }
+        WordList {
+            words,
+            lengths_by_start,
+        }
     })
 }
 
@@ -119,8 +143,14 @@ pub fn estimate(text: &str) -> (f64, f64) {
     // a few hundred hash lookups per value instead of a search per word of the list.
     let list = word_list();
     let mut words: Vec<(usize, usize)> = Vec::new();
-    for at in 0..ascii.len() {
-        for &len in &list.lengths {
+    let bytes = ascii.as_bytes();
+    for at in 0..bytes.len() {
+        let Some(mut lengths) = start_slot(&bytes[at..]).map(|s| list.lengths_by_start[s]) else {
+            continue;
+        };
+        while lengths != 0 {
+            let len = lengths.trailing_zeros() as usize;
+            lengths &= lengths - 1;
             if ascii
                 .get(at..at + len)
                 .is_some_and(|w| list.words.contains(w))
@@ -130,6 +160,26 @@ pub fn estimate(text: &str) -> (f64, f64) {
         }
     }
     let mut next_word = 0;
+
+    // same_start_before[i]: the nearest earlier position whose first MIN_MATCH characters
+    // are those at i (a chain through every such position), so that the repeat search
+    // visits only starts that can repeat: linear for a random value.
+    const NONE: usize = usize::MAX;
+    let mut same_start_before = vec![NONE; n];
+    let mut last_start: std::collections::HashMap<
+        [char; MIN_MATCH],
+        usize,
+        foldhash::fast::RandomState,
+    > = std::collections::HashMap::with_capacity_and_hasher(
+        n,
+        foldhash::fast::RandomState::default(),
+    );
+    for (i, head) in low.windows(MIN_MATCH).enumerate() {
+        let head = [head[0], head[1], head[2]];
+        if let Some(j) = last_start.insert(head, i) {
+            same_start_before[i] = j;
+        }
+    }
 
     // cost[i]: the cheapest construction of the first i characters.
     let mut cost = vec![f64::INFINITY; n + 1];
@@ -152,16 +202,19 @@ pub fn estimate(text: &str) -> (f64, f64) {
             cost[at + len] = cost[at + len].min(here + WORD_BITS + capitals);
         }
         // The longest repeat of earlier text starting here (the source may overlap).
-        let repeat = (0..i)
-            .map(|j| {
-                low[i..]
-                    .iter()
-                    .zip(&low[j..])
-                    .take_while(|(a, b)| a == b)
-                    .count()
-            })
-            .max()
-            .unwrap_or(0);
+        // Only repeats of at least MIN_MATCH characters count: the earlier starts with the
+        // same first MIN_MATCH characters are all that is compared.
+        let mut repeat = 0;
+        let mut j = same_start_before[i];
+        while j != NONE {
+            let len = low[i..]
+                .iter()
+                .zip(&low[j..])
+                .take_while(|(a, b)| a == b)
+                .count();
+            repeat = repeat.max(len);
+            j = same_start_before[j];
+        }
         for len in MIN_MATCH..=repeat {
             cost[i + len] = cost[i + len].min(here + REPEAT_BITS + bits(len).log2());
         }
