@@ -403,11 +403,9 @@ fn undeclared(
     let mut reported = HashSet::new();
     let mut out = Vec::new();
     let mut more = 0_usize;
-    // The declared names, indexed once for every key's "did you mean".
-    let declared = crate::suggest::Index::new(
-        schema.vars.iter().map(|v| v.name.as_str()),
-        presence::NEAR_MISS_BUDGET,
-    );
+    // The declared names, indexed once for every key's "did you mean", on the first key
+    // that needs one (a service whose keys are all declared never builds it).
+    let mut index = None;
     // Each key once, at its last definition, then in file order.
     let unique: Vec<&(String, SourceRef)> = gathered
         .file_keys
@@ -432,6 +430,12 @@ fn undeclared(
             );
             continue;
         }
+        let declared = index.get_or_insert_with(|| {
+            crate::suggest::Index::new(
+                schema.vars.iter().map(|v| v.name.as_str()),
+                presence::NEAR_MISS_BUDGET,
+            )
+        });
         let suggestion = declared
             .closest(key)
             .or_else(|| {
@@ -473,7 +477,10 @@ fn undeclared(
             .hint(format!("declare them in {}, or remove them", schema.path.display())),
         );
     }
-    (out, declared.exhausted())
+    (
+        out,
+        index.as_ref().is_some_and(crate::suggest::Index::exhausted),
+    )
 }
 
 /// Fills in service and profile, applies `[severity]` overrides and `allow`. (Messages are

@@ -7,13 +7,12 @@
 //! of a secret's name (`API_TOKNE`) is undeclared, and so covered.
 
 use crate::schema::model::Schema;
-use std::collections::HashMap;
 
 /// Every name (and alias) that a selected service declares, with whether ANY declaring
 /// service treats it as sensitive.
 #[derive(Debug, Clone, Default)]
 pub struct Sensitivity {
-    names: HashMap<String, bool>,
+    names: crate::source::FastMap<String, bool>,
 }
 
 impl Sensitivity {

@@ -1818,14 +1818,21 @@ default = 5
         for (i, path) in paths.iter().enumerate() {
             // The fixtures with profiles are the layered reader's alone.
             let Some(plain) = SchemaSource::load_plain(path) else {
-                assert!(i >= cases.len(), "{} should be read in one pass", path.display());
+                assert!(
+                    i >= cases.len(),
+                    "{} should be read in one pass",
+                    path.display()
+                );
                 continue;
             };
             let layered = SchemaSource::load_layered(path).unwrap();
             assert_eq!(resolved(&plain), resolved(&layered), "{}", path.display());
             compared += 1;
         }
-        assert!(compared > cases.len(), "some fixtures are read in one pass too");
+        assert!(
+            compared > cases.len(),
+            "some fixtures are read in one pass too"
+        );
     }
 
     /// What the one-pass reader leaves to the layered one.
