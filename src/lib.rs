@@ -3,6 +3,7 @@
 //! The library loads schemas and stack files ([`plan`]), gathers each service's values with
 //! their provenance and checks them ([`check`]), and returns a [`report::Report`] that the
 //! renderers in [`report`] write to any `io::Write`. It knows nothing about terminals.
+#![forbid(unsafe_code)]
 
 pub mod check;
 pub mod error;

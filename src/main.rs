@@ -1,4 +1,5 @@
 //! The `envgate` binary: parse arguments, run, map the outcome to an exit code.
+#![forbid(unsafe_code)]
 
 mod cli;
 

@@ -1,0 +1,186 @@
+//! Allocation budget of the 500-variable check: a test binary of its own, because it installs
+//! a counting global allocator (an unsafe impl, allowed in this file only).
+//!
+//! The job is what `envgate check --schema 500.toml` does with the values in the environment:
+//! `envgate::plan` (load and validate the schema), `envgate::check` (gather and check the
+//! values) and the human report. The schema has 100 each of secret (`min_length`), https
+//! `url`, `port`, `bool` and `enum` of five log levels, every value valid. Only the calling
+//! thread's allocations made during the job are counted (the fixture is written and the
+//! environment built before the counters start), so the counts are the same on every run.
+//!
+//! It fails when the job makes more than 20 % more allocations, or allocates more than 20 %
+//! more bytes, than the baselines below. To update them after an intended change, run
+//! `cargo test --test alloc_budget -- --nocapture` and copy the printed `total` figures into
+//! `BASELINE_ALLOCATIONS` and `BASELINE_BYTES` (the figures are those of the debug build
+//! `cargo test` makes).
+#![allow(unsafe_code)]
+// Test code: a failed setup should stop it loudly; the figures are printed on purpose.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use envgate::report::human;
+use envgate::source::ProcessEnv;
+use envgate::Selection;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ffi::OsString;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Allocations (`alloc` and `realloc` calls) of the whole job under `cargo test`, recorded
+/// 2026-12-03 before the issue 11 rewrite of the hot paths (plan 14,348, check 26,596, render
+/// 38). `plan` scans the process environment for `ENVGATE_*` settings, so the count moves by
+/// about one per variable of the test's environment (cargo's included): a few dozen.
+const BASELINE_ALLOCATIONS: u64 = 40_982;
+/// Bytes requested by those calls (a `realloc` counts its new size), same run.
+const BASELINE_BYTES: u64 = 5_362_096;
+/// How far above a baseline a count may go before the test fails.
+const SLACK_PERCENT: u64 = 20;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    // Const-initialised and without a destructor: reading it never allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn record(size: usize) {
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(size as u64, Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counters are atomics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        record(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        record(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        record(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    allocations: u64,
+    bytes: u64,
+}
+
+/// Runs `job` on this thread with the counters at zero, and returns what it allocated.
+fn counted<T>(job: impl FnOnce() -> T) -> (T, Counts) {
+    ALLOCATIONS.store(0, Relaxed);
+    BYTES.store(0, Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let out = job();
+    COUNTING.with(|c| c.set(false));
+    let counts = Counts {
+        allocations: ALLOCATIONS.load(Relaxed),
+        bytes: BYTES.load(Relaxed),
+    };
+    (out, counts)
+}
+
+/// The 500-variable schema and its values, as `benches/process.sh` generates them.
+fn fixture(dir: &Path) -> (Selection, ProcessEnv) {
+    let mut schema = String::new();
+    let mut values: Vec<(OsString, OsString)> = Vec::new();
+    for i in 0..100 {
+        schema.push_str(&format!(
+            "[vars.SECRET_{i}]\ntype = \"secret\"\nmin_length = 32\n\n\
+             [vars.URL_{i}]\ntype = \"url\"\nschemes = [\"https\"]\n\n\
+             [vars.PORT_{i}]\ntype = \"port\"\n\n\
+             [vars.FLAG_{i}]\ntype = \"bool\"\n\n\
+             [vars.LEVEL_{i}]\ntype = \"enum\"\nvalues = [\"trace\",\"debug\",\"info\",\"warn\",\"error\"]\n\n"
+        ));
+        let pairs = [
+            (
+                format!("SECRET_{i}"),
+                format!("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f{i:05}"),
+            ),
+            (
+                format!("URL_{i}"),
+                format!("https://svc{i}.example.com/api"),
+            ),
+            (format!("PORT_{i}"), format!("{}", 1000 + i)),
+            (format!("FLAG_{i}"), "true".to_string()),
+            (format!("LEVEL_{i}"), "info".to_string()),
+        ];
+        values.extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
+    }
+    let path = dir.join("500.toml");
+    std::fs::write(&path, schema).unwrap();
+    let selection = Selection {
+        schema: Some(path),
+        ..Selection::default()
+    };
+    (selection, ProcessEnv::from_os(values))
+}
+
+fn over_budget(what: &str, measured: u64, baseline: u64) -> Option<String> {
+    let limit = baseline + baseline * SLACK_PERCENT / 100;
+    (measured > limit).then(|| {
+        format!("{what}: {measured}, more than {SLACK_PERCENT} % over the baseline {baseline} (limit {limit})")
+    })
+}
+
+#[test]
+fn the_500_variable_check_stays_within_its_allocation_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let (selection, env) = fixture(dir.path());
+    let mut out = Vec::with_capacity(64 * 1024);
+
+    let (plan, plan_counts) = counted(|| envgate::plan(&selection).unwrap());
+    let (report, check_counts) = counted(|| envgate::check(&plan, &env, dir.path()));
+    let ((), render_counts) = counted(|| {
+        human::render(&report, &mut out, human::Palette { color: false }).unwrap();
+    });
+
+    // The job must be the one the budget is about: every variable checked, nothing wrong.
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("500 variables"), "unexpected report:\n{text}");
+    assert!(!text.contains("error"), "unexpected report:\n{text}");
+
+    let total = Counts {
+        allocations: plan_counts.allocations + check_counts.allocations + render_counts.allocations,
+        bytes: plan_counts.bytes + check_counts.bytes + render_counts.bytes,
+    };
+    for (phase, c) in [
+        ("plan", plan_counts),
+        ("check", check_counts),
+        ("render", render_counts),
+        ("total", total),
+    ] {
+        println!(
+            "{phase:<6} {:>9} allocations {:>12} bytes",
+            c.allocations, c.bytes
+        );
+    }
+    let problems: Vec<String> = [
+        over_budget("allocations", total.allocations, BASELINE_ALLOCATIONS),
+        over_budget("bytes allocated", total.bytes, BASELINE_BYTES),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(
+        problems.is_empty(),
+        "the 500-variable check allocates more than its budget:\n  {}\n\
+         If the growth is intended, update the baselines (see the top of tests/alloc_budget.rs).",
+        problems.join("\n  ")
+    );
+}
