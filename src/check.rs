@@ -27,8 +27,7 @@ pub struct ServiceResult {
 /// What the report shows of each variable beyond its status and source: built only then.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VarFacts {
-    /// Every present value's fingerprint (the JSON report, `explain`); secrets always get
-    /// one (their reuse is found by it).
+    /// Every present value's fingerprint (the JSON report, `explain`).
     pub fingerprints: bool,
     /// `explain`'s description of each value (implies fingerprints).
     pub details: bool,
@@ -140,7 +139,10 @@ pub fn check_service(
     // Built on the first missing variable, shared by all of them.
     let mut near_misses: Option<presence::NearMisses> = None;
     let mut out = ServiceResult::default();
-    let mut seen_secrets: HashMap<String, (&VarSpec, SourceRef)> = HashMap::new();
+    // Secrets seen so far, by value (compared, not hashed to a fingerprint: most runs
+    // show no fingerprint at all).
+    let mut seen_secrets: crate::source::FastMap<&str, (&VarSpec, SourceRef)> =
+        crate::source::FastMap::default();
     for (((spec, resolution), because), &secret) in
         resolved.iter().zip(required_because).zip(&declared_secret)
     {
@@ -220,10 +222,10 @@ pub fn check_service(
                 newlines_removed,
             } => {
                 let text = value.expose();
-                // Hashed when something reads it: the reuse check of a secret, a kept value
-                // of the stack rules, or a report that shows fingerprints.
+                // Hashed when something reads it: a kept value of the stack rules, or a
+                // report that shows fingerprints.
                 let kept = !keep.is_empty() && keep.contains(spec.name.as_str());
-                let fp = (secret || kept || shows.fingerprints).then(|| value.fingerprint());
+                let fp = (kept || shows.fingerprints).then(|| value.fingerprint());
                 // The length the type checks saw, when they saw less than the whole value.
                 let mut checked_chars = None;
                 if text.is_empty() {
@@ -257,8 +259,8 @@ pub fn check_service(
                     }
                     // Reuse is judged between declared secrets: a value that only carries
                     // one (`MODE=${API_TOKEN}`) or is shaped like one repeats it on purpose.
-                    if let Some(fp) = fp.as_ref().filter(|_| secret) {
-                        if let Some((earlier, earlier_source)) = seen_secrets.get(fp) {
+                    if secret {
+                        if let Some((earlier, earlier_source)) = seen_secrets.get(text) {
                             if !earlier.allows(Code::SecretReuse) {
                                 let f = Finding::new(
                                     Code::SecretReuse,
@@ -278,7 +280,7 @@ pub fn check_service(
                                 findings.push(f);
                             }
                         } else {
-                            seen_secrets.insert(fp.clone(), (spec, source.clone()));
+                            seen_secrets.insert(text, (spec, source.clone()));
                         }
                     }
                 }

@@ -359,6 +359,13 @@ pub fn is_whole_reference(text: &str) -> bool {
 
 /// Lower case without `-`, `_`, `.` and blanks, so spellings compare equal.
 fn squash(text: &str) -> String {
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .filter(|b| !matches!(b, b'-' | b'_' | b'.' | b' ' | b'\t'))
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+    }
     text.chars()
         .filter(|c| !matches!(c, '-' | '_' | '.' | ' ' | '\t'))
         .flat_map(char::to_lowercase)
@@ -493,30 +500,54 @@ const SEQUENCES: &[&str] = &[
     "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
 ];
 
+/// Neighbouring ASCII pairs of [`SEQUENCES`], both ways, as a 128 x 128 table built at
+/// compile time: the check runs on every pair of characters of every sensitive value.
+const SEQUENCE_STEPS: [bool; 128 * 128] = {
+    let mut table = [false; 128 * 128];
+    let mut s = 0;
+    while s < SEQUENCES.len() {
+        let bytes = SEQUENCES[s].as_bytes();
+        let mut i = 0;
+        while i + 1 < bytes.len() {
+            let (x, y) = (bytes[i] as usize, bytes[i + 1] as usize);
+            table[x * 128 + y] = true;
+            table[y * 128 + x] = true;
+            i += 1;
+        }
+        s += 1;
+    }
+    table
+};
+
 /// `a` then `b` (or `b` then `a`) are neighbours in the alphabet, the digits or a keyboard row.
 fn is_sequence_step(a: char, b: char) -> bool {
-    use std::sync::OnceLock;
-    // 128 x 128 ASCII pairs, built once: the check runs on every sensitive value.
-    static STEPS: OnceLock<Vec<bool>> = OnceLock::new();
-    let steps = STEPS.get_or_init(|| {
-        let mut table = vec![false; 128 * 128];
-        for s in SEQUENCES {
-            for p in s.as_bytes().windows(2) {
-                let (x, y) = (usize::from(p[0]), usize::from(p[1]));
-                table[x * 128 + y] = true;
-                table[y * 128 + x] = true;
+    let (a, b) = (a as usize, b as usize);
+    a < 128 && b < 128 && SEQUENCE_STEPS[a * 128 + b]
+}
+
+/// Whether `chars` holds at most `most` different characters (stops at the one past it).
+fn at_most_distinct(chars: &[char], most: usize) -> bool {
+    let mut seen: Vec<char> = Vec::with_capacity(most + 1);
+    for &c in chars {
+        if !seen.contains(&c) {
+            if seen.len() == most {
+                return false;
             }
+            seen.push(c);
         }
-        table
-    });
-    match (u8::try_from(a), u8::try_from(b)) {
-        (Ok(a), Ok(b)) if a < 128 && b < 128 => steps[usize::from(a) * 128 + usize::from(b)],
-        _ => false,
     }
+    true
 }
 
 fn weak_secret(text: &str) -> Option<Problem> {
-    let chars: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    // An ASCII value (every generated secret) is lower-cased byte by byte.
+    let chars: Vec<char> = if text.is_ascii() {
+        text.bytes()
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect()
+    } else {
+        text.chars().flat_map(char::to_lowercase).collect()
+    };
     let n = chars.len();
     if n < 2 {
         return None;
@@ -535,17 +566,12 @@ fn weak_secret(text: &str) -> Option<Problem> {
         steps * 10 >= (n - 1) * 8
     } {
         Some("is a keyboard walk or an alphabet/number sequence")
+    } else if n >= 8 && at_most_distinct(&chars, 3) {
+        Some("uses almost no different characters")
     } else {
-        let mut distinct: Vec<char> = chars.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if n >= 8 && distinct.len() <= 3 {
-            Some("uses almost no different characters")
-        } else {
-            strength::is_guessable(text).then_some(
-                "is made mostly of common words, repeats or sequences, which guessers try first",
-            )
-        }
+        strength::is_guessable(text).then_some(
+            "is made mostly of common words, repeats or sequences, which guessers try first",
+        )
     }?;
     Some(
         Problem::new(Code::WeakSecret, why)

@@ -166,18 +166,31 @@ pub fn estimate(text: &str) -> (f64, f64) {
     // visits only starts that can repeat: linear for a random value.
     const NONE: usize = usize::MAX;
     let mut same_start_before = vec![NONE; n];
-    let mut last_start: std::collections::HashMap<
-        [char; MIN_MATCH],
-        usize,
-        foldhash::fast::RandomState,
-    > = std::collections::HashMap::with_capacity_and_hasher(
-        n,
-        foldhash::fast::RandomState::default(),
-    );
-    for (i, head) in low.windows(MIN_MATCH).enumerate() {
-        let head = [head[0], head[1], head[2]];
-        if let Some(j) = last_start.insert(head, i) {
-            same_start_before[i] = j;
+    {
+        // The last position of each start seen so far, in an open-addressing table of twice
+        // as many slots as there are positions (at most ANALYSED_CHARS): no hasher to seed.
+        let slots = (2 * n).next_power_of_two().max(8);
+        let mut last_start: Vec<usize> = vec![NONE; slots];
+        for (i, head) in low.windows(MIN_MATCH).enumerate() {
+            let key = head.iter().fold(0u64, |k, c| {
+                k.wrapping_mul(0x0100_0000_01b3) ^ u64::from(*c)
+            });
+            let mut slot = usize::try_from(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40)
+                .unwrap_or(0)
+                & (slots - 1);
+            loop {
+                let j = last_start[slot];
+                if j == NONE {
+                    last_start[slot] = i;
+                    break;
+                }
+                if low[j..j + MIN_MATCH] == *head {
+                    same_start_before[i] = j;
+                    last_start[slot] = i;
+                    break;
+                }
+                slot = (slot + 1) & (slots - 1);
+            }
         }
     }
 
