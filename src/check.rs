@@ -131,11 +131,16 @@ pub fn check_service(
         })
         .collect();
 
-    let claimed: HashSet<&str> = schema
-        .vars
-        .iter()
-        .flat_map(|v| std::iter::once(v.name.as_str()).chain(v.aliases.iter().map(String::as_str)))
-        .collect();
+    // Every declared name and alias: what a near miss is not.
+    let claimed = || -> HashSet<&str> {
+        schema
+            .vars
+            .iter()
+            .flat_map(|v| {
+                std::iter::once(v.name.as_str()).chain(v.aliases.iter().map(String::as_str))
+            })
+            .collect()
+    };
     // Built on the first missing variable, shared by all of them.
     let mut near_misses: Option<presence::NearMisses> = None;
     let mut out = ServiceResult::default();
@@ -180,7 +185,7 @@ pub fn check_service(
                     let hint = match &unread {
                         Some((_, how)) => how.clone(),
                         None => near_misses
-                            .get_or_insert_with(|| presence::NearMisses::new(gathered, &claimed))
+                            .get_or_insert_with(|| presence::NearMisses::new(gathered, &claimed()))
                             .hint(spec)
                             .or_else(|| spec.hint.clone())
                             .unwrap_or_else(|| {

@@ -184,7 +184,7 @@ pub fn check_in(spec: &VarSpec, value: &Secret, context: Context<'_>) -> Vec<Pro
         }
         VarKind::Duration { min, max } => match parse_duration(text) {
             Some(d) => {
-                if let Some(message) = range_message(shown(spec, text), d, *min, *max, fmt_duration) {
+                if let Some(message) = range_message(|| shown(spec, text), d, *min, *max, fmt_duration) {
                     out.push(Problem::new(Code::OutOfRange, message));
                 }
             }
@@ -511,27 +511,34 @@ pub fn jwt_facts(spec: &VarSpec, text: &str, context: Context<'_>) -> Vec<(Strin
 }
 
 fn check_range(spec: &VarSpec, n: i64, min: Option<i64>, max: Option<i64>, out: &mut Vec<Problem>) {
-    let shown = shown(spec, &n.to_string());
-    if let Some(message) = range_message(shown, n, min, max, |m| m.to_string()) {
+    if let Some(message) = range_message(
+        || shown(spec, &n.to_string()),
+        n,
+        min,
+        max,
+        |m| m.to_string(),
+    ) {
         out.push(Problem::new(Code::OutOfRange, message));
     }
 }
 
 /// "is 0, below the minimum 1" / "is above the maximum 1h" (the value only when it may be
 /// shown), or `None` within range.
+///
+/// `shown` is asked only for a value out of range: one within it costs no masking.
 fn range_message<T: PartialOrd + Copy>(
-    shown: Option<String>,
+    shown: impl Fn() -> Option<String>,
     value: T,
     min: Option<T>,
     max: Option<T>,
     fmt: impl Fn(T) -> String,
 ) -> Option<String> {
-    let is = shown.map_or_else(|| String::from("is"), |v| format!("is {v},"));
+    let is = || shown().map_or_else(|| String::from("is"), |v| format!("is {v},"));
     if let Some(m) = min.filter(|m| value < *m) {
-        return Some(format!("{is} below the minimum {}", fmt(m)));
+        return Some(format!("{} below the minimum {}", is(), fmt(m)));
     }
     max.filter(|m| value > *m)
-        .map(|m| format!("{is} above the maximum {}", fmt(m)))
+        .map(|m| format!("{} above the maximum {}", is(), fmt(m)))
 }
 
 fn fmt_duration(d: Duration) -> String {

@@ -41,22 +41,13 @@ them then these they thing think time too tree try turn under want water way wel
 were what when where which while white who why will word work world would write year was \
 are but had has its let lot sec tmp key1 pass1 admin1 test1 demo1 qwe asd zxc";
 
-/// The list as a set, with the lengths of its words by their first two characters (built
-/// once per run): at each position of a value only the lengths of words that start there
-/// are looked up, and most positions of a random value start none.
-struct WordList {
-    words: std::collections::HashSet<&'static str, foldhash::fast::RandomState>,
-    /// Bit `len` of `[slot(a) * SLOTS + slot(b)]`: a word of `len` characters starts `ab`.
-    lengths_by_start: Vec<u64>,
-}
-
 /// The characters words are made of: `a`-`z`, `0`-`9`, `_`.
 const SLOTS: usize = 37;
 
-fn slot(b: u8) -> Option<usize> {
+const fn slot(b: u8) -> Option<usize> {
     match b {
-        b'a'..=b'z' => Some(usize::from(b - b'a')),
-        b'0'..=b'9' => Some(26 + usize::from(b - b'0')),
+        b'a'..=b'z' => Some((b - b'a') as usize),
+        b'0'..=b'9' => Some(26 + (b - b'0') as usize),
         b'_' => Some(36),
         _ => None,
     }
@@ -66,21 +57,94 @@ fn start_slot(word: &[u8]) -> Option<usize> {
     Some(slot(*word.first()?)? * SLOTS + slot(*word.get(1)?)?)
 }
 
-fn word_list() -> &'static WordList {
-    static LIST: std::sync::OnceLock<WordList> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| {
-        let words: std::collections::HashSet<&'static str, foldhash::fast::RandomState> =
-            WORDS.split(' ').filter(|w| w.len() >= MIN_MATCH).collect();
-        let mut lengths_by_start = vec![0u64; SLOTS * SLOTS];
-        for w in &words {
-            if let Some(at) = start_slot(w.as_bytes()) {
-                lengths_by_start[at] |= 1 << w.len().min(63);
+/// The words of [`WORDS`] of at least [`MIN_MATCH`] characters, indexed by their first two
+/// characters, all worked out at compile time (nothing to build when the process starts):
+/// at each position of a value only the words that start there are compared, and most
+/// positions of a random value start none.
+struct WordIndex {
+    /// `(offset in WORDS, length)` of each word, grouped by start slot.
+    words: [(u16, u8); WORD_COUNT],
+    /// The words of start slot `s` are `words[first[s]..first[s + 1]]`.
+    first: [u16; SLOTS * SLOTS + 1],
+    /// Bit `len` of `[s]`: a word of `len` characters has start slot `s`.
+    lengths_by_start: [u64; SLOTS * SLOTS],
+}
+
+/// Calls `f(offset, length)` for each word of [`WORDS`] that is indexed.
+macro_rules! for_each_word {
+    (|$offset:ident, $len:ident| $body:block) => {{
+        let bytes = WORDS.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i <= bytes.len() {
+            if i == bytes.len() || bytes[i] == b' ' {
+                let ($offset, $len) = (start, i - start);
+                if $len >= MIN_MATCH {
+                    $body
+                }
+                start = i + 1;
             }
+            i += 1;
         }
-        WordList {
-            words,
-            lengths_by_start,
-        }
+    }};
+}
+
+const WORD_COUNT: usize = {
+    let mut n = 0;
+    for_each_word!(|_offset, _len| {
+        n += 1;
+    });
+    n
+};
+
+const fn start_slot_at(offset: usize) -> usize {
+    let bytes = WORDS.as_bytes();
+    match (slot(bytes[offset]), slot(bytes[offset + 1])) {
+        (Some(a), Some(b)) => a * SLOTS + b,
+        _ => panic!("WORDS holds only a-z, 0-9 and _"),
+    }
+}
+
+// Offsets fit `u16` and lengths `u8` (and a `u64` bit): asserted at compile time.
+#[allow(clippy::cast_possible_truncation)]
+const WORD_INDEX: WordIndex = {
+    assert!(WORDS.len() < u16::MAX as usize);
+    let mut first = [0u16; SLOTS * SLOTS + 1];
+    let mut lengths_by_start = [0u64; SLOTS * SLOTS];
+    // Count per slot, then place each word after the words of the slots before its own.
+    for_each_word!(|offset, len| {
+        assert!(len < 64);
+        let s = start_slot_at(offset);
+        first[s + 1] += 1;
+        lengths_by_start[s] |= 1 << len;
+    });
+    let mut s = 0;
+    while s < SLOTS * SLOTS {
+        first[s + 1] += first[s];
+        s += 1;
+    }
+    let mut next = first;
+    let mut words = [(0u16, 0u8); WORD_COUNT];
+    for_each_word!(|offset, len| {
+        let s = start_slot_at(offset);
+        words[next[s] as usize] = (offset as u16, len as u8);
+        next[s] += 1;
+    });
+    WordIndex {
+        words,
+        first,
+        lengths_by_start,
+    }
+};
+
+/// Whether the word list holds `candidate` (lower case, starting in start slot `s`).
+fn is_listed(s: usize, candidate: &[u8]) -> bool {
+    let index = &WORD_INDEX;
+    let (from, to) = (usize::from(index.first[s]), usize::from(index.first[s + 1]));
+    index.words[from..to].iter().any(|&(offset, len)| {
+        let offset = usize::from(offset);
+        usize::from(len) == candidate.len()
+            && WORDS.as_bytes()[offset..offset + candidate.len()] == *candidate
     })
 }
 
@@ -139,22 +203,18 @@ pub fn estimate(text: &str) -> (f64, f64) {
         .iter()
         .map(|c| if c.is_ascii() { *c } else { '\u{1}' })
         .collect();
-    // Looked up by length at each position (a set built once), not searched word by word:
-    // a few hundred hash lookups per value instead of a search per word of the list.
-    let list = word_list();
+    // Looked up by the first two characters at each position, not searched word by word.
     let mut words: Vec<(usize, usize)> = Vec::new();
     let bytes = ascii.as_bytes();
     for at in 0..bytes.len() {
-        let Some(mut lengths) = start_slot(&bytes[at..]).map(|s| list.lengths_by_start[s]) else {
+        let Some(s) = start_slot(&bytes[at..]) else {
             continue;
         };
+        let mut lengths = WORD_INDEX.lengths_by_start[s];
         while lengths != 0 {
             let len = lengths.trailing_zeros() as usize;
             lengths &= lengths - 1;
-            if ascii
-                .get(at..at + len)
-                .is_some_and(|w| list.words.contains(w))
-            {
+            if bytes.get(at..at + len).is_some_and(|w| is_listed(s, w)) {
                 words.push((at, len));
             }
         }
