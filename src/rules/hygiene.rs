@@ -360,11 +360,13 @@ pub fn is_whole_reference(text: &str) -> bool {
 /// Lower case without `-`, `_`, `.` and blanks, so spellings compare equal.
 fn squash(text: &str) -> String {
     if text.is_ascii() {
-        return text
-            .bytes()
-            .filter(|b| !matches!(b, b'-' | b'_' | b'.' | b' ' | b'\t'))
-            .map(|b| char::from(b.to_ascii_lowercase()))
-            .collect();
+        let mut out = String::with_capacity(text.len());
+        out.extend(
+            text.bytes()
+                .filter(|b| !matches!(b, b'-' | b'_' | b'.' | b' ' | b'\t'))
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        return out;
     }
     text.chars()
         .filter(|c| !matches!(c, '-' | '_' | '.' | ' ' | '\t'))

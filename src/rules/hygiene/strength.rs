@@ -173,7 +173,8 @@ fn bits(n: usize) -> f64 {
 /// Estimated bits of guessing work for `text` (its first [`ANALYSED_CHARS`] characters),
 /// and what the same number of random characters of its classes would take.
 pub fn estimate(text: &str) -> (f64, f64) {
-    let original: Vec<char> = text.chars().take(ANALYSED_CHARS).collect();
+    let mut original: Vec<char> = Vec::with_capacity(text.len().min(ANALYSED_CHARS));
+    original.extend(text.chars().take(ANALYSED_CHARS));
     let low: Vec<char> = original.iter().map(char::to_ascii_lowercase).collect();
     let n = low.len();
     let mut cardinality = 0u32;
@@ -199,13 +200,13 @@ pub fn estimate(text: &str) -> (f64, f64) {
     // Every occurrence of every word, found in one pass over the list: (start, length).
     // In `ascii`, each character is one byte (non-ASCII ones a byte no word holds), so byte
     // offsets are character offsets.
-    let ascii: String = low
+    let ascii: Vec<u8> = low
         .iter()
-        .map(|c| if c.is_ascii() { *c } else { '\u{1}' })
+        .map(|&c| u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(1))
         .collect();
     // Looked up by the first two characters at each position, not searched word by word.
-    let mut words: Vec<(usize, usize)> = Vec::new();
-    let bytes = ascii.as_bytes();
+    let mut words: Vec<(usize, usize)> = Vec::with_capacity(16);
+    let bytes = ascii.as_slice();
     for at in 0..bytes.len() {
         let Some(s) = start_slot(&bytes[at..]) else {
             continue;
