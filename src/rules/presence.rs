@@ -166,7 +166,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                 };
             }
             // Read the path as joined (the OS resolves `..` after symlinks); show it cleaned.
-            let path = entry.base_dir.join(path_text.expose());
+            let path = gathered.base_dir(entry).join(path_text.expose());
             let shown_path = crate::paths::clean(&path);
             // The line of `NAME_FILE` belongs to another file: it is in the hint, not here.
             let mut source = SourceRef {
@@ -256,7 +256,7 @@ pub const NEAR_MISS_BUDGET: usize = 300_000;
 /// the sources set that the schema does not claim: indexed once per service, queried once
 /// per missing variable, all queries under one [`NEAR_MISS_BUDGET`].
 pub struct NearMisses<'g> {
-    gathered: &'g Gathered,
+    gathered: &'g Gathered<'g>,
     /// Unclaimed names, compared without their `_FILE` suffix.
     index: Index<'g>,
 }
@@ -265,7 +265,7 @@ impl<'g> NearMisses<'g> {
     /// `claimed`: names (and aliases) the schema declares; they are never suggested for
     /// another, nor are their `_FILE` forms.
     pub fn new<S: std::hash::BuildHasher>(
-        gathered: &'g Gathered,
+        gathered: &'g Gathered<'g>,
         claimed: &HashSet<&str, S>,
     ) -> Self {
         let claimed = |n: &str| {

@@ -26,9 +26,10 @@ pub enum RawValue {
 pub struct Entry {
     pub value: RawValue,
     pub source: SourceRef,
-    /// The directory relative `NAME_FILE` paths resolve against.
-    /// Shared by every entry of one file (a file may have many keys).
-    pub base_dir: std::sync::Arc<Path>,
+    /// The directory relative `NAME_FILE` paths resolve against (shared by every entry
+    /// of one file: a file may have many keys); `None` for the process environment, whose
+    /// paths resolve against the run's working directory ([`Gathered::base_dir`]).
+    pub base_dir: Option<std::sync::Arc<Path>>,
     /// The value took text from a `${VAR}` that is, or may be, sensitive: it is sensitive
     /// whatever its key ([`dotenv::DotenvEntry::carries_secret`]).
     pub carries_secret: bool,
@@ -37,7 +38,9 @@ pub struct Entry {
 /// The process environment, captured once (tests and embedders can supply their own).
 #[derive(Debug, Clone, Default)]
 pub struct ProcessEnv {
-    vars: Vec<(String, RawValue)>,
+    /// Each variable as a service reading the environment sees it, built once for the run
+    /// (not copied into every service's [`Gathered`]).
+    vars: Vec<(String, Entry)>,
     index: FastMap<String, usize>,
 }
 
@@ -63,12 +66,22 @@ impl ProcessEnv {
                 .into_string()
                 .map_or(RawValue::NotUtf8, |s| RawValue::Text(Secret::new(s)));
             env.index.insert(k.clone(), env.vars.len());
-            env.vars.push((k, value));
+            let entry = Entry {
+                value,
+                source: SourceRef::env(&k),
+                base_dir: None,
+                carries_secret: false,
+            };
+            env.vars.push((k, entry));
         }
         env
     }
 
     pub fn get(&self, name: &str) -> Option<&RawValue> {
+        self.entry(name).map(|e| &e.value)
+    }
+
+    fn entry(&self, name: &str) -> Option<&Entry> {
         self.index.get(name).map(|&i| &self.vars[i].1)
     }
 
@@ -81,15 +94,20 @@ impl ProcessEnv {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
-        self.vars.iter().map(|(k, v)| (k.as_str(), v))
+        self.vars.iter().map(|(k, e)| (k.as_str(), &e.value))
     }
 }
 
 /// Every key a service can see, highest precedence last-applied, with the keys that env
 /// files set (for `undeclared` and near-miss suggestions).
 #[derive(Debug, Default)]
-pub struct Gathered {
+pub struct Gathered<'e> {
+    /// What the env files set.
     map: FastMap<String, Entry>,
+    /// The process environment, when the service reads it: it wins over the files.
+    env: Option<&'e ProcessEnv>,
+    /// The run's working directory, where the environment's relative paths resolve.
+    cwd: Option<std::sync::Arc<Path>>,
     /// Keys set by env files, in file order, with where they were set.
     pub file_keys: Vec<(String, SourceRef)>,
     /// Problems with the sources themselves (dotenv syntax, unreadable env files...).
@@ -112,9 +130,20 @@ pub enum EnvIgnored {
     NotInStack,
 }
 
-impl Gathered {
+impl Gathered<'_> {
     pub fn get(&self, name: &str) -> Option<&Entry> {
-        self.map.get(name)
+        self.env
+            .and_then(|env| env.entry(name))
+            .or_else(|| self.map.get(name))
+    }
+
+    /// The directory `entry`'s relative `NAME_FILE` path resolves against.
+    pub fn base_dir<'a>(&'a self, entry: &'a Entry) -> &'a Path {
+        entry
+            .base_dir
+            .as_deref()
+            .or(self.cwd.as_deref())
+            .unwrap_or(Path::new(""))
     }
 
     /// Whether a key read from an env file may be shown in a message: decided once, as
@@ -123,9 +152,18 @@ impl Gathered {
         !self.hidden_keys.contains(key)
     }
 
-    /// Every key visible to the service (for near-miss suggestions).
+    /// Every key visible to the service (for near-miss suggestions): the environment's,
+    /// then the files' that it does not override.
     pub fn names(&self) -> impl Iterator<Item = (&str, &Entry)> {
-        self.map.iter().map(|(k, v)| (k.as_str(), v))
+        let env = self.env;
+        env.into_iter()
+            .flat_map(|env| env.vars.iter().map(|(k, e)| (k.as_str(), e)))
+            .chain(
+                self.map
+                    .iter()
+                    .filter(move |(k, _)| env.is_none_or(|env| env.entry(k).is_none()))
+                    .map(|(k, v)| (k.as_str(), v)),
+            )
     }
 }
 
@@ -177,14 +215,14 @@ pub struct SourceSpec {
 /// the `declared` names (and aliases, and their `_FILE` forms) are looked up in it, to say
 /// why they are "not set". `table` says which names are sensitive, for the wording of
 /// every message about a value read here.
-pub fn gather(
+pub fn gather<'e>(
     spec: &SourceSpec,
-    env: &ProcessEnv,
+    env: &'e ProcessEnv,
     cwd: &Path,
     declared: &[crate::schema::model::VarSpec],
     table: &crate::sensitivity::Sensitivity,
     budget: &mut ReadBudget,
-) -> Gathered {
+) -> Gathered<'e> {
     let mut gathered = Gathered::default();
     let from_env = |name: &str| -> Option<String> {
         if spec.expand_from_process_env {
@@ -233,7 +271,7 @@ pub fn gather(
         }
         let read = env_file::read(path, &lookups, table);
         budget.spend(read.bytes, read.entries.len());
-        let base_dir: std::sync::Arc<Path> = path.parent().unwrap_or(cwd).into();
+        let base_dir: Option<std::sync::Arc<Path>> = Some(path.parent().unwrap_or(cwd).into());
         gathered.findings.extend(read.findings);
         gathered.hidden_keys.extend(read.hidden_keys);
         for (key, value, source, carries_secret) in read.entries {
@@ -250,18 +288,9 @@ pub fn gather(
         }
     }
     if spec.process_env {
-        let cwd: std::sync::Arc<Path> = cwd.into();
-        for (name, value) in env.iter() {
-            gathered.map.insert(
-                name.to_string(),
-                Entry {
-                    value: value.clone(),
-                    source: SourceRef::env(name),
-                    base_dir: cwd.clone(),
-                    carries_secret: false,
-                },
-            );
-        }
+        // Looked up where it is, not copied: a large environment costs nothing per service.
+        gathered.env = Some(env);
+        gathered.cwd = Some(cwd.into());
     } else {
         // A stack service that does not opt in still expands `${VAR}` from the environment;
         // `--no-process-env` turns both off.
