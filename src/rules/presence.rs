@@ -45,7 +45,7 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
     }
     let winner = std::iter::once(&spec.name)
         .chain(spec.aliases.iter())
-        .position(|n| gathered.get(n).is_some() || gathered.get(&format!("{n}_FILE")).is_some());
+        .position(|n| gathered.get(n).is_some() || gathered.get_file_form(n).is_some());
     if let Some(w) = winner {
         let used = std::iter::once(&spec.name)
             .chain(spec.aliases.iter())
@@ -95,11 +95,11 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
     let names = std::iter::once(&spec.name).chain(spec.aliases.iter());
     for (i, name) in names.enumerate() {
         let direct = gathered.get(name);
-        let file_var = format!("{name}_FILE");
-        let via_file = gathered.get(&file_var);
+        let via_file = gathered.get_file_form(name);
         if direct.is_none() && via_file.is_none() {
             continue;
         }
+        let file_var = format!("{name}_FILE");
         if i > 0 {
             problems.push((
                 Problem::new(

@@ -137,6 +137,20 @@ impl Gathered<'_> {
             .or_else(|| self.map.get(name))
     }
 
+    /// The entry of `NAME_FILE` for `name`, looked up without building that name anew for
+    /// every variable.
+    pub fn get_file_form(&self, name: &str) -> Option<&Entry> {
+        thread_local! {
+            static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        KEY.with_borrow_mut(|key| {
+            key.clear();
+            key.push_str(name);
+            key.push_str("_FILE");
+            self.get(key)
+        })
+    }
+
     /// The directory `entry`'s relative `NAME_FILE` path resolves against.
     pub fn base_dir<'a>(&'a self, entry: &'a Entry) -> &'a Path {
         entry
