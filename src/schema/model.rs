@@ -258,13 +258,30 @@ pub fn sensitive_by_name(name: &str) -> bool {
 /// no env file can write one holding a space. Anything else printable is a name Compose
 /// and Kubernetes pass on (`FOO.BAR`, `VAR-WITH-DASHES`, `a[1]`).
 pub fn name_problem(name: &str) -> Option<&'static str> {
+    // An ASCII name is read byte by byte: there, every whitespace character but the space
+    // is a control character.
+    let ascii = name.is_ascii();
+    let has_control = || {
+        if ascii {
+            name.bytes().any(|b| b.is_ascii_control())
+        } else {
+            name.chars().any(char::is_control)
+        }
+    };
+    let has_whitespace = || {
+        if ascii {
+            name.contains(' ')
+        } else {
+            name.chars().any(char::is_whitespace)
+        }
+    };
     if name.is_empty() {
         Some("it is empty")
     } else if name.contains('=') {
         Some("it contains `=`, which separates a name from its value")
-    } else if name.chars().any(char::is_control) {
+    } else if has_control() {
         Some("it contains a control character")
-    } else if name.chars().any(char::is_whitespace) {
+    } else if has_whitespace() {
         Some("it contains whitespace")
     } else {
         None
@@ -275,6 +292,10 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
 /// 80 characters cut (a hostile file's names may be megabytes long).
 pub fn shown_name(name: &str) -> std::borrow::Cow<'_, str> {
     const MAX: usize = 80;
+    // The common case, seen without counting characters: a short printable ASCII name.
+    if name.len() <= MAX && name.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return name.into();
+    }
     match name.char_indices().nth(MAX) {
         None => crate::report::printable(name),
         Some((cut, _)) => format!("{}…", crate::report::printable(&name[..cut])).into(),
