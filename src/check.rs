@@ -143,7 +143,10 @@ pub fn check_service(
     };
     // Built on the first missing variable, shared by all of them.
     let mut near_misses: Option<presence::NearMisses> = None;
-    let mut out = ServiceResult::default();
+    let mut out = ServiceResult {
+        vars: Vec::with_capacity(schema.vars.len()),
+        ..ServiceResult::default()
+    };
     // Secrets seen so far, by value (compared, not hashed to a fingerprint: most runs
     // show no fingerprint at all).
     let mut seen_secrets: crate::source::FastMap<&str, (&VarSpec, SourceRef)> =
