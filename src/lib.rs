@@ -568,32 +568,64 @@ pub fn unix_now() -> i64 {
 
 /// Resolves and checks every planned service, then runs the stack's cross-service rules
 /// over the resolved services: resolve → check → stack rules. Only the values the rules
-/// name are kept past their service's check (memory stays flat in the number of services).
+/// name are kept past their service's check, and of each variable's report only what the
+/// format shows: `explain` keeps them all ([`Report::vars`]), the JSON report writes them
+/// out as they come ([`report::json::VarSpool`]), the human report counts them. Memory
+/// stays flat in the number of services.
 pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
     let mut findings = Vec::new();
     let mut vars = Vec::new();
+    let mut spool =
+        (plan.format == Format::Json && !plan.explain).then(report::json::VarSpool::new);
+    let mut secret_files: Vec<PathBuf> = Vec::new();
+    let mut seen_files: HashSet<PathBuf> = HashSet::new();
     let mut infos = Vec::new();
     let mut resolved = Vec::new();
     // One time for the whole run: every token and probe is judged against the same instant.
     let now = unix_now();
     for (svc, result, service) in resolve_services(plan, env, cwd, now) {
-        if !plan.rules.is_empty() {
-            resolved.push(service);
-        }
-        findings.extend(result.findings);
-        vars.extend(result.vars);
         infos.push(ServiceInfo {
             name: svc.schema.service.clone(),
             schema: svc.schema.path.clone(),
+            vars: result.vars.len(),
         });
+        for var in result.vars {
+            if let Some(path) = var
+                .source
+                .as_ref()
+                .filter(|s| s.kind == finding::SourceKind::File)
+                .and_then(|s| s.path.as_ref())
+            {
+                if seen_files.insert(path.clone()) {
+                    secret_files.push(path.clone());
+                }
+            }
+            match &mut spool {
+                // A variable a rule names may have its status raised by the rule's findings.
+                Some(spool) if service.values.contains_key(&var.name) => spool.hold(var),
+                Some(spool) => spool.push(&var),
+                None if plan.explain => vars.push(var),
+                None => {}
+            }
+        }
+        findings.extend(result.findings);
+        if !plan.rules.is_empty() {
+            resolved.push(service);
+        }
     }
     let mut checks = Vec::new();
     if !plan.rules.is_empty() {
         let outcome = rules::stack::run(&plan.rules, &resolved, now);
         checks = outcome.checks;
-        findings.extend(apply_rule_settings(plan, outcome.findings, &mut vars));
+        let rule_findings = apply_rule_settings(plan, outcome.findings);
+        let held = spool.iter_mut().flat_map(report::json::VarSpool::held_mut);
+        raise_statuses(&rule_findings, vars.iter_mut().chain(held));
+        findings.extend(rule_findings);
     }
-    Report::new(
+    if let Some(spool) = &mut spool {
+        spool.finish();
+    }
+    let mut report = Report::new(
         infos,
         plan.stack.clone(),
         findings,
@@ -601,7 +633,10 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
         checks,
         plan.profile.clone(),
         plan.strict,
-    )
+    );
+    report.var_spool = spool;
+    report.secret_files = secret_files;
+    report
 }
 
 /// Gathers and checks each planned service in turn (resolve → check), keeping the values the
@@ -661,13 +696,8 @@ pub fn resolve_services<'a>(
 }
 
 /// `[severity]` and `allow` for the findings of the stack rules, from the schema of the
-/// service each is reported on (the stack's own findings keep their default); a variable's
-/// status then reflects them too.
-fn apply_rule_settings(
-    plan: &Plan,
-    findings: Vec<finding::Finding>,
-    vars: &mut [report::VarReport],
-) -> Vec<finding::Finding> {
+/// service each is reported on (the stack's own findings keep their default).
+fn apply_rule_settings(plan: &Plan, findings: Vec<finding::Finding>) -> Vec<finding::Finding> {
     let mut out = Vec::with_capacity(findings.len());
     for f in findings {
         let schema = plan
@@ -689,16 +719,29 @@ fn apply_rule_settings(
             }),
         }
     }
-    for f in &out {
-        let Some(var) = f.var.as_deref() else {
-            continue;
-        };
-        for v in vars
-            .iter_mut()
-            .filter(|v| v.service == f.service && v.name == var)
-        {
-            v.status = v.status.raised_by(f.severity);
+    out
+}
+
+/// A variable's status reflects the stack rules' findings about it too.
+fn raise_statuses<'v>(
+    findings: &[finding::Finding],
+    vars: impl Iterator<Item = &'v mut report::VarReport>,
+) {
+    let mut worst: HashMap<(&str, &str), rules::Severity> = HashMap::new();
+    for f in findings {
+        if let Some(var) = f.var.as_deref() {
+            let w = worst
+                .entry((f.service.as_str(), var))
+                .or_insert(f.severity);
+            *w = (*w).max(f.severity);
         }
     }
-    out
+    if worst.is_empty() {
+        return;
+    }
+    for v in vars {
+        if let Some(&severity) = worst.get(&(v.service.as_str(), v.name.as_str())) {
+            v.status = v.status.raised_by(severity);
+        }
+    }
 }
