@@ -207,7 +207,10 @@ pub struct VarSpool {
 }
 
 enum Sink {
-    File { writer: io::BufWriter<std::fs::File>, written: u64 },
+    File {
+        writer: io::BufWriter<std::fs::File>,
+        written: u64,
+    },
     Memory(Vec<u8>),
 }
 
@@ -360,7 +363,11 @@ impl VarSpool {
             Sink::Memory(bytes) => {
                 let from = usize::try_from(from).unwrap_or(usize::MAX);
                 let len = usize::try_from(len).unwrap_or(usize::MAX);
-                out.write_all(bytes.get(from..from.saturating_add(len)).unwrap_or_default())
+                out.write_all(
+                    bytes
+                        .get(from..from.saturating_add(len))
+                        .unwrap_or_default(),
+                )
             }
         }
     }
@@ -416,7 +423,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_nested(
         out,
         FIELD_INDENT,
-        &report.checks.iter().map(JsonCheck::from).collect::<Vec<_>>(),
+        &report
+            .checks
+            .iter()
+            .map(JsonCheck::from)
+            .collect::<Vec<_>>(),
     )?;
     out.write_all(b"\n}\n")
 }
