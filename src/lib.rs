@@ -178,15 +178,20 @@ impl Plan {
         match &svc.schema {
             PlannedSchema::Kept(schema) => Ok(std::borrow::Cow::Borrowed(schema)),
             PlannedSchema::Reread { path, .. } => {
-                let source = SchemaSource::load(path)?;
-                self.reread(svc, &source).map(std::borrow::Cow::Owned)
+                let schema =
+                    SchemaSource::load(path)?.resolve(Some(&svc.name), self.profile.as_deref())?;
+                self.same_declarations(svc, schema)
+                    .map(std::borrow::Cow::Owned)
             }
         }
     }
 
-    /// [`Plan::schema`] from a loaded `source` (several services may share one file).
-    fn reread(&self, svc: &PlannedService, source: &SchemaSource) -> Result<Schema, ConfigError> {
-        let schema = source.resolve(Some(&svc.name), self.profile.as_deref())?;
+    /// `schema`, read again for `svc`, when it declares what the plan validated.
+    fn same_declarations(
+        &self,
+        svc: &PlannedService,
+        schema: Schema,
+    ) -> Result<Schema, ConfigError> {
         match &svc.schema {
             PlannedSchema::Reread { declared, path, .. }
                 if *declared != declared_digest(&schema) =>
@@ -854,9 +859,9 @@ pub fn resolve_services<'a>(
                     Some(source) if source.path == *path => source,
                     _ => SchemaSource::load(path)?,
                 };
-                let schema = plan.reread(svc, &source)?;
+                let schema = source.resolve(Some(&svc.name), plan.profile.as_deref())?;
                 last_read = Some(source);
-                std::borrow::Cow::Owned(schema)
+                std::borrow::Cow::Owned(plan.same_declarations(svc, schema)?)
             }
         };
         let gathered = source::gather(
