@@ -180,18 +180,13 @@ impl Plan {
             PlannedSchema::Reread { path, .. } => {
                 let schema =
                     SchemaSource::load(path)?.resolve(Some(&svc.name), self.profile.as_deref())?;
-                self.same_declarations(svc, schema)
-                    .map(std::borrow::Cow::Owned)
+                Self::same_declarations(svc, schema).map(std::borrow::Cow::Owned)
             }
         }
     }
 
     /// `schema`, read again for `svc`, when it declares what the plan validated.
-    fn same_declarations(
-        &self,
-        svc: &PlannedService,
-        schema: Schema,
-    ) -> Result<Schema, ConfigError> {
+    fn same_declarations(svc: &PlannedService, schema: Schema) -> Result<Schema, ConfigError> {
         match &svc.schema {
             PlannedSchema::Reread { declared, path, .. }
                 if *declared != declared_digest(&schema) =>
@@ -861,7 +856,7 @@ pub fn resolve_services<'a>(
                 };
                 let schema = source.resolve(Some(&svc.name), plan.profile.as_deref())?;
                 last_read = Some(source);
-                std::borrow::Cow::Owned(plan.same_declarations(svc, schema)?)
+                std::borrow::Cow::Owned(Plan::same_declarations(svc, schema)?)
             }
         };
         let gathered = source::gather(

@@ -1,6 +1,6 @@
 //! A stack's memory is flat in its number of services: a test binary of its own, because it
 //! installs a counting global allocator (an unsafe impl, allowed in this file and in
-//! tests/alloc_budget.rs only) that tracks the peak of the bytes live at once.
+//! `tests/alloc_budget.rs` only) that tracks the peak of the bytes live at once.
 //!
 //! The job is what `envgate check --no-process-env --config envgate.toml` does, for the human
 //! and the JSON report, on stacks that `examples/gen-stack` makes (N services x 100

@@ -145,7 +145,7 @@ impl<'a> From<&'a RuleCheck> for JsonCheck<'a> {
 }
 
 /// Writes what `inner` writes with `indent` after every line break: a value serialized on
-/// its own, pretty, then nested where serde_json would have put it. (A JSON string never
+/// its own, pretty, then nested where `serde_json` would have put it. (A JSON string never
 /// holds a raw line break, so every one is between tokens.)
 struct Indented<'w> {
     out: &'w mut dyn Write,
@@ -172,7 +172,7 @@ impl Write for Indented<'_> {
     }
 }
 
-/// `value`, pretty, as serde_json writes it `indent` deep.
+/// `value`, pretty, as `serde_json` writes it `indent` deep.
 fn write_nested(
     out: &mut dyn Write,
     indent: &'static [u8],
@@ -325,8 +325,7 @@ impl VarSpool {
         }
         out.write_all(b"[\n")?;
         let mut copied = 0_u64;
-        let mut index = 0_usize;
-        for (at, var) in &self.held {
+        for (index, (at, var)) in self.held.iter().enumerate() {
             self.copy_spooled(out, copied, at - copied)?;
             copied = *at;
             // Not the first entry: one was spooled before it (each is at least a byte), or held.
@@ -335,7 +334,6 @@ impl VarSpool {
             }
             out.write_all(VAR_INDENT)?;
             write_nested(out, VAR_INDENT, &JsonVar::from(var))?;
-            index += 1;
         }
         self.copy_spooled(out, copied, self.position() - copied)?;
         out.write_all(b"\n  ]")
