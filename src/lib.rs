@@ -525,17 +525,21 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             // a secret under a name the selected ones think plain: its declarations count
             // for what may be shown. Best effort (it is not checked): a schema that does not
             // load leaves its names unknown, and unknown names are sensitive anyway.
-            let mut loaded: HashMap<PathBuf, Option<SchemaSource>> = HashMap::new();
+            // One file at a time (consecutive services sharing one read it once): a large
+            // stack narrowed by `--service` does not hold every other schema.
+            let mut last: Option<(&Path, Option<SchemaSource>)> = None;
             for svc in &unselected {
-                let source = loaded
-                    .entry(svc.schema.clone())
-                    .or_insert_with(|| SchemaSource::load(&svc.schema).ok());
+                let source = match last.take() {
+                    Some((path, source)) if path == svc.schema => source,
+                    _ => SchemaSource::load(&svc.schema).ok(),
+                };
                 if let Some(Ok(schema)) = source
                     .as_ref()
                     .map(|s| s.resolve(Some(&svc.name), profile.as_deref()))
                 {
                     sensitivity.add(&schema);
                 }
+                last = Some((&svc.schema, source));
             }
         }
     }
@@ -903,8 +907,10 @@ fn apply_rule_settings(
     findings: Vec<finding::Finding>,
 ) -> Result<Vec<finding::Finding>, ConfigError> {
     let mut out = Vec::with_capacity(findings.len());
+    let by_name: HashMap<&str, &PlannedService> =
+        plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
     for f in findings {
-        let service = plan.services.iter().find(|s| s.name == f.service);
+        let service = by_name.get(f.service.as_str()).copied();
         match service {
             Some(service) => {
                 out.extend(check::apply_schema_settings(

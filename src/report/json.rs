@@ -429,3 +429,85 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     out.write_all(b"\n}\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::VarStatus;
+
+    fn var(i: usize) -> VarReport {
+        VarReport {
+            service: format!("s{}", i / 3),
+            name: format!("VAR_{i}"),
+            status: VarStatus::Ok,
+            source: (i % 2 == 0).then(|| SourceRef::dotenv(format!("env/\"{i}\".env"), i, "K")),
+            fingerprint: (i % 3 == 0).then(|| format!("sha256:{i:012}")),
+            sensitive: false,
+            detail: None,
+            facts: Vec::new(),
+        }
+    }
+
+    /// The list as `serde_json::to_writer_pretty` writes it as the report's field.
+    fn expected(vars: &[VarReport]) -> String {
+        let mut out = Vec::new();
+        write_nested(
+            &mut out,
+            FIELD_INDENT,
+            &vars.iter().map(JsonVar::from).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn spooled(vars: &[VarReport], held: &[usize], memory: bool) -> String {
+        let mut spool = VarSpool::new();
+        if memory {
+            spool.sink = Sink::Memory(Vec::new());
+        }
+        for (i, v) in vars.iter().enumerate() {
+            if held.contains(&i) {
+                spool.hold(v.clone());
+            } else {
+                spool.push(v);
+            }
+        }
+        // A held entry's status may still change.
+        for v in spool.held_mut() {
+            v.status = VarStatus::Error;
+        }
+        spool.finish();
+        assert_eq!(spool.len(), vars.len());
+        let mut out = Vec::new();
+        spool.write_list(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_spooled_list_is_the_list_serde_json_writes() {
+        for n in [0, 1, 2, 7] {
+            let vars: Vec<VarReport> = (0..n).map(var).collect();
+            let last = n.saturating_sub(1);
+            for held in [
+                vec![],
+                vec![0],
+                vec![last],
+                vec![0, 1, last],
+                (0..n).collect(),
+            ] {
+                let held: Vec<usize> = held.into_iter().filter(|&i| i < n).collect();
+                let mut want = vars.clone();
+                for &i in &held {
+                    want[i].status = VarStatus::Error;
+                }
+                for memory in [false, true] {
+                    assert_eq!(
+                        spooled(&vars, &held, memory),
+                        expected(&want),
+                        "{n} entries, held {held:?}, in memory {memory}"
+                    );
+                }
+            }
+        }
+    }
+}
