@@ -47,7 +47,7 @@ fn check_one_service(c: &mut Criterion) {
     c.bench_function("plan_and_check_3_vars", |b| {
         b.iter(|| {
             let plan = envgate::plan(&selection).expect("plan");
-            black_box(envgate::check(&plan, &env, Path::new(".")))
+            black_box(envgate::check(&plan, &env, Path::new(".")).expect("check"))
         });
     });
 }
@@ -66,7 +66,7 @@ fn check_stack(c: &mut Criterion) {
     group.bench_function("plan_and_check_100x100", |b| {
         b.iter(|| {
             let plan = envgate::plan(&selection).expect("plan");
-            black_box(envgate::check(&plan, &env, Path::new(".")))
+            black_box(envgate::check(&plan, &env, Path::new(".")).expect("check"))
         });
     });
     group.finish();

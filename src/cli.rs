@@ -171,6 +171,7 @@ fn selection(args: &SelectionArgs, format: Option<FormatArg>, strict: bool) -> S
         env_files: args.env_files.clone(),
         no_process_env: args.no_process_env,
         explain: false,
+        resident_schema_vars: None,
         flags: Settings {
             format: format.map(|f| match f {
                 FormatArg::Human => "human".into(),
@@ -294,7 +295,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                     out.display()
                 )));
             }
-            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
+            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd)?;
             if let Some(out) = args.output.as_deref().filter(|o| report.read_value_from(o)) {
                 return Err(ConfigError::usage(format!(
                     "--output {} is a secret file a value was read from; choose another file for the report",
@@ -341,7 +342,9 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
             let declared: Vec<&str> = plan
                 .services
                 .iter()
-                .flat_map(|s| s.schema.vars.iter().map(|v| v.name.as_str()))
+                // An `explain` plan keeps every schema.
+                .filter_map(|s| s.schema.kept())
+                .flat_map(|schema| schema.vars.iter().map(|v| v.name.as_str()))
                 .collect();
             if let Some(unknown) = args.vars.iter().find(|v| !declared.contains(&v.as_str())) {
                 let mut msg = format!("`{unknown}` is not declared by any selected service");
@@ -350,7 +353,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 }
                 return Err(ConfigError::usage(msg));
             }
-            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd);
+            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd)?;
             let failing = explain::failing(&report, &args.vars);
             let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
             to_stdout("the explanation", |w| match args.format {

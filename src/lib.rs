@@ -48,12 +48,24 @@ pub struct Selection {
     pub explain: bool,
     /// Settings given as flags; they win over `ENVGATE_*` and `[envgate]`.
     pub flags: Settings,
+    /// How many declared variables the plan may keep in validated schemas; `None` is
+    /// [`RESIDENT_SCHEMA_VARS`] (every one for `explain`). Past it, schemas are read again
+    /// when their service is checked (the report is the same).
+    pub resident_schema_vars: Option<usize>,
 }
+
+/// How many declared variables a plan keeps in its services' validated schemas (about
+/// 450 bytes each): past them, a service's schema is dropped once validated and read again
+/// when the service is checked, so that a stack's memory stays flat in its number of
+/// services. Small stacks, and `explain`, read each schema once.
+pub const RESIDENT_SCHEMA_VARS: usize = 10_000;
 
 /// A service ready to be checked.
 #[derive(Debug, Clone)]
 pub struct PlannedService {
-    pub schema: Schema,
+    /// The service's name: the stack's name for it, else its schema's.
+    pub name: String,
+    pub schema: PlannedSchema,
     pub sources: SourceSpec,
     /// Names other services use to reach it (default: its own name), and its port: what a
     /// `[[link]]` to it must address.
@@ -61,6 +73,78 @@ pub struct PlannedService {
     pub port: Option<u16>,
     /// Where `hosts`/`port` are written in the stack file.
     pub hosts_origin: Option<SourceRef>,
+}
+
+/// A service's schema, validated by [`plan`].
+#[derive(Debug, Clone)]
+pub enum PlannedSchema {
+    /// Kept by the plan (see [`RESIDENT_SCHEMA_VARS`]).
+    Kept(Schema),
+    /// Dropped once validated, and read again when the service is checked
+    /// ([`Plan::schema`]).
+    Reread {
+        path: PathBuf,
+        /// Every file it was read from (its includes, then itself).
+        files: Vec<PathBuf>,
+        /// What it declared (names, aliases, sensitivity: what the plan decided from), to
+        /// see that the file read again is the one validated.
+        declared: u64,
+    },
+}
+
+impl PlannedSchema {
+    /// The schema, when the plan kept it.
+    pub fn kept(&self) -> Option<&Schema> {
+        match self {
+            PlannedSchema::Kept(schema) => Some(schema),
+            PlannedSchema::Reread { .. } => None,
+        }
+    }
+
+    /// The schema file.
+    pub fn path(&self) -> &Path {
+        match self {
+            PlannedSchema::Kept(schema) => &schema.path,
+            PlannedSchema::Reread { path, .. } => path,
+        }
+    }
+
+    /// Every file the schema was read from.
+    pub fn files(&self) -> &[PathBuf] {
+        match self {
+            PlannedSchema::Kept(schema) => &schema.files,
+            PlannedSchema::Reread { files, .. } => files,
+        }
+    }
+}
+
+/// What a schema declares, as far as the plan's decisions go (the stack's sensitivity table,
+/// the rules' variable names): a file read again must declare the same.
+fn declared_digest(schema: &Schema) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::hash::DefaultHasher::new();
+    schema.service.hash(&mut h);
+    schema.vars.len().hash(&mut h);
+    for v in &schema.vars {
+        v.name.hash(&mut h);
+        v.aliases.hash(&mut h);
+        v.sensitive.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Whether a schema has a `jwt` variable with `signed_by = "service.VAR"` (a rule of the
+/// stack, bound when the plan is made).
+fn has_signed_by(schema: &Schema) -> bool {
+    schema.vars.iter().any(|spec| {
+        matches!(
+            &spec.kind,
+            schema::model::VarKind::Jwt(schema::model::JwtRules {
+                signed_by: Some(schema::model::SignedBy::Service { .. }),
+                ..
+            })
+        )
+    })
 }
 
 /// Everything a run needs, validated: any problem so far was exit 2.
@@ -84,6 +168,41 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A service's validated schema: the one the plan kept, or the file read again. Read
+    /// again, it must declare what it declared when the plan validated it (the plan's
+    /// decisions rest on that): a file changed in between is an error (exit 2).
+    pub fn schema<'p>(
+        &self,
+        svc: &'p PlannedService,
+    ) -> Result<std::borrow::Cow<'p, Schema>, ConfigError> {
+        match &svc.schema {
+            PlannedSchema::Kept(schema) => Ok(std::borrow::Cow::Borrowed(schema)),
+            PlannedSchema::Reread { path, .. } => {
+                let schema =
+                    SchemaSource::load(path)?.resolve(Some(&svc.name), self.profile.as_deref())?;
+                Self::same_declarations(svc, schema).map(std::borrow::Cow::Owned)
+            }
+        }
+    }
+
+    /// `schema`, read again for `svc`, when it declares what the plan validated.
+    fn same_declarations(svc: &PlannedService, schema: Schema) -> Result<Schema, ConfigError> {
+        match &svc.schema {
+            PlannedSchema::Reread { declared, path, .. }
+                if *declared != declared_digest(&schema) =>
+            {
+                Err(ConfigError::single(Diagnostic::file(
+                    path,
+                    format!(
+                        "the schema of service {} changed while envgate was checking the stack (it no longer declares the variables it did when the run began): run again",
+                        svc.name
+                    ),
+                )))
+            }
+            _ => Ok(schema),
+        }
+    }
+
     /// What the report shows of each variable, so that the check builds that and no more.
     pub fn var_facts(&self) -> check::VarFacts {
         check::VarFacts {
@@ -133,7 +252,8 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
 
     let mut services = Vec::new();
     let mut rules = StackRules::default();
-    let mut unselected_sensitivity = sensitivity::Sensitivity::default();
+    // Every declaration of the stack's schemas, added as each one is validated.
+    let mut sensitivity = sensitivity::Sensitivity::default();
     let mut known_profiles: Vec<String> = stack.as_ref().map(Stack::profiles).unwrap_or_default();
     match &stack {
         None => {
@@ -149,11 +269,13 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     schema.service
                 )));
             }
+            sensitivity.add(&schema);
             services.push(PlannedService {
+                name: schema.service.clone(),
                 hosts: vec![schema.service.clone()],
                 port: None,
                 hosts_origin: None,
-                schema,
+                schema: PlannedSchema::Kept(schema),
                 sources: SourceSpec {
                     env_files: selection.env_files.clone(),
                     process_env: !selection.no_process_env,
@@ -195,6 +317,26 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                 *uses.entry(svc.schema.as_path()).or_default() += 1;
             }
             let mut sources: HashMap<PathBuf, SchemaSource> = HashMap::new();
+            // Schemas the plan keeps: those its rules read (the services they name, and
+            // the `signed_by` tokens), and others up to `RESIDENT_SCHEMA_VARS` variables.
+            let resident_budget = match selection.resident_schema_vars {
+                Some(budget) => budget,
+                None if selection.explain => usize::MAX,
+                None => RESIDENT_SCHEMA_VARS,
+            };
+            let mut resident_vars = 0_usize;
+            let rule_services: HashSet<&str> = stack
+                .rules()
+                .vars()
+                .map(|v| v.service.as_str())
+                .chain(
+                    stack
+                        .rules()
+                        .jwt
+                        .iter()
+                        .flat_map(|j| j.members.iter().map(|m| m.service.as_str())),
+                )
+                .collect();
             let mut failed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
             let mut diags: Vec<Diagnostic> = Vec::new();
             for svc in &selected {
@@ -237,7 +379,22 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     Ok(schema) => {
                         let mut env_files = svc.env_files.clone();
                         env_files.extend(selection.env_files.iter().cloned());
+                        sensitivity.add(&schema);
+                        let keep = rule_services.contains(svc.name.as_str())
+                            || has_signed_by(&schema)
+                            || resident_vars.saturating_add(schema.vars.len()) <= resident_budget;
+                        let schema = if keep {
+                            resident_vars = resident_vars.saturating_add(schema.vars.len());
+                            PlannedSchema::Kept(schema)
+                        } else {
+                            PlannedSchema::Reread {
+                                declared: declared_digest(&schema),
+                                path: schema.path,
+                                files: schema.files,
+                            }
+                        };
                         services.push(PlannedService {
+                            name: svc.name.clone(),
                             schema,
                             sources: SourceSpec {
                                 env_files,
@@ -271,9 +428,37 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             // loaded: their rules are skipped.
             if diags.is_empty() {
                 let mut checked = stack.rules().clone();
+                // The services a `signed_by` names sign for others: their key variables'
+                // declarations are read again if the plan did not keep them.
+                let signers: HashSet<&str> = services
+                    .iter()
+                    .filter_map(|s| s.schema.kept())
+                    .flat_map(|schema| &schema.vars)
+                    .filter_map(|spec| match &spec.kind {
+                        schema::model::VarKind::Jwt(schema::model::JwtRules {
+                            signed_by: Some(schema::model::SignedBy::Service { service, .. }),
+                            ..
+                        }) => Some(service.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let mut signer_schemas = Vec::new();
+                for svc in services
+                    .iter()
+                    .filter(|s| s.schema.kept().is_none() && signers.contains(s.name.as_str()))
+                {
+                    match SchemaSource::load(svc.schema.path())
+                        .and_then(|source| source.resolve(Some(&svc.name), profile.as_deref()))
+                    {
+                        Ok(schema) => signer_schemas.push(schema),
+                        Err(e) => diags.extend(e.diagnostics),
+                    }
+                }
                 let by_name: HashMap<&str, &Schema> = services
                     .iter()
-                    .map(|s| (s.schema.service.as_str(), &s.schema))
+                    .filter_map(|s| s.schema.kept())
+                    .chain(&signer_schemas)
+                    .map(|s| (s.service.as_str(), s))
                     .collect();
                 // Suggestions for the first misses only: a hostile stack may name millions.
                 let suggested = std::cell::Cell::new(0_usize);
@@ -340,25 +525,25 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             // a secret under a name the selected ones think plain: its declarations count
             // for what may be shown. Best effort (it is not checked): a schema that does not
             // load leaves its names unknown, and unknown names are sensitive anyway.
-            let mut loaded: HashMap<PathBuf, Option<SchemaSource>> = HashMap::new();
+            // One file at a time (consecutive services sharing one read it once): a large
+            // stack narrowed by `--service` does not hold every other schema.
+            let mut last: Option<(&Path, Option<SchemaSource>)> = None;
             for svc in &unselected {
-                let source = loaded
-                    .entry(svc.schema.clone())
-                    .or_insert_with(|| SchemaSource::load(&svc.schema).ok());
+                let source = match last.take() {
+                    Some((path, source)) if path == svc.schema => source,
+                    _ => SchemaSource::load(&svc.schema).ok(),
+                };
                 if let Some(Ok(schema)) = source
                     .as_ref()
                     .map(|s| s.resolve(Some(&svc.name), profile.as_deref()))
                 {
-                    unselected_sensitivity.add(&schema);
+                    sensitivity.add(&schema);
                 }
+                last = Some((&svc.schema, source));
             }
         }
     }
 
-    let mut sensitivity = unselected_sensitivity;
-    for svc in &services {
-        sensitivity.add(&svc.schema);
-    }
     Ok(Plan {
         rules,
         sensitivity,
@@ -553,7 +738,7 @@ impl Plan {
         let same = |p: &Path| std::fs::canonicalize(p).is_ok_and(|c| c == target);
         self.stack.as_deref().is_some_and(same)
             || self.services.iter().any(|s| {
-                s.schema.files.iter().any(|f| same(f))
+                s.schema.files().iter().any(|f| same(f))
                     || s.sources.env_files.iter().any(|f| same(f))
             })
     }
@@ -568,32 +753,68 @@ pub fn unix_now() -> i64 {
 
 /// Resolves and checks every planned service, then runs the stack's cross-service rules
 /// over the resolved services: resolve → check → stack rules. Only the values the rules
-/// name are kept past their service's check (memory stays flat in the number of services).
-pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
+/// name are kept past their service's check, and of each variable's report only what the
+/// format shows: `explain` keeps them all ([`Report::vars`]), the JSON report writes them
+/// out as they come ([`report::json::VarSpool`]), the human report counts them. Memory
+/// stays flat in the number of services.
+///
+/// An error (exit 2) only when a schema the plan did not keep cannot be read again as it
+/// was validated ([`Plan::schema`]).
+pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Result<Report, ConfigError> {
     let mut findings = Vec::new();
     let mut vars = Vec::new();
+    let mut spool =
+        (plan.format == Format::Json && !plan.explain).then(report::json::VarSpool::new);
+    let mut secret_files: Vec<PathBuf> = Vec::new();
+    let mut seen_files: HashSet<PathBuf> = HashSet::new();
     let mut infos = Vec::new();
     let mut resolved = Vec::new();
     // One time for the whole run: every token and probe is judged against the same instant.
     let now = unix_now();
-    for (svc, result, service) in resolve_services(plan, env, cwd, now) {
+    for resolved_service in resolve_services(plan, env, cwd, now) {
+        let (svc, result, service) = resolved_service?;
+        infos.push(ServiceInfo {
+            name: svc.name.clone(),
+            schema: svc.schema.path().to_path_buf(),
+            vars: result.vars.len(),
+        });
+        for var in result.vars {
+            if let Some(path) = var
+                .source
+                .as_ref()
+                .filter(|s| s.kind == finding::SourceKind::File)
+                .and_then(|s| s.path.as_ref())
+            {
+                if seen_files.insert(path.clone()) {
+                    secret_files.push(path.clone());
+                }
+            }
+            match &mut spool {
+                // A variable a rule names may have its status raised by the rule's findings.
+                Some(spool) if service.values.contains_key(&var.name) => spool.hold(var),
+                Some(spool) => spool.push(&var),
+                None if plan.explain => vars.push(var),
+                None => {}
+            }
+        }
+        findings.extend(result.findings);
         if !plan.rules.is_empty() {
             resolved.push(service);
         }
-        findings.extend(result.findings);
-        vars.extend(result.vars);
-        infos.push(ServiceInfo {
-            name: svc.schema.service.clone(),
-            schema: svc.schema.path.clone(),
-        });
     }
     let mut checks = Vec::new();
     if !plan.rules.is_empty() {
         let outcome = rules::stack::run(&plan.rules, &resolved, now);
         checks = outcome.checks;
-        findings.extend(apply_rule_settings(plan, outcome.findings, &mut vars));
+        let rule_findings = apply_rule_settings(plan, outcome.findings)?;
+        let held = spool.iter_mut().flat_map(report::json::VarSpool::held_mut);
+        raise_statuses(&rule_findings, vars.iter_mut().chain(held));
+        findings.extend(rule_findings);
     }
-    Report::new(
+    if let Some(spool) = &mut spool {
+        spool.finish();
+    }
+    let mut report = Report::new(
         infos,
         plan.stack.clone(),
         findings,
@@ -601,7 +822,10 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Report {
         checks,
         plan.profile.clone(),
         plan.strict,
-    )
+    );
+    report.var_spool = spool;
+    report.secret_files = secret_files;
+    Ok(report)
 }
 
 /// Gathers and checks each planned service in turn (resolve → check), keeping the values the
@@ -613,7 +837,9 @@ pub fn resolve_services<'a>(
     env: &'a ProcessEnv,
     cwd: &'a Path,
     now: i64,
-) -> impl Iterator<Item = (&'a PlannedService, check::ServiceResult, ResolvedService)> + 'a {
+) -> impl Iterator<
+    Item = Result<(&'a PlannedService, check::ServiceResult, ResolvedService), ConfigError>,
+> + 'a {
     let mut wanted: HashMap<&str, HashSet<&str>> = HashMap::new();
     for v in plan.rules.vars() {
         wanted
@@ -622,19 +848,33 @@ pub fn resolve_services<'a>(
             .insert(v.var.as_str());
     }
     let mut budget = source::ReadBudget::default();
+    // The last schema file read again: consecutive services sharing one read it once.
+    let mut last_read: Option<SchemaSource> = None;
     plan.services.iter().map(move |svc| {
+        let schema = match &svc.schema {
+            PlannedSchema::Kept(schema) => std::borrow::Cow::Borrowed(schema),
+            PlannedSchema::Reread { path, .. } => {
+                let source = match last_read.take() {
+                    Some(source) if source.path == *path => source,
+                    _ => SchemaSource::load(path)?,
+                };
+                let schema = source.resolve(Some(&svc.name), plan.profile.as_deref())?;
+                last_read = Some(source);
+                std::borrow::Cow::Owned(Plan::same_declarations(svc, schema)?)
+            }
+        };
         let gathered = source::gather(
             &svc.sources,
             env,
             cwd,
-            &svc.schema.vars,
+            &schema.vars,
             &plan.sensitivity,
             &mut budget,
         );
         let nothing = HashSet::new();
-        let keep = wanted.get(svc.schema.service.as_str()).unwrap_or(&nothing);
+        let keep = wanted.get(svc.name.as_str()).unwrap_or(&nothing);
         let mut result = check::check_service(
-            &svc.schema,
+            &schema,
             &gathered,
             plan.profile.as_deref(),
             &plan.sensitivity,
@@ -650,36 +890,32 @@ pub fn resolve_services<'a>(
                 .any(|f| f.severity == rules::Severity::Error && f.var.as_deref() == Some(&v.var));
         }
         let service = ResolvedService {
-            name: svc.schema.service.clone(),
+            name: svc.name.clone(),
             hosts: svc.hosts.clone(),
             port: svc.port,
             hosts_origin: svc.hosts_origin.clone(),
             values: kept.into_iter().map(|v| (v.var.clone(), v)).collect(),
         };
-        (svc, result, service)
+        Ok((svc, result, service))
     })
 }
 
 /// `[severity]` and `allow` for the findings of the stack rules, from the schema of the
-/// service each is reported on (the stack's own findings keep their default); a variable's
-/// status then reflects them too.
+/// service each is reported on (the stack's own findings keep their default).
 fn apply_rule_settings(
     plan: &Plan,
     findings: Vec<finding::Finding>,
-    vars: &mut [report::VarReport],
-) -> Vec<finding::Finding> {
+) -> Result<Vec<finding::Finding>, ConfigError> {
     let mut out = Vec::with_capacity(findings.len());
+    let by_name: HashMap<&str, &PlannedService> =
+        plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
     for f in findings {
-        let schema = plan
-            .services
-            .iter()
-            .map(|s| &s.schema)
-            .find(|s| s.service == f.service);
-        match schema {
-            Some(schema) => {
+        let service = by_name.get(f.service.as_str()).copied();
+        match service {
+            Some(service) => {
                 out.extend(check::apply_schema_settings(
                     vec![f],
-                    schema,
+                    &*plan.schema(service)?,
                     plan.profile.as_deref(),
                 ));
             }
@@ -689,16 +925,27 @@ fn apply_rule_settings(
             }),
         }
     }
-    for f in &out {
-        let Some(var) = f.var.as_deref() else {
-            continue;
-        };
-        for v in vars
-            .iter_mut()
-            .filter(|v| v.service == f.service && v.name == var)
-        {
-            v.status = v.status.raised_by(f.severity);
+    Ok(out)
+}
+
+/// A variable's status reflects the stack rules' findings about it too.
+fn raise_statuses<'v>(
+    findings: &[finding::Finding],
+    vars: impl Iterator<Item = &'v mut report::VarReport>,
+) {
+    let mut worst: HashMap<(&str, &str), rules::Severity> = HashMap::new();
+    for f in findings {
+        if let Some(var) = f.var.as_deref() {
+            let w = worst.entry((f.service.as_str(), var)).or_insert(f.severity);
+            *w = (*w).max(f.severity);
         }
     }
-    out
+    if worst.is_empty() {
+        return;
+    }
+    for v in vars {
+        if let Some(&severity) = worst.get(&(v.service.as_str(), v.name.as_str())) {
+            v.status = v.status.raised_by(severity);
+        }
+    }
 }

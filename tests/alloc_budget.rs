@@ -147,7 +147,7 @@ fn the_500_variable_check_stays_within_its_allocation_budget() {
     let mut out = Vec::with_capacity(64 * 1024);
 
     let (plan, plan_counts) = counted(|| envgate::plan(&selection).unwrap());
-    let (report, check_counts) = counted(|| envgate::check(&plan, &env, dir.path()));
+    let (report, check_counts) = counted(|| envgate::check(&plan, &env, dir.path()).unwrap());
     let ((), render_counts) = counted(|| {
         human::render(&report, &mut out, human::Palette { color: false }).unwrap();
     });

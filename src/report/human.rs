@@ -58,7 +58,7 @@ pub fn render(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Res
     let views = report.by_service();
     for view in &views {
         let findings = &view.findings;
-        let nvars = view.vars.len();
+        let nvars = view.info.map_or(0, |i| i.vars);
         let name = view_name(view);
         writeln!(out)?;
         writeln!(

@@ -39,7 +39,14 @@ pub struct Report {
     pub ok: bool,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Every variable's report, when the run keeps them (`explain`, or a caller that asks
+    /// for them); otherwise empty: a JSON report's are in `var_spool`, and the human report
+    /// needs only each service's count ([`ServiceInfo::vars`]).
     pub vars: Vec<VarReport>,
+    /// The JSON report's `vars` entries, written out as the services were checked.
+    pub var_spool: Option<json::VarSpool>,
+    /// The `NAME_FILE` files values were read from (a report must never be written over one).
+    pub secret_files: Vec<std::path::PathBuf>,
     /// What the cross-service rules proved (or could not), one entry per rule and pair.
     pub checks: Vec<RuleCheck>,
     /// Services in check order, with their schema files (for the human report).
@@ -54,6 +61,8 @@ pub struct Report {
 pub struct ServiceInfo {
     pub name: String,
     pub schema: std::path::PathBuf,
+    /// How many variables its schema declares (all checked).
+    pub vars: usize,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -138,13 +147,9 @@ impl Report {
         let Ok(target) = std::fs::canonicalize(path) else {
             return false;
         };
-        self.vars.iter().filter_map(|v| v.source.as_ref()).any(|s| {
-            s.kind == crate::finding::SourceKind::File
-                && s.path
-                    .as_deref()
-                    .and_then(|p| std::fs::canonicalize(p).ok())
-                    .is_some_and(|p| p == target)
-        })
+        self.secret_files
+            .iter()
+            .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == target))
     }
 
     /// Findings and variables grouped by service, in service order (one pass over each),
@@ -188,6 +193,8 @@ impl Report {
         views
     }
 
+    /// `vars` may be empty (see [`Report::vars`]): the summary counts each service's
+    /// variables from `services`.
     pub fn new(
         services: Vec<ServiceInfo>,
         stack: Option<std::path::PathBuf>,
@@ -203,7 +210,7 @@ impl Report {
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
             services: services.len(),
-            vars: vars.len(),
+            vars: services.iter().map(|s| s.vars).sum(),
         };
         let ok = !findings.iter().any(|f| f.fails(strict));
         Self {
@@ -212,6 +219,8 @@ impl Report {
             summary,
             findings,
             vars,
+            var_spool: None,
+            secret_files: Vec::new(),
             checks,
             services,
             stack,

@@ -194,11 +194,8 @@ pub fn verify(
         .collect();
 
     // By name: a stack may have thousands of members; every lookup below is one hash.
-    let selected: HashMap<&str, &crate::PlannedService> = plan
-        .services
-        .iter()
-        .map(|s| (s.schema.service.as_str(), s))
-        .collect();
+    let selected: HashMap<&str, &crate::PlannedService> =
+        plan.services.iter().map(|s| (s.name.as_str(), s)).collect();
     let groups: Vec<&JwtRule> = plan
         .rules
         .jwt
@@ -232,11 +229,11 @@ pub fn verify(
     let mut scoped = plan.clone();
     scoped
         .services
-        .retain(|s| members_of_groups.contains(s.schema.service.as_str()));
+        .retain(|s| members_of_groups.contains(s.name.as_str()));
     let resolved: HashMap<String, ResolvedService> =
         crate::resolve_services(&scoped, env, cwd, now)
-            .map(|(_, _, service)| (service.name.clone(), service))
-            .collect();
+            .map(|resolved| resolved.map(|(_, _, service)| (service.name.clone(), service)))
+            .collect::<Result<_, _>>()?;
 
     let mut members = Vec::new();
     for rule in &groups {

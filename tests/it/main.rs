@@ -9,6 +9,7 @@ mod example_stack;
 mod inputs;
 mod jwt_stack;
 mod jwt_types;
+mod memory;
 mod props;
 mod rules;
 mod schema_errors;
