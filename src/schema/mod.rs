@@ -4,6 +4,7 @@
 
 pub mod document;
 pub mod model;
+mod plain;
 pub mod raw;
 pub mod value_type;
 
@@ -301,15 +302,8 @@ impl SchemaSource {
             return None;
         }
         let text = document::read_config_text(path, document::MAX_CONFIG_BYTES).ok()?;
-        let plain: raw::PlainSchema = toml::from_str(&text).ok()?;
-        // `claims` holds any value, a TOML date too: the layered reader turns dates into
-        // text first, so such a schema is left to it.
-        if !plain.include.is_empty()
-            || !plain.profiles.is_empty()
-            || plain.vars.0.iter().any(|(_, v)| v.claims.is_some())
-        {
-            return None;
-        }
+        // No `include`, `profiles` or `claims` (see `plain`).
+        let plain = plain::read(&text)?;
         let top = raw::RawOutline {
             service: plain.service,
             description: plain.description,
