@@ -74,25 +74,51 @@ struct Token {
     kind: TokenKind,
     start: usize,
     end: usize,
-    /// A one-line string of printable ASCII without escapes: its text is what is between
-    /// the quotes, with no decoding.
-    verbatim: bool,
+    /// Its text needs no decoding: an unquoted token of bare-key characters, or a one-line
+    /// string of printable ASCII without escapes (its text is then between the quotes).
+    plain: bool,
 }
 
-/// Bytes that end an unquoted token (`toml_parser`'s lexer's set).
-fn ends_atom(b: u8) -> bool {
-    matches!(
-        b,
-        b'.' | b'=' | b',' | b'[' | b']' | b'{' | b'}' | b' ' | b'\t' | b'#' | b'\r' | b'\n'
-    )
-}
+/// The byte ends an unquoted token (`toml_parser`'s lexer's set).
+const ENDS_ATOM: u8 = 1;
+/// The byte may be in a bare key.
+const BARE_KEY: u8 = 2;
+/// The byte stands for itself in a one-line string (tab or printable ASCII, no backslash);
+/// the closing quote is checked apart.
+const PLAIN_IN_STRING: u8 = 4;
 
-/// The end of the run of bytes from `from` that `keep` keeps.
-fn run_end(bytes: &[u8], from: usize, keep: impl Fn(u8) -> bool) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| !keep(b))
-        .map_or(bytes.len(), |n| from + n)
+/// What each byte is, for the lexer's loops.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        #[allow(clippy::cast_possible_truncation)] // i < 256
+        let b = i as u8;
+        let mut class = 0;
+        if matches!(
+            b,
+            b'.' | b'=' | b',' | b'[' | b']' | b'{' | b'}' | b' ' | b'\t' | b'#' | b'\r' | b'\n'
+        ) {
+            class |= ENDS_ATOM;
+        }
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            class |= BARE_KEY;
+        }
+        if b == b'\t' || (b >= b' ' && b <= b'~' && b != b'\\') {
+            class |= PLAIN_IN_STRING;
+        }
+        table[i] = class;
+        i += 1;
+    }
+    table
+};
+
+/// How many `[` there are in `bytes` (counted in chunks whose `u8` sums vectorize well).
+fn brackets(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|chunk| usize::from(chunk.iter().map(|&b| u8::from(b == b'[')).sum::<u8>()))
+        .sum()
 }
 
 struct Reader<'i> {
@@ -106,60 +132,87 @@ impl<'i> Reader<'i> {
     /// The token at `self.pos`, lexed as `toml_parser` lexes it: the common tokens here,
     /// the rest (multi-line strings, strings with escapes or other characters) by
     /// `toml_parser`'s lexer itself, from this position.
+    #[inline(never)]
     fn lex(&mut self) -> Option<Token> {
         let bytes = self.text.as_bytes();
         let start = self.pos;
         let first = *bytes.get(start)?;
-        let mut verbatim = false;
-        let (kind, end) = match first {
-            b'.' => (TokenKind::Dot, start + 1),
-            b'=' => (TokenKind::Equals, start + 1),
-            b',' => (TokenKind::Comma, start + 1),
-            b'[' => (TokenKind::LeftSquareBracket, start + 1),
-            b']' => (TokenKind::RightSquareBracket, start + 1),
-            b'{' => (TokenKind::LeftCurlyBracket, start + 1),
-            b'}' => (TokenKind::RightCurlyBracket, start + 1),
-            b'\n' => (TokenKind::Newline, start + 1),
-            b'\r' if bytes.get(start + 1) == Some(&b'\n') => (TokenKind::Newline, start + 2),
-            b'\r' => (TokenKind::Newline, start + 1),
-            b' ' | b'\t' => (
-                TokenKind::Whitespace,
-                run_end(bytes, start, |b| b == b' ' || b == b'\t'),
-            ),
-            b'#' => (
-                TokenKind::Comment,
-                run_end(bytes, start, |b| b != b'\r' && b != b'\n'),
-            ),
+        let mut plain = false;
+        let mut end = start + 1;
+        let kind = match first {
+            b'.' => TokenKind::Dot,
+            b'=' => TokenKind::Equals,
+            b',' => TokenKind::Comma,
+            b'[' => TokenKind::LeftSquareBracket,
+            b']' => TokenKind::RightSquareBracket,
+            b'{' => TokenKind::LeftCurlyBracket,
+            b'}' => TokenKind::RightCurlyBracket,
+            b'\n' => TokenKind::Newline,
+            b'\r' => {
+                if bytes.get(end) == Some(&b'\n') {
+                    end += 1;
+                }
+                TokenKind::Newline
+            }
+            b' ' | b'\t' => {
+                while matches!(bytes.get(end), Some(b' ' | b'\t')) {
+                    end += 1;
+                }
+                TokenKind::Whitespace
+            }
+            b'#' => {
+                while !matches!(bytes.get(end), None | Some(b'\r' | b'\n')) {
+                    end += 1;
+                }
+                TokenKind::Comment
+            }
             b'"' | b'\'' => {
-                let plain_end = run_end(bytes, start + 1, |b| {
-                    b != first && b != b'\\' && (b == b'\t' || (b' '..=b'~').contains(&b))
-                });
+                while let Some(&b) = bytes.get(end) {
+                    if b == first || BYTE_CLASS[usize::from(b)] & PLAIN_IN_STRING == 0 {
+                        break;
+                    }
+                    end += 1;
+                }
                 let delimiter: &[u8] = if first == b'"' { b"\"\"\"" } else { b"'''" };
-                if bytes.get(plain_end) == Some(&first) && !bytes[start..].starts_with(delimiter) {
-                    verbatim = true;
-                    let kind = if first == b'"' {
+                if bytes.get(end) == Some(&first) && !bytes[start..].starts_with(delimiter) {
+                    end += 1;
+                    plain = true;
+                    if first == b'"' {
                         TokenKind::BasicString
                     } else {
                         TokenKind::LiteralString
-                    };
-                    (kind, plain_end + 1)
+                    }
                 } else {
                     let token = Source::new(&self.text[start..]).lex().next()?;
-                    (token.kind(), start + token.span().end())
+                    end = start + token.span().end();
+                    token.kind()
                 }
             }
-            _ => (TokenKind::Atom, run_end(bytes, start, |b| !ends_atom(b))),
+            _ => {
+                let mut classes = BYTE_CLASS[usize::from(first)];
+                while let Some(&b) = bytes.get(end) {
+                    let class = BYTE_CLASS[usize::from(b)];
+                    if class & ENDS_ATOM != 0 {
+                        break;
+                    }
+                    classes &= class;
+                    end += 1;
+                }
+                plain = classes & BARE_KEY != 0;
+                TokenKind::Atom
+            }
         };
         self.pos = end;
         Some(Token {
             kind,
             start,
             end,
-            verbatim,
+            plain,
         })
     }
 
     /// The next token, not taken; `None` at the end.
+    #[inline]
     fn peek(&mut self) -> Option<Token> {
         if self.peeked.is_none() {
             self.peeked = self.lex();
@@ -177,8 +230,18 @@ impl<'i> Reader<'i> {
         Ok(token)
     }
 
-    fn expect(&mut self, kind: TokenKind) -> Read<()> {
-        if self.bump()?.kind == kind {
+    /// Takes the one-byte token `byte` (`=` or a bracket), on the bytes when no token is
+    /// peeked.
+    fn expect(&mut self, byte: u8) -> Read<()> {
+        let found = match self.peeked.take() {
+            Some(token) => token.kind as u8 == byte,
+            None if self.text.as_bytes().get(self.pos) == Some(&byte) => {
+                self.pos += 1;
+                true
+            }
+            None => false,
+        };
+        if found {
             Ok(())
         } else {
             Err(Outside)
@@ -197,13 +260,20 @@ impl<'i> Reader<'i> {
     /// A string token's text between its quotes, when it needs no decoding.
     fn verbatim(&self, token: Token) -> Option<&'i str> {
         token
-            .verbatim
+            .plain
             .then(|| &self.text[token.start + 1..token.end - 1])
     }
 
+    /// Skips whitespace (a run of it is one token), on the bytes when no token is peeked.
     fn skip_whitespace(&mut self) {
-        while self.peek_kind() == Some(TokenKind::Whitespace) {
+        if self.peeked.is_some_and(|t| t.kind == TokenKind::Whitespace) {
             self.peeked = None;
+        }
+        if self.peeked.is_none() {
+            let bytes = self.text.as_bytes();
+            while matches!(bytes.get(self.pos), Some(b' ' | b'\t')) {
+                self.pos += 1;
+            }
         }
     }
 
@@ -238,6 +308,10 @@ impl<'i> Reader<'i> {
     /// a newline or the end of the text.
     fn end_of_line(&mut self) -> Read<()> {
         self.skip_whitespace();
+        if self.peeked.is_none() && self.text.as_bytes().get(self.pos) == Some(&b'\n') {
+            self.pos += 1;
+            return Ok(());
+        }
         if self.peek_kind() == Some(TokenKind::Comment) {
             self.take_newline_or_comment()?;
         }
@@ -253,10 +327,9 @@ impl<'i> Reader<'i> {
             service: None,
             description: None,
             include: Vec::new(),
-            // Sized once for the usual headers (capped: a header is a few bytes).
-            vars: InOrder(Vec::with_capacity(
-                self.text.matches("[vars.").count().min(4096),
-            )),
+            // Sized once for the headers (and arrays) there are, but not by a hostile text
+            // of brackets alone.
+            vars: InOrder(Vec::with_capacity(brackets(self.text.as_bytes()).min(4096))),
             severity: BTreeMap::new(),
             profiles: BTreeMap::new(),
         };
@@ -264,6 +337,10 @@ impl<'i> Reader<'i> {
         let mut severity_seen = false;
         loop {
             self.skip_whitespace();
+            if self.peeked.is_none() && self.text.as_bytes().get(self.pos) == Some(&b'\n') {
+                self.pos += 1;
+                continue;
+            }
             match self.peek_kind() {
                 None => break,
                 Some(TokenKind::Newline) => self.take_newline_or_comment()?,
@@ -278,7 +355,7 @@ impl<'i> Reader<'i> {
                 Some(_) => {
                     let key = self.key()?;
                     self.skip_whitespace();
-                    self.expect(TokenKind::Equals)?;
+                    self.expect(b'=')?;
                     self.skip_whitespace();
                     let value = self.value()?;
                     assign(&mut schema, table, &key, value)?;
@@ -300,7 +377,7 @@ impl<'i> Reader<'i> {
 
     /// `[vars.NAME]` or `[severity]` (once).
     fn header(&mut self, schema: &mut PlainSchema, severity_seen: &mut bool) -> Read<Table> {
-        self.expect(TokenKind::LeftSquareBracket)?;
+        self.expect(b'[')?;
         self.skip_whitespace();
         let first = self.key()?;
         self.skip_whitespace();
@@ -313,7 +390,7 @@ impl<'i> Reader<'i> {
         } else {
             None
         };
-        self.expect(TokenKind::RightSquareBracket)?;
+        self.expect(b']')?;
         match (first.as_ref(), second) {
             ("vars", Some(name)) => {
                 schema.vars.0.push((name.into_owned(), RawVar::default()));
@@ -331,15 +408,10 @@ impl<'i> Reader<'i> {
     fn key(&mut self) -> Read<Cow<'i, str>> {
         let token = self.bump()?;
         match token.kind {
-            TokenKind::Atom => {
-                let text = &self.text[token.start..token.end];
-                if text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                {
-                    return Ok(Cow::Borrowed(text));
-                }
+            TokenKind::Atom if token.plain => {
+                return Ok(Cow::Borrowed(&self.text[token.start..token.end]));
             }
+            TokenKind::Atom => {}
             TokenKind::BasicString | TokenKind::LiteralString => {
                 if let Some(text) = self.verbatim(token) {
                     return Ok(Cow::Borrowed(text));
@@ -433,8 +505,8 @@ impl<'i> Reader<'i> {
 
     /// `[` scalars `]`, across lines, with comments and a trailing comma.
     fn array(&mut self) -> Read<Vec<Scalar>> {
-        self.expect(TokenKind::LeftSquareBracket)?;
-        let mut items = Vec::new();
+        self.expect(b'[')?;
+        let mut items = Vec::with_capacity(8);
         loop {
             self.skip_blank()?;
             if self.peek_kind() == Some(TokenKind::RightSquareBracket) {
@@ -453,7 +525,7 @@ impl<'i> Reader<'i> {
 
     /// `{ KEY = scalar or array, ... }` on one line, without a trailing comma.
     fn inline_table(&mut self) -> Read<BTreeMap<String, OneOrMany>> {
-        self.expect(TokenKind::LeftCurlyBracket)?;
+        self.expect(b'{')?;
         let mut entries = BTreeMap::new();
         self.skip_whitespace();
         if self.peek_kind() == Some(TokenKind::RightCurlyBracket) {
@@ -464,7 +536,7 @@ impl<'i> Reader<'i> {
             self.skip_whitespace();
             let key = self.key()?;
             self.skip_whitespace();
-            self.expect(TokenKind::Equals)?;
+            self.expect(b'=')?;
             self.skip_whitespace();
             let value = if self.peek_kind() == Some(TokenKind::LeftSquareBracket) {
                 OneOrMany::Many(self.array()?)
