@@ -323,6 +323,8 @@ impl<'i> Reader<'i> {
     }
 
     fn document(&mut self) -> Read<PlainSchema> {
+        // `profiles` maps to nothing: only whether there are any (there are none here).
+        #[allow(clippy::zero_sized_map_values)]
         let mut schema = PlainSchema {
             service: None,
             description: None,
@@ -368,7 +370,10 @@ impl<'i> Reader<'i> {
         }
         // A table written twice is not TOML.
         let mut names: HashSet<&str, foldhash::fast::RandomState> =
-            HashSet::with_capacity_and_hasher(schema.vars.0.len(), Default::default());
+            HashSet::with_capacity_and_hasher(
+                schema.vars.0.len(),
+                foldhash::fast::RandomState::default(),
+            );
         if !schema.vars.0.iter().all(|(name, _)| names.insert(name)) {
             return Err(Outside);
         }
@@ -576,17 +581,17 @@ fn text(value: Value<'_>) -> Read<String> {
     }
 }
 
-fn flag(value: Value<'_>) -> Read<bool> {
+fn flag(value: &Value<'_>) -> Read<bool> {
     match value {
-        Value::Bool(b) => Ok(b),
+        Value::Bool(b) => Ok(*b),
         _ => Err(Outside),
     }
 }
 
-fn count(value: Value<'_>) -> Read<u64> {
+fn count(value: &Value<'_>) -> Read<u64> {
     match value {
-        Value::Int(i) => u64::try_from(i).map_err(|_| Outside),
-        Value::Big(u) => Ok(u),
+        Value::Int(i) => u64::try_from(*i).map_err(|_| Outside),
+        Value::Big(u) => Ok(*u),
         _ => Err(Outside),
     }
 }
@@ -645,29 +650,29 @@ fn assign(schema: &mut PlainSchema, table: Table, key: &str, value: Value<'_>) -
             match key {
                 "type" => put(&mut var.kind, text(value)?),
                 "description" => put(&mut var.description, text(value)?),
-                "required" => put(&mut var.required, flag(value)?),
+                "required" => put(&mut var.required, flag(&value)?),
                 "default" => put(&mut var.default, to_scalar(value)?),
                 "example" => put(&mut var.example, to_scalar(value)?),
                 "hint" => put(&mut var.hint, text(value)?),
-                "sensitive" => put(&mut var.sensitive, flag(value)?),
+                "sensitive" => put(&mut var.sensitive, flag(&value)?),
                 "aliases" => put(&mut var.aliases, texts(value)?),
                 "required_when" => put(&mut var.required_when, conditions(value)?),
                 "allow" => put(&mut var.allow, texts(value)?),
-                "min_length" => put(&mut var.min_length, count(value)?),
-                "max_length" => put(&mut var.max_length, count(value)?),
-                "length" => put(&mut var.length, count(value)?),
+                "min_length" => put(&mut var.min_length, count(&value)?),
+                "max_length" => put(&mut var.max_length, count(&value)?),
+                "length" => put(&mut var.length, count(&value)?),
                 "pattern" => put(&mut var.pattern, text(value)?),
                 "values" => put(&mut var.values, scalars(value)?),
                 "encoding" => put(&mut var.encoding, text(value)?),
-                "bytes" => put(&mut var.bytes, count(value)?),
-                "min_bytes" => put(&mut var.min_bytes, count(value)?),
+                "bytes" => put(&mut var.bytes, count(&value)?),
+                "min_bytes" => put(&mut var.min_bytes, count(&value)?),
                 "schemes" => put(&mut var.schemes, texts(value)?),
-                "require_host" => put(&mut var.require_host, flag(value)?),
+                "require_host" => put(&mut var.require_host, flag(&value)?),
                 "forbid_hosts" => put(&mut var.forbid_hosts, texts(value)?),
                 "credentials" => put(&mut var.credentials, text(value)?),
                 "min" => put(&mut var.min, to_scalar(value)?),
                 "max" => put(&mut var.max, to_scalar(value)?),
-                "case_sensitive" => put(&mut var.case_sensitive, flag(value)?),
+                "case_sensitive" => put(&mut var.case_sensitive, flag(&value)?),
                 "algorithm" => put(&mut var.algorithm, text(value)?),
                 "algorithm_var" => put(&mut var.algorithm_var, text(value)?),
                 "algorithms" => put(&mut var.algorithms, texts(value)?),
@@ -877,9 +882,10 @@ raw "text" \n
         assert!(read(&deep_tables).is_none());
         let long_string = format!("[vars.A]\ndefault = \"{}\"\n", "x".repeat(1 << 22));
         assert!(agrees(&long_string));
-        let many: String = (0..50_000)
+        let many = (0..50_000)
             .map(|i| format!("[vars.V{i}]\ntype = \"int\"\n"))
-            .collect();
+            .collect::<Vec<_>>()
+            .concat();
         assert_eq!(read(&many).map(|s| s.vars.0.len()), Some(50_000));
         let twice = format!("{many}[vars.V0]\n");
         assert!(read(&twice).is_none());
