@@ -9,9 +9,13 @@
 //! keys, arrays of tables, dates, nested tables, a key or table written twice, an unknown
 //! attribute, a value of the wrong type, `claims`, `include`, `profiles`.
 //!
-//! Tokens, strings, numbers, comments and newlines are lexed and decoded by `toml_parser`
-//! (the `toml` crate's own lexer and decoders), so every value reads exactly as
-//! `toml::from_str::<PlainSchema>` reads it; the tests keep that reader as the oracle.
+//! The common tokens (punctuation, whitespace, newlines, comments, unquoted words, one-line
+//! strings of printable ASCII) are lexed here exactly as `toml_parser`'s lexer lexes them;
+//! any other string is lexed by that lexer. Keys and values that need more than copying
+//! (escapes, multi-line strings, numbers other than plain decimals), and comments, are
+//! checked and decoded by `toml_parser`'s decoders, the `toml` crate's own: every value
+//! reads exactly as `toml::from_str::<PlainSchema>` reads it, and the tests keep that reader
+//! as the oracle.
 
 use super::raw::{InOrder, OneOrMany, PlainSchema, RawVar, Scalar};
 use std::borrow::Cow;
