@@ -4,6 +4,7 @@
 
 pub mod document;
 pub mod model;
+mod plain;
 pub mod raw;
 pub mod value_type;
 
@@ -44,9 +45,33 @@ struct RawLayer {
     /// of every variable, all at once.
     problems: Vec<Diagnostic>,
     /// The variables in declaration order, when the file was read in one pass
-    /// ([`SchemaSource::load_plain`]; `vars` is then empty); otherwise the order comes
-    /// from the key positions.
+    /// ([`SchemaSource::load_plain`]; `vars` and the outline's `vars` are then empty);
+    /// otherwise the order comes from the key positions.
     declared: Option<Vec<(String, RawVar)>>,
+    /// The names of `declared`, indexed only when an attribute names another variable.
+    declared_names: OnceCell<std::collections::HashSet<String, foldhash::fast::RandomState>>,
+}
+
+impl RawLayer {
+    /// Whether `name` is a declared variable.
+    fn declares(&self, name: &str) -> bool {
+        match &self.declared {
+            Some(declared) => self
+                .declared_names
+                .get_or_init(|| declared.iter().map(|(n, _)| n.clone()).collect())
+                .contains(name),
+            None => self.top.vars.contains_key(name),
+        }
+    }
+
+    /// The declared variables' names: in declaration order when read in one pass, else
+    /// sorted.
+    fn names(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match &self.declared {
+            Some(declared) => Box::new(declared.iter().map(|(n, _)| n.as_str())),
+            None => Box::new(self.top.vars.keys().map(String::as_str)),
+        }
+    }
 }
 
 /// Most comparisons "did you mean" may make for one schema (variable names, attributes,
@@ -229,6 +254,7 @@ fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> Ra
             overlays,
             problems: Vec::new(),
             declared: None,
+            declared_names: OnceCell::new(),
         };
     }
     let empty = Dict::new();
@@ -274,6 +300,7 @@ fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> Ra
         overlays,
         problems: diags,
         declared: None,
+        declared_names: OnceCell::new(),
     }
 }
 
@@ -301,20 +328,15 @@ impl SchemaSource {
             return None;
         }
         let text = document::read_config_text(path, document::MAX_CONFIG_BYTES).ok()?;
-        let plain: raw::PlainSchema = toml::from_str(&text).ok()?;
-        // `claims` holds any value, a TOML date too: the layered reader turns dates into
-        // text first, so such a schema is left to it.
-        if !plain.include.is_empty()
-            || !plain.profiles.is_empty()
-            || plain.vars.0.iter().any(|(_, v)| v.claims.is_some())
-        {
-            return None;
-        }
+        // No `include`, `profiles` or `claims` (see `plain`).
+        let plain = plain::read(&text)?;
+        #[allow(clippy::zero_sized_map_values)] // the outline's type
         let top = raw::RawOutline {
             service: plain.service,
             description: plain.description,
             include: Vec::new(),
-            vars: plain.vars.0.iter().map(|(n, _)| (n.clone(), ())).collect(),
+            // The names are looked up in `declared` (`RawLayer::declares`).
+            vars: BTreeMap::new(),
             severity: plain.severity,
             profiles: BTreeMap::new(),
         };
@@ -328,6 +350,7 @@ impl SchemaSource {
                 overlays: BTreeMap::new(),
                 problems: Vec::new(),
                 declared: Some(plain.vars.0),
+                declared_names: OnceCell::new(),
             },
         })
     }
@@ -408,7 +431,7 @@ impl SchemaSource {
         service_name: Option<&str>,
         profile: Option<&str>,
     ) -> Result<Schema, ConfigError> {
-        let suggest = Suggester::new(self.raw.top.vars.keys().map(String::as_str));
+        let suggest = Suggester::new(self.raw.names());
         let profile = profile.filter(|p| self.raw.top.profiles.contains_key(*p));
         let result = match profile {
             None => {
@@ -489,7 +512,7 @@ fn check_profiles(raw: &RawLayer, ctx: &Locator<'_, '_>, diags: &mut Vec<Diagnos
                 .vars
                 .get(name)
                 .map_or_else(|| over.clone(), |base| base.overlaid(over));
-            let _ = validate_var(name, &merged, &pctx, &raw.top.vars, diags);
+            let _ = validate_var(name, &merged, &pctx, &|n| raw.declares(n), diags);
         }
     }
 }
@@ -667,17 +690,18 @@ fn validate(
 
     let severity = parse_severity_table(&raw.severity, ctx, &mut diags);
 
-    let mut vars = Vec::with_capacity(raw.vars.len());
+    let declares = |n: &str| layer.declares(n);
+    let mut vars = Vec::with_capacity(layer.declared.as_ref().map_or(raw.vars.len(), Vec::len));
     if let Some(declared) = &layer.declared {
         // Read in declaration order: kept as read.
         for (name, rv) in declared {
-            if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
+            if let Some(spec) = validate_var(name, rv, ctx, &declares, &mut diags) {
                 vars.push(spec);
             }
         }
     } else {
         for (name, rv) in &layer.vars {
-            if let Some(spec) = validate_var(name, rv, ctx, &raw.vars, &mut diags) {
+            if let Some(spec) = validate_var(name, rv, ctx, &declares, &mut diags) {
                 vars.push(spec);
             }
         }
@@ -827,13 +851,12 @@ fn unknown_code_message(code: &str, suggest: &Suggester<'_>) -> String {
     msg
 }
 
-// `declared` is the outline's names, as parsed (a map to `()`).
-#[allow(clippy::zero_sized_map_values)]
+/// `declared` tells whether a name is a declared variable (`RawLayer::declares`).
 fn validate_var(
     name: &str,
     rv: &RawVar,
     ctx: &Locator<'_, '_>,
-    declared: &BTreeMap<String, ()>,
+    declared: &dyn Fn(&str) -> bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VarSpec> {
     let start = diags.len();
@@ -941,7 +964,7 @@ fn validate_var(
     let mut required_when = Vec::new();
     let mut bad = EntryProblems::new("required_when");
     for (other, values) in rv.required_when.iter().flatten() {
-        if !declared.contains_key(other) && bad.listed() {
+        if !declared(other) && bad.listed() {
             let mut msg = format!("variable {label}: `required_when` names {other}, which this schema does not declare");
             if let Some(best) = ctx.suggest.variable(other) {
                 msg.push_str(&format!("; did you mean {best}?"));
@@ -1062,13 +1085,12 @@ fn unknown_type_message(written: &str, guess: Option<ValueType>) -> String {
 
 /// A variable's checked type-specific attributes. `None`: the type is unknown (already
 /// reported); the common attributes are still checked by the caller.
-// `declared` is the outline's names, as parsed (a map to `()`).
-#[allow(clippy::zero_sized_map_values, clippy::too_many_lines)]
+#[allow(clippy::too_many_lines)]
 fn build_kind(
     value_type: Option<ValueType>,
     name: &str,
     rv: &RawVar,
-    declared: &BTreeMap<String, ()>,
+    declared: &dyn Fn(&str) -> bool,
     ctx: &Locator<'_, '_>,
     diags: &mut Vec<Diagnostic>,
 ) -> VarKind {
@@ -1111,7 +1133,7 @@ fn build_kind(
     // `or`: how else the attribute may be written, for the message.
     let declared_var =
         |attr: &'static str, other: &str, or: &str, diags: &mut Vec<Diagnostic>| -> bool {
-            if declared.contains_key(other) && other != name {
+            if declared(other) && other != name {
                 return true;
             }
             let mut msg = if other == name {
@@ -1277,7 +1299,7 @@ fn build_kind(
             // A name that is itself declared is this schema's variable, dots and all
             // (`FOO.BAR`); otherwise `service.VAR` names another service's, checked in a stack.
             let signed_by = rv.signed_by.as_ref().and_then(|by| {
-                if declared.contains_key(by) && by != name {
+                if declared(by) && by != name {
                     return Some(SignedBy::Var(by.clone()));
                 }
                 match by.split_once('.') {

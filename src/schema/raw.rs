@@ -5,7 +5,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// A scalar as written in TOML/YAML/JSON: defaults, examples and `values` may be numbers.
+// `Debug` in tests only: a default may be a secret.
 #[derive(Clone, PartialEq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Scalar {
     Bool(bool),
     Int(i64),
@@ -91,6 +93,7 @@ impl Scalar {
 
 /// A value or a list of values (`required_when = { ALG = "RS256" }` or `= ["RS256", "ES256"]`).
 #[derive(Clone, Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(Scalar),
@@ -127,6 +130,7 @@ pub struct RawSchema<V = figment::value::Value> {
 /// A schema read in one pass ([`super::SchemaSource::load_plain`]): the variables in the
 /// order they are written; `include` and `profiles` only to tell that there are none.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(deny_unknown_fields)]
 pub struct PlainSchema {
     pub service: Option<String>,
@@ -144,6 +148,7 @@ pub struct PlainSchema {
 }
 
 /// A table's entries in the order they are written.
+#[cfg_attr(test, derive(Debug))]
 pub struct InOrder<V>(pub Vec<(String, V)>);
 
 impl<V> Default for InOrder<V> {
@@ -225,6 +230,7 @@ pub struct RawProfile<V = figment::value::Value> {
 /// [`super::value_type`]), so that the message can say "`schemes` is not an attribute of
 /// type `int`".
 #[derive(Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(deny_unknown_fields)]
 pub struct RawVar {
     #[serde(rename = "type")]
