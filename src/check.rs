@@ -100,7 +100,7 @@ pub fn check_service(
 
     // The service's resolved values (defaults included): for `required_when`, and for the
     // type checks that read another variable (`algorithm_var`, `signed_by`).
-    let values: HashMap<&str, &str> = resolved
+    let values: crate::source::FastMap<&str, &str> = resolved
         .iter()
         .filter_map(|(spec, r)| match &r.resolved {
             Resolved::Value { value, .. } => Some((spec.name.as_str(), value.expose())),

@@ -295,7 +295,8 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                     out.display()
                 )));
             }
-            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd)?;
+            let env = ProcessEnv::capture();
+            let report = envgate::check(&plan, &env, &cwd)?;
             if let Some(out) = args.output.as_deref().filter(|o| report.read_value_from(o)) {
                 return Err(ConfigError::usage(format!(
                     "--output {} is a secret file a value was read from; choose another file for the report",
@@ -331,6 +332,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
             // by one would only delay the exit (the report is written and flushed).
             std::mem::forget(report);
             std::mem::forget(plan);
+            std::mem::forget(env);
             Ok(outcome)
         }
         Command::Explain(args) => {

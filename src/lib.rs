@@ -599,9 +599,19 @@ fn resolve_settings(
     if let Some(stack) = stack {
         fig = fig.merge(stack.settings_figment());
     }
-    fig = fig
-        .merge(Env::prefixed("ENVGATE_").only(&["format", "profile", "strict", "color"]))
-        .merge(Serialized::defaults(flags));
+    // figment's `Env` provider converts every variable of the environment; most runs set no
+    // `ENVGATE_*` one, and then it would add nothing. It matches the prefix as it does:
+    // without case, after trimming the name.
+    let any_setting = std::env::vars_os().any(|(name, _)| {
+        name.to_string_lossy()
+            .trim()
+            .get(.."ENVGATE_".len())
+            .is_some_and(|p| p.eq_ignore_ascii_case("ENVGATE_"))
+    });
+    if any_setting {
+        fig = fig.merge(Env::prefixed("ENVGATE_").only(&["format", "profile", "strict", "color"]));
+    }
+    fig = fig.merge(Serialized::defaults(flags));
     let at = |key: &str, message: String| -> ConfigError {
         let meta = fig.find_metadata(key);
         match (stack, meta.and_then(|m| m.source.as_ref())) {

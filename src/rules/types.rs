@@ -13,7 +13,6 @@ use crate::secret::{
     contains_credential, is_scheme, is_well_known_scheme, mask_url, mask_value, Secret, UrlForm,
     UrlParts,
 };
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// A problem with one value, before it is given a service, variable and source.
@@ -92,7 +91,7 @@ pub struct ServiceValues<'a> {
     /// With their effective sensitivity (a stack sibling's declaration, a credential-shaped
     /// value), which decides whether a message may quote one.
     pub specs: &'a [&'a VarSpec],
-    pub values: &'a HashMap<&'a str, &'a str>,
+    pub values: &'a crate::source::FastMap<&'a str, &'a str>,
 }
 
 impl<'a> ServiceValues<'a> {
