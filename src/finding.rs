@@ -4,7 +4,8 @@
 
 use crate::rules::registry::{Code, Severity};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 /// What kind of place a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +43,8 @@ impl SourceKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceRef {
     pub kind: SourceKind,
-    pub path: Option<PathBuf>,
+    /// Shared: every key of one env file points at the same path.
+    pub path: Option<Arc<Path>>,
     pub line: Option<usize>,
     pub name: Option<String>,
     pub via: Option<Box<SourceRef>>,
@@ -59,7 +61,7 @@ impl SourceRef {
         }
     }
 
-    pub fn dotenv(path: impl Into<PathBuf>, line: usize, name: impl Into<String>) -> Self {
+    pub fn dotenv(path: impl Into<Arc<Path>>, line: usize, name: impl Into<String>) -> Self {
         Self {
             kind: SourceKind::Dotenv,
             path: Some(path.into()),
@@ -69,7 +71,7 @@ impl SourceRef {
         }
     }
 
-    pub fn default_value(schema: impl Into<PathBuf>) -> Self {
+    pub fn default_value(schema: impl Into<Arc<Path>>) -> Self {
         Self {
             kind: SourceKind::Default,
             path: Some(schema.into()),
@@ -80,7 +82,7 @@ impl SourceRef {
     }
 
     /// A line of the stack file.
-    pub fn stack(path: impl Into<PathBuf>, line: usize) -> Self {
+    pub fn stack(path: impl Into<Arc<Path>>, line: usize) -> Self {
         Self {
             kind: SourceKind::Stack,
             path: Some(path.into()),

@@ -795,8 +795,8 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Result<Report, Config
                 .filter(|s| s.kind == finding::SourceKind::File)
                 .and_then(|s| s.path.as_ref())
             {
-                if seen_files.insert(path.clone()) {
-                    secret_files.push(path.clone());
+                if seen_files.insert(path.to_path_buf()) {
+                    secret_files.push(path.to_path_buf());
                 }
             }
             match &mut spool {

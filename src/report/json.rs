@@ -440,7 +440,9 @@ mod tests {
             service: format!("s{}", i / 3),
             name: format!("VAR_{i}"),
             status: VarStatus::Ok,
-            source: (i % 2 == 0).then(|| SourceRef::dotenv(format!("env/\"{i}\".env"), i, "K")),
+            source: (i % 2 == 0).then(|| {
+                SourceRef::dotenv(std::path::PathBuf::from(format!("env/\"{i}\".env")), i, "K")
+            }),
             fingerprint: (i % 3 == 0).then(|| format!("sha256:{i:012}")),
             sensitive: false,
             detail: None,

@@ -171,7 +171,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
             // The line of `NAME_FILE` belongs to another file: it is in the hint, not here.
             let mut source = SourceRef {
                 kind: SourceKind::File,
-                path: Some(shown_path.clone()),
+                path: Some(shown_path.as_path().into()),
                 line: None,
                 name: Some(file_var.clone()),
                 via: Some(Box::new(entry.source.clone())),
@@ -232,7 +232,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
         }
     }
     if let Some(default) = &spec.default {
-        let source = SourceRef::default_value(&schema.path);
+        let source = SourceRef::default_value(schema.path.as_path());
         return Resolution {
             resolved: Resolved::Value {
                 value: default.clone(),

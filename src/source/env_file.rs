@@ -39,7 +39,7 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
     };
     let file_source = SourceRef {
         kind: crate::finding::SourceKind::Dotenv,
-        path: Some(path.to_path_buf()),
+        path: Some(path.into()),
         line: None,
         name: None,
         via: None,
@@ -209,7 +209,12 @@ pub fn read(path: &Path, lookups: &Lookups<'_>, table: &Sensitivity) -> EnvFileR
         } else {
             RawValue::Text(Secret::new(entry.value))
         };
-        let source = SourceRef::dotenv(path, entry.line, entry.key.clone());
+        // Every key of the file shares the file's path.
+        let source = SourceRef {
+            line: Some(entry.line),
+            name: Some(entry.key.clone()),
+            ..file_source.clone()
+        };
         out.entries
             .push((entry.key, value, source, entry.carries_secret));
     }

@@ -275,7 +275,7 @@ pub fn gather<'e>(
                 .hint("list each env file once per service, and keep generated data out of env files")
                 .source(Some(SourceRef {
                     kind: crate::finding::SourceKind::Dotenv,
-                    path: Some(path.clone()),
+                    path: Some(path.as_path().into()),
                     line: None,
                     name: None,
                     via: None,
