@@ -611,7 +611,12 @@ fn resolve_settings(
     if any_setting {
         fig = fig.merge(Env::prefixed("ENVGATE_").only(&["format", "profile", "strict", "color"]));
     }
-    fig = fig.merge(Serialized::defaults(flags));
+    // Without a stack file or an `ENVGATE_*` variable the flags are all there is: figment
+    // would hand them back as they are (and clap has already checked them).
+    let layered = stack.is_some() || any_setting;
+    if layered {
+        fig = fig.merge(Serialized::defaults(flags));
+    }
     let at = |key: &str, message: String| -> ConfigError {
         let meta = fig.find_metadata(key);
         match (stack, meta.and_then(|m| m.source.as_ref())) {
@@ -636,34 +641,38 @@ fn resolve_settings(
             at(key, format!("`{key}` {rest}"))
         }
     };
-    let settings: Settings = fig.extract().map_err(|e| {
-        use figment::error::Kind;
-        let key = e.path.last().cloned().unwrap_or_default();
-        match &e.kind {
-            Kind::UnknownField(field, _) => {
-                let mut msg = format!("unknown setting `{field}`");
-                if let Some(best) =
-                    suggest::closest(field, ["format", "profile", "strict", "color"])
-                {
-                    msg.push_str(&format!("; did you mean `{best}`?"));
+    let settings: Settings = if layered {
+        fig.extract().map_err(|e| {
+            use figment::error::Kind;
+            let key = e.path.last().cloned().unwrap_or_default();
+            match &e.kind {
+                Kind::UnknownField(field, _) => {
+                    let mut msg = format!("unknown setting `{field}`");
+                    if let Some(best) =
+                        suggest::closest(field, ["format", "profile", "strict", "color"])
+                    {
+                        msg.push_str(&format!("; did you mean `{best}`?"));
+                    }
+                    msg.push_str(" (settings: format, profile, strict, color)");
+                    at(field, msg)
                 }
-                msg.push_str(" (settings: format, profile, strict, color)");
-                at(field, msg)
-            }
-            // Whatever the deserializer said (it may name an internal type), `strict` is a
-            // yes/no setting: say so, with the value as written.
-            _ if key == "strict" => named(
-                &key,
-                &format!(
-                    "must be true or false (got {}); 1/0, yes/no and on/off work too",
-                    setting_as_written(&fig, &key)
+                // Whatever the deserializer said (it may name an internal type), `strict` is a
+                // yes/no setting: say so, with the value as written.
+                _ if key == "strict" => named(
+                    &key,
+                    &format!(
+                        "must be true or false (got {}); 1/0, yes/no and on/off work too",
+                        setting_as_written(&fig, &key)
+                    ),
                 ),
-            ),
-            Kind::Message(m) => named(&key, m),
-            Kind::InvalidType(_, expected) => named(&key, &format!("must be {expected}")),
-            _ => named(&key, "has an invalid value"),
-        }
-    })?;
+                Kind::Message(m) => named(&key, m),
+                Kind::InvalidType(_, expected) => named(&key, &format!("must be {expected}")),
+                _ => named(&key, "has an invalid value"),
+            }
+        })?
+    } else {
+        flags.clone()
+    };
     let format = match settings.format.as_deref() {
         None | Some("human") => Format::Human,
         Some("json") => Format::Json,
