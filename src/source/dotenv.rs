@@ -334,8 +334,10 @@ struct Known {
     slot: usize,
     /// How many times it is defined.
     count: usize,
-    /// The first few lines it is defined on.
-    lines: Vec<usize>,
+    /// The first line it is defined on, and the next few (a list only for a repeated key:
+    /// most keys are defined once, and need no allocation for it).
+    first_line: usize,
+    more_lines: Vec<usize>,
     last_line: usize,
     /// How its last definition was written.
     last_written: Written,
@@ -436,7 +438,9 @@ impl Parser<'_> {
                 kind: DotenvIssueKind::DuplicateKey {
                     key: key.clone(),
                     count: k.count,
-                    lines: k.lines.clone(),
+                    lines: std::iter::once(k.first_line)
+                        .chain(k.more_lines.iter().copied())
+                        .collect(),
                     written: k.last_written,
                 },
                 line: k.last_line,
@@ -846,8 +850,8 @@ impl Parser<'_> {
         if let Some(known) = self.known.get_mut(&key) {
             // Counted here, reported once in `finish`.
             known.count += 1;
-            if known.lines.len() < MAX_DUPLICATE_LINES_LISTED {
-                known.lines.push(at.line);
+            if 1 + known.more_lines.len() < MAX_DUPLICATE_LINES_LISTED {
+                known.more_lines.push(at.line);
             }
             known.last_line = at.line;
             known.last_written = written;
@@ -860,7 +864,8 @@ impl Parser<'_> {
                 Known {
                     slot,
                     count: 1,
-                    lines: vec![at.line],
+                    first_line: at.line,
+                    more_lines: Vec::new(),
                     last_line: at.line,
                     last_written: written,
                 },
@@ -950,7 +955,8 @@ fn whitespace_len(data: &[u8], i: usize, newline: bool) -> usize {
 /// The character at `i` and its length in bytes; `None` when the bytes there are not UTF-8.
 fn decode_char(data: &[u8], i: usize) -> Option<(char, usize)> {
     let len = match *data.get(i)? {
-        0x00..=0x7F => 1,
+        // ASCII, the common case, needs no decoding.
+        b @ 0x00..=0x7F => return Some((char::from(b), 1)),
         0xC2..=0xDF => 2,
         0xE0..=0xEF => 3,
         0xF0..=0xF4 => 4,
