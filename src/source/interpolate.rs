@@ -118,6 +118,19 @@ pub struct Expansion<O> {
 /// backticks stay as written. Every problem is noted, whether or not the part it is in was
 /// used (Compose evaluates words eagerly).
 pub fn expand<'v, L: Lookup<'v>>(template: &str, lookup: &L) -> Expansion<L::Origin> {
+    // Most values hold no `$`: the text as written, with nothing to report.
+    if template.len() <= MAX_EXPANDED_BYTES && !template.contains('$') {
+        return Expansion {
+            text: template.to_owned(),
+            not_utf8: false,
+            undefined: Vec::new(),
+            required: Vec::new(),
+            read: Vec::new(),
+            invalid: false,
+            too_deep: false,
+            overflow: false,
+        };
+    }
     let expander = Expander { lookup };
     let mut trouble = Trouble::default();
     let piece = expander.expand(template, 0, None, &mut trouble);
