@@ -31,7 +31,7 @@ if [ -z "$zenv" ]; then
   echo "zenv not found, its cases are skipped: install it with" \
     "\`cargo install --locked zorath-env --version 0.3.13\`, or point ZENV=/path/to/zenv at it"
 else
-  echo "zenv:    $zenv ($("$zenv" --version 2>/dev/null | head -n1))"
+  echo "zenv:    $(basename "$zenv") ($("$zenv" --version 2>/dev/null | head -n1))"
 fi
 
 # The fixtures and the interleaved runs' specs. The 500-variable schema: 100 each of secret

@@ -1,5 +1,6 @@
 //! Allocation budget of the 500-variable check: a test binary of its own, because it installs
-//! a counting global allocator (an unsafe impl, allowed in this file only).
+//! a counting global allocator (`tests/support/counting_alloc.rs`, an unsafe impl allowed in
+//! the two allocation test binaries only).
 //!
 //! The job is what `envgate check --schema 500.toml` does with the values in the environment:
 //! `envgate::plan` (load and validate the schema), `envgate::check` (gather and check the
@@ -17,14 +18,15 @@
 // Test code: a failed setup should stop it loudly; the figures are printed on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
+use counting_alloc::{measure as counted, Counts};
 use envgate::report::human;
 use envgate::source::ProcessEnv;
 use envgate::Selection;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::ffi::OsString;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Allocations (`alloc` and `realloc` calls) of the whole job under `cargo test`, recorded
 /// 2026-12-03 after the issue 11 rewrite of the hot paths (plan 4,065, check 5,531, render
@@ -37,65 +39,6 @@ const BASELINE_ALLOCATIONS: u64 = 9_626;
 const BASELINE_BYTES: u64 = 1_768_317;
 /// How far above a baseline a count may go before the test fails.
 const SLACK_PERCENT: u64 = 20;
-
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-static BYTES: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    // Const-initialised and without a destructor: reading it never allocates.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn record(size: usize) {
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Relaxed);
-        BYTES.fetch_add(size as u64, Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counters are atomics.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-#[derive(Debug, Clone, Copy)]
-struct Counts {
-    allocations: u64,
-    bytes: u64,
-}
-
-/// Runs `job` on this thread with the counters at zero, and returns what it allocated.
-fn counted<T>(job: impl FnOnce() -> T) -> (T, Counts) {
-    ALLOCATIONS.store(0, Relaxed);
-    BYTES.store(0, Relaxed);
-    COUNTING.with(|c| c.set(true));
-    let out = job();
-    COUNTING.with(|c| c.set(false));
-    let counts = Counts {
-        allocations: ALLOCATIONS.load(Relaxed),
-        bytes: BYTES.load(Relaxed),
-    };
-    (out, counts)
-}
 
 /// The 500-variable schema and its values, as `benches/process.sh` generates them.
 fn fixture(dir: &Path) -> (Selection, ProcessEnv) {
@@ -160,6 +103,7 @@ fn the_500_variable_check_stays_within_its_allocation_budget() {
     let total = Counts {
         allocations: plan_counts.allocations + check_counts.allocations + render_counts.allocations,
         bytes: plan_counts.bytes + check_counts.bytes + render_counts.bytes,
+        ..Counts::default()
     };
     for (phase, c) in [
         ("plan", plan_counts),

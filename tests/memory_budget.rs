@@ -1,6 +1,7 @@
 //! A stack's memory is flat in its number of services: a test binary of its own, because it
-//! installs a counting global allocator (an unsafe impl, allowed in this file and in
-//! `tests/alloc_budget.rs` only) that tracks the peak of the bytes live at once.
+//! installs a counting global allocator (`tests/support/counting_alloc.rs`, whose unsafe
+//! impl is allowed in the two allocation test binaries only) that tracks the peak of the
+//! bytes live at once.
 //!
 //! The job is what `envgate check --no-process-env --config envgate.toml` does, for the human
 //! and the JSON report, on stacks that `examples/gen-stack` makes (N services x 100
@@ -16,75 +17,13 @@
 #[path = "../benches/gen_stack.rs"]
 mod gen_stack;
 
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
 use envgate::report::{human, json};
 use envgate::source::ProcessEnv;
 use envgate::stack::Settings;
 use envgate::Selection;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
-
-struct Counting;
-
-static LIVE: AtomicI64 = AtomicI64::new(0);
-static PEAK: AtomicI64 = AtomicI64::new(0);
-
-thread_local! {
-    // Const-initialised and without a destructor: reading it never allocates.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counting() -> bool {
-    COUNTING.try_with(Cell::get).unwrap_or(false)
-}
-
-fn grow(by: usize) {
-    if counting() {
-        let by = i64::try_from(by).unwrap_or(i64::MAX);
-        let live = LIVE.fetch_add(by, Relaxed) + by;
-        PEAK.fetch_max(live, Relaxed);
-    }
-}
-
-fn shrink(by: usize) {
-    if counting() {
-        LIVE.fetch_sub(i64::try_from(by).unwrap_or(i64::MAX), Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counters are atomics.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grow(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        grow(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        grow(new_size);
-        shrink(layout.size());
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        shrink(layout.size());
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// The most bytes live at once while `job` runs on this thread (counted from its start).
-fn peak_of(job: impl FnOnce()) -> i64 {
-    LIVE.store(0, Relaxed);
-    PEAK.store(0, Relaxed);
-    COUNTING.with(|c| c.set(true));
-    job();
-    COUNTING.with(|c| c.set(false));
-    PEAK.load(Relaxed)
-}
 
 /// Peak bytes of a whole check of a generated stack of `services` x 100 variables, with
 /// the report written (to nowhere) in `format`.
@@ -98,7 +37,7 @@ fn peak_of_check(dir: &std::path::Path, format: &str) -> i64 {
         },
         ..Selection::default()
     };
-    peak_of(|| {
+    counting_alloc::measure(|| {
         let plan = envgate::plan(&selection).unwrap();
         let report = envgate::check(&plan, &ProcessEnv::default(), dir).unwrap();
         assert!(report.ok, "the generated stack has no problems");
@@ -108,6 +47,8 @@ fn peak_of_check(dir: &std::path::Path, format: &str) -> i64 {
             _ => human::render(&report, &mut out, human::Palette { color: false }).unwrap(),
         }
     })
+    .1
+    .peak
 }
 
 #[test]

@@ -236,7 +236,7 @@ impl<'i> Reader<'i> {
 
     /// Takes the one-byte token `byte` (`=` or a bracket), on the bytes when no token is
     /// peeked.
-    fn expect(&mut self, byte: u8) -> Read<()> {
+    fn eat(&mut self, byte: u8) -> Read<()> {
         let found = match self.peeked.take() {
             Some(token) => token.kind as u8 == byte,
             None if self.text.as_bytes().get(self.pos) == Some(&byte) => {
@@ -361,7 +361,7 @@ impl<'i> Reader<'i> {
                 Some(_) => {
                     let key = self.key()?;
                     self.skip_whitespace();
-                    self.expect(b'=')?;
+                    self.eat(b'=')?;
                     self.skip_whitespace();
                     let value = self.value()?;
                     assign(&mut schema, table, &key, value)?;
@@ -386,7 +386,7 @@ impl<'i> Reader<'i> {
 
     /// `[vars.NAME]` or `[severity]` (once).
     fn header(&mut self, schema: &mut PlainSchema, severity_seen: &mut bool) -> Read<Table> {
-        self.expect(b'[')?;
+        self.eat(b'[')?;
         self.skip_whitespace();
         let first = self.key()?;
         self.skip_whitespace();
@@ -399,7 +399,7 @@ impl<'i> Reader<'i> {
         } else {
             None
         };
-        self.expect(b']')?;
+        self.eat(b']')?;
         match (first.as_ref(), second) {
             ("vars", Some(name)) => {
                 schema.vars.0.push((name.into_owned(), RawVar::default()));
@@ -514,7 +514,7 @@ impl<'i> Reader<'i> {
 
     /// `[` scalars `]`, across lines, with comments and a trailing comma.
     fn array(&mut self) -> Read<Vec<Scalar>> {
-        self.expect(b'[')?;
+        self.eat(b'[')?;
         let mut items = Vec::with_capacity(8);
         loop {
             self.skip_blank()?;
@@ -534,7 +534,7 @@ impl<'i> Reader<'i> {
 
     /// `{ KEY = scalar or array, ... }` on one line, without a trailing comma.
     fn inline_table(&mut self) -> Read<BTreeMap<String, OneOrMany>> {
-        self.expect(b'{')?;
+        self.eat(b'{')?;
         let mut entries = BTreeMap::new();
         self.skip_whitespace();
         if self.peek_kind() == Some(TokenKind::RightCurlyBracket) {
@@ -545,7 +545,7 @@ impl<'i> Reader<'i> {
             self.skip_whitespace();
             let key = self.key()?;
             self.skip_whitespace();
-            self.expect(b'=')?;
+            self.eat(b'=')?;
             self.skip_whitespace();
             let value = if self.peek_kind() == Some(TokenKind::LeftSquareBracket) {
                 OneOrMany::Many(self.array()?)
