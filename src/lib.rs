@@ -136,15 +136,10 @@ fn declared_digest(schema: &Schema) -> u64 {
 /// Whether a schema has a `jwt` variable with `signed_by = "service.VAR"` (a rule of the
 /// stack, bound when the plan is made).
 fn has_signed_by(schema: &Schema) -> bool {
-    schema.vars.iter().any(|spec| {
-        matches!(
-            &spec.kind,
-            schema::model::VarKind::Jwt(schema::model::JwtRules {
-                signed_by: Some(schema::model::SignedBy::Service { .. }),
-                ..
-            })
-        )
-    })
+    schema
+        .vars
+        .iter()
+        .any(|spec| spec.signed_by_service().is_some())
 }
 
 /// Everything a run needs, validated: any problem so far was exit 2.
@@ -434,13 +429,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     .iter()
                     .filter_map(|s| s.schema.kept())
                     .flat_map(|schema| &schema.vars)
-                    .filter_map(|spec| match &spec.kind {
-                        schema::model::VarKind::Jwt(schema::model::JwtRules {
-                            signed_by: Some(schema::model::SignedBy::Service { service, .. }),
-                            ..
-                        }) => Some(service.as_str()),
-                        _ => None,
-                    })
+                    .filter_map(|spec| Some(spec.signed_by_service()?.0))
                     .collect();
                 let mut signer_schemas = Vec::new();
                 for svc in services
@@ -495,12 +484,8 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
                     .collect();
                 for schema in by_name.values() {
                     for spec in &schema.vars {
-                        if let schema::model::VarKind::Jwt(schema::model::JwtRules {
-                            signed_by: Some(schema::model::SignedBy::Service { service, var }),
-                            ..
-                        }) = &spec.kind
-                        {
-                            if !in_stack.contains(service.as_str()) {
+                        if let Some((service, var)) = spec.signed_by_service() {
+                            if !in_stack.contains(service) {
                                 diags.push(Diagnostic::file(
                                     &schema.path,
                                     format!(

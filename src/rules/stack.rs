@@ -10,9 +10,7 @@
 use crate::finding::{Finding, Location, RuleCheck, SourceRef};
 use crate::jwt::{Algorithm, Key, ProbeToken, Problem, SecretEncoding, Side, Token};
 use crate::rules::Code;
-use crate::schema::model::{
-    Encoding, JwtRules, KeyAlgorithm, KeyEncoding, Schema, SignedBy, VarKind, VarSpec,
-};
+use crate::schema::model::{Encoding, KeyAlgorithm, KeyEncoding, Schema, VarKind, VarSpec};
 use crate::secret::Secret;
 use std::collections::HashMap;
 
@@ -218,14 +216,10 @@ impl StackRules {
         services.sort_by(|a, b| a.service.cmp(&b.service));
         for schema in services {
             for var in &schema.vars {
-                let VarKind::Jwt(JwtRules {
-                    signed_by: Some(SignedBy::Service { service, var: key }),
-                    ..
-                }) = &var.kind
-                else {
+                let Some((service, key)) = var.signed_by_service() else {
                     continue;
                 };
-                if !schemas.contains_key(service.as_str()) {
+                if !schemas.contains_key(service) {
                     continue;
                 }
                 let key_spec = spec(service, key);

@@ -45,6 +45,17 @@ impl VarSpec {
     pub fn allows(&self, code: Code) -> bool {
         self.allow.contains(&code)
     }
+
+    /// `signed_by = "service.VAR"` of a `jwt`: the service and the variable that sign it.
+    pub fn signed_by_service(&self) -> Option<(&str, &str)> {
+        match &self.kind {
+            VarKind::Jwt(JwtRules {
+                signed_by: Some(SignedBy::Service { service, var }),
+                ..
+            }) => Some((service, var)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
