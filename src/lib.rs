@@ -173,8 +173,8 @@ impl Plan {
         match &svc.schema {
             PlannedSchema::Kept(schema) => Ok(std::borrow::Cow::Borrowed(schema)),
             PlannedSchema::Reread { path, .. } => {
-                let schema =
-                    SchemaSource::load(path)?.resolve(Some(&svc.name), self.profile.as_deref())?;
+                let schema = SchemaSource::load(path)?
+                    .into_schema(Some(&svc.name), self.profile.as_deref())?;
                 Self::same_declarations(svc, schema).map(std::borrow::Cow::Owned)
             }
         }
@@ -256,7 +256,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             let source = SchemaSource::load(&path)?;
             known_profiles.extend(source.profiles());
             check_profile(profile.as_deref(), &known_profiles)?;
-            let schema = source.resolve(None, profile.as_deref())?;
+            let schema = source.into_schema(None, profile.as_deref())?;
             if let Some(unknown) = selection.services.iter().find(|s| **s != schema.service) {
                 return Err(ConfigError::usage(format!(
                     "unknown service `{unknown}`: {} declares the service `{}`",

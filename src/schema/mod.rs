@@ -17,7 +17,7 @@ use model::{
     SignedBy, TextRules, UrlRules, VarKind, VarSpec,
 };
 use raw::{RawProfile, RawSchema, RawVar};
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use value_type::{ValueType, COMMON_ATTRS, JWT_ALGORITHMS};
@@ -44,34 +44,16 @@ struct RawLayer {
     /// Structural problems (unknown keys, wrong types), reported with the semantic problems
     /// of every variable, all at once.
     problems: Vec<Diagnostic>,
-    /// The variables in declaration order, when the file was read in one pass
-    /// ([`SchemaSource::load_plain`]; `vars` and the outline's `vars` are then empty);
-    /// otherwise the order comes from the key positions.
-    declared: Option<Vec<(String, RawVar)>>,
-    /// The names of `declared`, indexed only when an attribute names another variable.
-    declared_names: OnceCell<std::collections::HashSet<String, foldhash::fast::RandomState>>,
+    /// The variables, validated as they were read, when the file was read in one pass
+    /// ([`SchemaSource::load_plain`]; `vars` and the outline's `vars` are then empty).
+    validated: Option<Validated>,
 }
 
-impl RawLayer {
-    /// Whether `name` is a declared variable.
-    fn declares(&self, name: &str) -> bool {
-        match &self.declared {
-            Some(declared) => self
-                .declared_names
-                .get_or_init(|| declared.iter().map(|(n, _)| n.clone()).collect())
-                .contains(name),
-            None => self.top.vars.contains_key(name),
-        }
-    }
-
-    /// The declared variables' names: in declaration order when read in one pass, else
-    /// sorted.
-    fn names(&self) -> Box<dyn Iterator<Item = &str> + '_> {
-        match &self.declared {
-            Some(declared) => Box::new(declared.iter().map(|(n, _)| n.as_str())),
-            None => Box::new(self.top.vars.keys().map(String::as_str)),
-        }
-    }
+/// A schema read in one pass and validated as it was read: nothing left to check.
+struct Validated {
+    /// In declaration order.
+    vars: Vec<VarSpec>,
+    severity: HashMap<Code, Severity>,
 }
 
 /// Most comparisons "did you mean" may make for one schema (variable names, attributes,
@@ -253,8 +235,7 @@ fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> Ra
             vars,
             overlays,
             problems: Vec::new(),
-            declared: None,
-            declared_names: OnceCell::new(),
+            validated: None,
         };
     }
     let empty = Dict::new();
@@ -299,8 +280,7 @@ fn extract_layer(root: &Value, ctx: &Locator<'_, '_>, with_overlays: bool) -> Ra
         vars,
         overlays,
         problems: diags,
-        declared: None,
-        declared_names: OnceCell::new(),
+        validated: None,
     }
 }
 
@@ -315,10 +295,12 @@ impl SchemaSource {
     }
 
     /// The common case in one pass: a TOML schema without includes or profiles, whose
-    /// every attribute has the type it must have, read straight into the raw variables in
-    /// declaration order: no key positions, no layering. Anything else (another format,
-    /// `include`, `profiles`, an unknown key, a wrong type, a read error) is `None`, and
-    /// [`SchemaSource::load_layered`] reads the file with positions for its messages.
+    /// every attribute has the type it must have, read straight into the checked
+    /// variables in declaration order, each validated as soon as its table ends (no more
+    /// than one raw variable is held): no key positions, no layering. Anything else
+    /// (another format, `include`, `profiles`, an unknown key, a wrong type, a read error)
+    /// and any problem at all is `None`, and [`SchemaSource::load_layered`] reads the file
+    /// with positions for its messages.
     fn load_plain(path: &Path) -> Option<Self> {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ["yaml", "yml", "json"]
@@ -328,29 +310,66 @@ impl SchemaSource {
             return None;
         }
         let text = document::read_config_text(path, document::MAX_CONFIG_BYTES).ok()?;
+        let layout = Layout::unpositioned(path);
+        // A problem's message is never shown from here (the layered reader words it, with
+        // its position): nothing to suggest from.
+        let suggest = Suggester::new([]);
+        let ctx = Locator {
+            layout: &layout,
+            profile: None,
+            suggest: &suggest,
+        };
+        let mut diags = Vec::new();
+        let mut vars = Vec::with_capacity(plain::var_tables_hint(&text));
+        // The names attributes refer to (`required_when`, `algorithm_var`, `signed_by`),
+        // perhaps declared further down: taken as declared, and checked once all are read.
+        let referred: RefCell<Vec<String>> = RefCell::new(Vec::new());
+        let refer = |name: &str| {
+            referred.borrow_mut().push(name.to_string());
+            true
+        };
         // No `include`, `profiles` or `claims` (see `plain`).
-        let plain = plain::read(&text)?;
+        let plain = plain::read_each(&text, |name, rv| {
+            match validate_var(&name, &rv, &ctx, &refer, &mut diags) {
+                Some(spec) => {
+                    vars.push(spec);
+                    true
+                }
+                None => false,
+            }
+        })?;
+        let severity = parse_severity_table(&plain.severity, &ctx, &mut diags);
+        // A table written twice is not TOML; a name referred to must be declared.
+        let mut names: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+            std::collections::HashSet::with_capacity_and_hasher(
+                vars.len(),
+                foldhash::fast::RandomState::default(),
+            );
+        if !diags.is_empty()
+            || !vars.iter().all(|v: &VarSpec| names.insert(&v.name))
+            || !referred.borrow().iter().all(|n| names.contains(n.as_str()))
+        {
+            return None;
+        }
         #[allow(clippy::zero_sized_map_values)] // the outline's type
         let top = raw::RawOutline {
             service: plain.service,
             description: plain.description,
             include: Vec::new(),
-            // The names are looked up in `declared` (`RawLayer::declares`).
             vars: BTreeMap::new(),
-            severity: plain.severity,
+            severity: BTreeMap::new(),
             profiles: BTreeMap::new(),
         };
         Some(Self {
             path: path.to_path_buf(),
-            layout: Layout::unpositioned(path),
+            layout,
             root: Value::Dict(Tag::Default, Dict::new()),
             raw: RawLayer {
                 top,
                 vars: BTreeMap::new(),
                 overlays: BTreeMap::new(),
                 problems: Vec::new(),
-                declared: Some(plain.vars.0),
-                declared_names: OnceCell::new(),
+                validated: Some(Validated { vars, severity }),
             },
         })
     }
@@ -431,7 +450,14 @@ impl SchemaSource {
         service_name: Option<&str>,
         profile: Option<&str>,
     ) -> Result<Schema, ConfigError> {
-        let suggest = Suggester::new(self.raw.names());
+        if let Some(validated) = &self.raw.validated {
+            return Ok(self.validated_schema(
+                service_name,
+                validated.vars.clone(),
+                validated.severity.clone(),
+            ));
+        }
+        let suggest = Suggester::new(self.raw.top.vars.keys().map(String::as_str));
         let profile = profile.filter(|p| self.raw.top.profiles.contains_key(*p));
         let result = match profile {
             None => {
@@ -464,10 +490,6 @@ impl SchemaSource {
         };
         match result {
             Ok(schema) => Ok(schema),
-            // Read without positions: read again with them, for messages that point.
-            Err(_) if self.raw.declared.is_some() => {
-                Self::load_layered(&self.path)?.resolve(service_name, profile)
-            }
             Err(e) => {
                 let mut diags = e.diagnostics;
                 diags.extend(suggest.note(&self.path));
@@ -475,6 +497,52 @@ impl SchemaSource {
             }
         }
     }
+
+    /// [`SchemaSource::resolve`], taking the source: a schema validated as it was read is
+    /// handed over as it is, not copied.
+    pub fn into_schema(
+        mut self,
+        service_name: Option<&str>,
+        profile: Option<&str>,
+    ) -> Result<Schema, ConfigError> {
+        match self.raw.validated.take() {
+            Some(Validated { vars, severity }) => {
+                Ok(self.validated_schema(service_name, vars, severity))
+            }
+            None => self.resolve(service_name, profile),
+        }
+    }
+
+    /// The schema read in one pass, under `service_name`.
+    fn validated_schema(
+        &self,
+        service_name: Option<&str>,
+        vars: Vec<VarSpec>,
+        severity: HashMap<Code, Severity>,
+    ) -> Schema {
+        Schema {
+            service: service_name_of(service_name, self.raw.top.service.as_deref(), &self.path),
+            description: self.raw.top.description.clone(),
+            path: self.path.clone(),
+            files: self.layout.files().to_vec(),
+            vars,
+            severity,
+            profiles: Vec::new(),
+        }
+    }
+}
+
+/// The service's name: the stack's name for it, else the schema's `service`, else the
+/// file's stem.
+fn service_name_of(stack_name: Option<&str>, declared: Option<&str>, path: &Path) -> String {
+    stack_name.or(declared).map_or_else(
+        || {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        },
+        str::to_string,
+    )
 }
 
 /// Every profile is validated when the file is loaded, not only when it is selected: a
@@ -512,7 +580,13 @@ fn check_profiles(raw: &RawLayer, ctx: &Locator<'_, '_>, diags: &mut Vec<Diagnos
                 .vars
                 .get(name)
                 .map_or_else(|| over.clone(), |base| base.overlaid(over));
-            let _ = validate_var(name, &merged, &pctx, &|n| raw.declares(n), diags);
+            let _ = validate_var(
+                name,
+                &merged,
+                &pctx,
+                &|n| raw.top.vars.contains_key(n),
+                diags,
+            );
         }
     }
 }
@@ -679,39 +753,23 @@ fn validate(
 ) -> Result<Schema, ConfigError> {
     let raw = &layer.top;
     let mut diags = layer.problems.clone();
-    let service = service_name
-        .map(str::to_string)
-        .or_else(|| raw.service.clone())
-        .unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
+    let service = service_name_of(service_name, raw.service.as_deref(), path);
 
     let severity = parse_severity_table(&raw.severity, ctx, &mut diags);
 
-    let declares = |n: &str| layer.declares(n);
-    let mut vars = Vec::with_capacity(layer.declared.as_ref().map_or(raw.vars.len(), Vec::len));
-    if let Some(declared) = &layer.declared {
-        // Read in declaration order: kept as read.
-        for (name, rv) in declared {
-            if let Some(spec) = validate_var(name, rv, ctx, &declares, &mut diags) {
-                vars.push(spec);
-            }
+    let declares = |n: &str| raw.vars.contains_key(n);
+    let mut vars = Vec::with_capacity(raw.vars.len());
+    for (name, rv) in &layer.vars {
+        if let Some(spec) = validate_var(name, rv, ctx, &declares, &mut diags) {
+            vars.push(spec);
         }
-    } else {
-        for (name, rv) in &layer.vars {
-            if let Some(spec) = validate_var(name, rv, ctx, &declares, &mut diags) {
-                vars.push(spec);
-            }
-        }
-        // Declaration order: includes first, then this file, each in file order.
-        vars.sort_by_cached_key(|v| {
-            ctx.layout
-                .first_declared(&v.name)
-                .unwrap_or((usize::MAX, Pos::default()))
-        });
     }
+    // Declaration order: includes first, then this file, each in file order.
+    vars.sort_by_cached_key(|v| {
+        ctx.layout
+            .first_declared(&v.name)
+            .unwrap_or((usize::MAX, Pos::default()))
+    });
 
     if diags.is_empty() {
         Ok(Schema {
@@ -851,7 +909,7 @@ fn unknown_code_message(code: &str, suggest: &Suggester<'_>) -> String {
     msg
 }
 
-/// `declared` tells whether a name is a declared variable (`RawLayer::declares`).
+/// `declared` tells whether a name is a declared variable.
 fn validate_var(
     name: &str,
     rv: &RawVar,
@@ -1748,6 +1806,12 @@ service = "api"
 description = "the API"
 [severity]
 weak-secret = "warning"
+[vars.EARLY]
+type = "string"
+required_when = { LATE = "on" }
+[vars.EARLY_TOKEN]
+type = "jwt"
+signed_by = "keys.main"
 [vars.ZETA]
 type = "secret"
 min_length = 32
@@ -1799,6 +1863,11 @@ signed_by = "KEY"
 expires_within = "24h"
 [vars."dotted.name"]
 type = "string"
+[vars.LATE]
+type = "string"
+[vars."keys.main"]
+type = "jwt-key"
+algorithm = "HS256"
 "#,
             // Semantic problems: the messages and positions come from the layered reader.
             r#"
@@ -1821,6 +1890,8 @@ default = 5
             "",
             "service = \"lonely\"\n",
         ];
+        // The case with semantic problems.
+        const SEMANTIC: usize = 1;
         let mut paths: Vec<PathBuf> = Vec::new();
         for (i, text) in cases.iter().enumerate() {
             let path = dir.path().join(format!("case{i}.toml"));
@@ -1838,17 +1909,34 @@ default = 5
         }
         let mut compared = 0;
         for (i, path) in paths.iter().enumerate() {
-            // The fixtures with profiles are the layered reader's alone.
+            let layered = SchemaSource::load_layered(path).unwrap();
+            // The fixtures with profiles are the layered reader's alone; a schema with a
+            // problem is read again by the layered reader, for positions.
             let Some(plain) = SchemaSource::load_plain(path) else {
                 assert!(
-                    i >= cases.len(),
+                    i >= cases.len() || i == SEMANTIC,
                     "{} should be read in one pass",
                     path.display()
                 );
+                let loaded = SchemaSource::load(path).unwrap();
+                assert_eq!(resolved(&loaded), resolved(&layered), "{}", path.display());
                 continue;
             };
-            let layered = SchemaSource::load_layered(path).unwrap();
+            assert_ne!(
+                i, SEMANTIC,
+                "a schema with problems is not taken in one pass"
+            );
             assert_eq!(resolved(&plain), resolved(&layered), "{}", path.display());
+            let moved = SchemaSource::load_plain(path)
+                .unwrap()
+                .into_schema(Some("svc"), None)
+                .unwrap();
+            assert_eq!(
+                format!("{moved:?}"),
+                format!("{:?}", layered.resolve(Some("svc"), None).unwrap()),
+                "{}",
+                path.display()
+            );
             compared += 1;
         }
         assert!(
@@ -1886,6 +1974,15 @@ default = 5
             ),
             ("stack.toml", "[services.api]\nschema = \"x.toml\"\n"),
             ("syntax.toml", "[vars.A\n"),
+            (
+                "undeclared.toml",
+                "[vars.A]\ntype = \"string\"\nrequired_when = { B = \"x\" }\n[vars.C]\ntype = \"string\"\n",
+            ),
+            (
+                "twice.toml",
+                "[vars.A]\ntype = \"int\"\n[vars.A]\ntype = \"int\"\n",
+            ),
+            ("invalid.toml", "[vars.A]\ntype = \"int\"\nmin = 5\nmax = 1\n"),
             ("s.json", "{\"vars\": {}}"),
         ] {
             let path = dir.path().join(name);

@@ -19,13 +19,40 @@
 
 use super::raw::{InOrder, OneOrMany, PlainSchema, RawVar, Scalar};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use toml_parser::decoder::ScalarKind;
 use toml_parser::lexer::TokenKind;
 use toml_parser::{ErrorSink, ParseError, Raw, Source, Span};
 
-/// The schema in `text`, when it is TOML of the subset this reader takes.
+/// The schema in `text`, when it is TOML of the subset this reader takes (the tests compare
+/// it with `toml`'s reading).
+#[cfg(test)]
 pub fn read(text: &str) -> Option<PlainSchema> {
+    // Sized once for the headers (and arrays) there are, but not by a hostile text of
+    // brackets alone.
+    let mut vars = Vec::with_capacity(var_tables_hint(text));
+    let mut schema = read_each(text, |name, var| {
+        vars.push((name, var));
+        true
+    })?;
+    // A table written twice is not TOML.
+    let mut names: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            vars.len(),
+            foldhash::fast::RandomState::default(),
+        );
+    if !vars.iter().all(|(name, _)| names.insert(name)) {
+        return None;
+    }
+    schema.vars = InOrder(vars);
+    Some(schema)
+}
+
+/// The schema in `text`, its variables handed to `each` one at a time in declaration order
+/// as each one's table ends, so that no more than one is held at once (the schema's `vars`
+/// stay empty). `each` returning false stops the read (`None`). A table written twice is
+/// handed twice: which names repeat is for `each`'s caller to tell (`read` does).
+pub fn read_each(text: &str, mut each: impl FnMut(String, RawVar) -> bool) -> Option<PlainSchema> {
     let mut reader = Reader {
         text,
         // As `toml_parser`'s lexer, past a byte order mark.
@@ -33,8 +60,14 @@ pub fn read(text: &str) -> Option<PlainSchema> {
         peeked: None,
         invalid: Invalid(false),
     };
-    let schema = reader.document().ok()?;
+    let schema = reader.document(&mut each).ok()?;
     (!reader.invalid.0).then_some(schema)
+}
+
+/// At least as many as the `[vars.NAME]` tables in `text` (every `[` is counted), for
+/// sizing a list of them once, but no more than 4,096 (a text of brackets alone).
+pub fn var_tables_hint(text: &str) -> usize {
+    brackets(text.as_bytes()).min(4096)
 }
 
 /// The text is outside the subset or is not valid TOML: the layered reader takes it.
@@ -56,7 +89,7 @@ impl ErrorSink for Invalid {
 enum Table {
     Top,
     Severity,
-    /// The variable last pushed onto the schema's variables.
+    /// The variable whose table is being read.
     Var,
 }
 
@@ -326,19 +359,19 @@ impl<'i> Reader<'i> {
         }
     }
 
-    fn document(&mut self) -> Read<PlainSchema> {
+    fn document(&mut self, each: &mut dyn FnMut(String, RawVar) -> bool) -> Read<PlainSchema> {
         // `profiles` maps to nothing: only whether there are any (there are none here).
         #[allow(clippy::zero_sized_map_values)]
         let mut schema = PlainSchema {
             service: None,
             description: None,
             include: Vec::new(),
-            // Sized once for the headers (and arrays) there are, but not by a hostile text
-            // of brackets alone.
-            vars: InOrder(Vec::with_capacity(brackets(self.text.as_bytes()).min(4096))),
+            vars: InOrder(Vec::new()),
             severity: BTreeMap::new(),
             profiles: BTreeMap::new(),
         };
+        // The variable whose table is being read, handed to `each` when its table ends.
+        let mut current: Option<(String, RawVar)> = None;
         let mut table = Table::Top;
         let mut severity_seen = false;
         loop {
@@ -355,7 +388,10 @@ impl<'i> Reader<'i> {
                     self.end_of_line()?;
                 }
                 Some(TokenKind::LeftSquareBracket) => {
-                    table = self.header(&mut schema, &mut severity_seen)?;
+                    if let Some((name, var)) = current.take() {
+                        hand(each, name, var)?;
+                    }
+                    table = self.header(&mut current, &mut severity_seen)?;
                     self.end_of_line()?;
                 }
                 Some(_) => {
@@ -364,7 +400,7 @@ impl<'i> Reader<'i> {
                     self.eat(b'=')?;
                     self.skip_whitespace();
                     let value = self.value()?;
-                    assign(&mut schema, table, &key, value)?;
+                    assign(&mut schema, &mut current, table, &key, value)?;
                     self.end_of_line()?;
                 }
             }
@@ -372,20 +408,18 @@ impl<'i> Reader<'i> {
                 return Err(Outside);
             }
         }
-        // A table written twice is not TOML.
-        let mut names: HashSet<&str, foldhash::fast::RandomState> =
-            HashSet::with_capacity_and_hasher(
-                schema.vars.0.len(),
-                foldhash::fast::RandomState::default(),
-            );
-        if !schema.vars.0.iter().all(|(name, _)| names.insert(name)) {
-            return Err(Outside);
+        if let Some((name, var)) = current.take() {
+            hand(each, name, var)?;
         }
         Ok(schema)
     }
 
-    /// `[vars.NAME]` or `[severity]` (once).
-    fn header(&mut self, schema: &mut PlainSchema, severity_seen: &mut bool) -> Read<Table> {
+    /// `[vars.NAME]` (whose variable becomes `current`) or `[severity]` (once).
+    fn header(
+        &mut self,
+        current: &mut Option<(String, RawVar)>,
+        severity_seen: &mut bool,
+    ) -> Read<Table> {
         self.eat(b'[')?;
         self.skip_whitespace();
         let first = self.key()?;
@@ -402,7 +436,7 @@ impl<'i> Reader<'i> {
         self.eat(b']')?;
         match (first.as_ref(), second) {
             ("vars", Some(name)) => {
-                schema.vars.0.push((name.into_owned(), RawVar::default()));
+                *current = Some((name.into_owned(), RawVar::default()));
                 Ok(Table::Var)
             }
             ("severity", None) if !*severity_seen => {
@@ -625,6 +659,15 @@ fn conditions(value: Value<'_>) -> Read<BTreeMap<String, OneOrMany>> {
 }
 
 /// Sets an attribute once (a key written twice is not TOML).
+/// Hands a variable whose table has ended to `each`.
+fn hand(each: &mut dyn FnMut(String, RawVar) -> bool, name: String, var: RawVar) -> Read<()> {
+    if each(name, var) {
+        Ok(())
+    } else {
+        Err(Outside)
+    }
+}
+
 fn put<T>(slot: &mut Option<T>, value: T) -> Read<()> {
     if slot.is_some() {
         return Err(Outside);
@@ -633,8 +676,14 @@ fn put<T>(slot: &mut Option<T>, value: T) -> Read<()> {
     Ok(())
 }
 
-/// `key = value` in `table`, with the type the key asks for.
-fn assign(schema: &mut PlainSchema, table: Table, key: &str, value: Value<'_>) -> Read<()> {
+/// `key = value` in `table` (`current` for a variable's), with the type the key asks for.
+fn assign(
+    schema: &mut PlainSchema,
+    current: &mut Option<(String, RawVar)>,
+    table: Table,
+    key: &str,
+    value: Value<'_>,
+) -> Read<()> {
     match table {
         Table::Top => match key {
             "service" => put(&mut schema.service, text(value)?),
@@ -650,7 +699,7 @@ fn assign(schema: &mut PlainSchema, table: Table, key: &str, value: Value<'_>) -
             Ok(())
         }
         Table::Var => {
-            let var = &mut schema.vars.0.last_mut().ok_or(Outside)?.1;
+            let var = &mut current.as_mut().ok_or(Outside)?.1;
             match key {
                 "type" => put(&mut var.kind, text(value)?),
                 "description" => put(&mut var.description, text(value)?),
