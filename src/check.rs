@@ -72,42 +72,50 @@ pub fn check_service(
         .collect();
     // A variable's sensitivity, before any message is worded: a declared secret, or a value
     // shaped like a credential (a token under an innocent name is hidden, not judged).
-    let effective: Vec<Cow<'_, VarSpec>> = schema
-        .vars
+    let sensitive: Vec<bool> = resolutions
         .iter()
-        .zip(&resolutions)
         .zip(&declared_secret)
-        .map(|((spec, resolution), &declared)| {
-            let sensitive = declared
+        .map(|(resolution, &declared)| {
+            declared
                 || matches!(&resolution.resolved, Resolved::Value { value, source, .. }
                     if crate::secret::contains_credential(value.expose())
-                        || carried_a_secret(gathered, source));
-            if sensitive == spec.sensitive {
-                Cow::Borrowed(spec)
+                        || carried_a_secret(gathered, source))
+        })
+        .collect();
+    // The specs as checked: a copy, with its sensitivity, of the few whose value changed it.
+    let changed: Vec<VarSpec> = schema
+        .vars
+        .iter()
+        .zip(&sensitive)
+        .filter(|(spec, &sensitive)| spec.sensitive != sensitive)
+        .map(|(spec, &sensitive)| VarSpec {
+            sensitive,
+            ..spec.clone()
+        })
+        .collect();
+    let mut changed_specs = changed.iter();
+    let specs: Vec<&VarSpec> = schema
+        .vars
+        .iter()
+        .zip(&sensitive)
+        .map(|(spec, &sensitive)| {
+            if spec.sensitive == sensitive {
+                spec
             } else {
-                Cow::Owned(VarSpec {
-                    sensitive,
-                    ..spec.clone()
-                })
+                changed_specs.next().unwrap_or(spec)
             }
         })
         .collect();
-    let resolved: Vec<(&VarSpec, presence::Resolution)> = effective
-        .iter()
-        .map(AsRef::as_ref)
-        .zip(resolutions)
-        .collect();
+    let resolved = || specs.iter().copied().zip(&resolutions);
 
     // The service's resolved values (defaults included): for `required_when`, and for the
     // type checks that read another variable (`algorithm_var`, `signed_by`).
-    let values: crate::source::FastMap<&str, &str> = resolved
-        .iter()
+    let values: crate::source::FastMap<&str, &str> = resolved()
         .filter_map(|(spec, r)| match &r.resolved {
             Resolved::Value { value, .. } => Some((spec.name.as_str(), value.expose())),
             _ => None,
         })
         .collect();
-    let specs: Vec<&VarSpec> = effective.iter().map(AsRef::as_ref).collect();
     let context = types::Context {
         now: Some(now),
         service: Some(types::ServiceValues {
@@ -116,8 +124,7 @@ pub fn check_service(
         }),
     };
     let text_of = |name: &str| values.get(name).copied();
-    let required_because: Vec<Option<Option<&str>>> = resolved
-        .iter()
+    let required_because: Vec<Option<Option<&str>>> = resolved()
         .map(|(spec, _)| {
             if spec.required {
                 return Some(None);
@@ -149,10 +156,10 @@ pub fn check_service(
     };
     // Secrets seen so far, by value (compared, not hashed to a fingerprint: most runs
     // show no fingerprint at all).
-    let mut seen_secrets: crate::source::FastMap<&str, (&VarSpec, SourceRef)> =
+    let mut seen_secrets: crate::source::FastMap<&str, (&VarSpec, &SourceRef)> =
         crate::source::FastMap::default();
     for (((spec, resolution), because), &secret) in
-        resolved.iter().zip(required_because).zip(&declared_secret)
+        resolved().zip(required_because).zip(&declared_secret)
     {
         let required = because.is_some();
         let var_findings_start = findings.len();
@@ -215,14 +222,14 @@ pub fn check_service(
                 }
                 (None, None)
             }
-            Resolved::BadFile { source } => (Some(source.clone()), None),
+            Resolved::BadFile { source } => (Some(SourceRef::clone(source)), None),
             Resolved::NotUtf8 { source } => {
                 push(
                     Problem::new(Code::NotUtf8, "is not valid UTF-8"),
-                    Some(source.clone()),
+                    Some(SourceRef::clone(source)),
                     &mut findings,
                 );
-                (Some(source.clone()), None)
+                (Some(SourceRef::clone(source)), None)
             }
             Resolved::Value {
                 value,
@@ -240,7 +247,7 @@ pub fn check_service(
                     if required {
                         push(
                             Problem::new(Code::Empty, "is set but empty"),
-                            Some(source.clone()),
+                            Some(SourceRef::clone(source)),
                             &mut findings,
                         );
                     }
@@ -255,15 +262,15 @@ pub fn check_service(
                     // A value that is only a reference (`'${TOKEN}'`) has no type to check.
                     if !hygiene::is_whole_reference(inner) {
                         let checked = if inner.len() == text.len() {
-                            value.clone()
+                            Cow::Borrowed(value.as_ref())
                         } else {
-                            Secret::new(inner)
+                            Cow::Owned(Secret::new(inner))
                         };
                         problems.extend(types::check_in(spec, &checked, context));
                         facts = types::jwt_facts(spec, checked.expose(), context);
                     }
                     for p in problems {
-                        push(p, Some(source.clone()), &mut findings);
+                        push(p, Some(SourceRef::clone(source)), &mut findings);
                     }
                     // Reuse is judged between declared secrets: a value that only carries
                     // one (`MODE=${API_TOKEN}`) or is shaped like one repeats it on purpose.
@@ -279,16 +286,16 @@ pub fn check_service(
                                     "give {} and {} their own secrets",
                                     earlier.name, spec.name
                                 ))
-                                .source(Some(source.clone()))
+                                .source(Some(SourceRef::clone(source)))
                                 .related(Location::var(
                                     schema.service.clone(),
                                     earlier.name.clone(),
-                                    Some(earlier_source.clone()),
+                                    Some(SourceRef::clone(earlier_source)),
                                 ));
                                 findings.push(f);
                             }
                         } else {
-                            seen_secrets.insert(text, (spec, source.clone()));
+                            seen_secrets.insert(text, (spec, source));
                         }
                     }
                 }
@@ -301,7 +308,7 @@ pub fn check_service(
                         *newlines_removed,
                     ));
                 }
-                (Some(source.clone()), fp)
+                (Some(SourceRef::clone(source)), fp)
             }
         };
         let own = &findings[var_findings_start..];
@@ -319,7 +326,7 @@ pub fn check_service(
                 var: spec.name.clone(),
                 fingerprint: fingerprint.clone(),
                 value: match &resolution.resolved {
-                    Resolved::Value { value, .. } => Some(value.clone()),
+                    Resolved::Value { value, .. } => Some(Secret::clone(value)),
                     _ => None,
                 },
                 source: status_source.clone(),

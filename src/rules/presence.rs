@@ -8,35 +8,41 @@ use crate::schema::model::{Schema, VarSpec};
 use crate::secret::Secret;
 use crate::source::{secret_file, Gathered, RawValue};
 use crate::suggest::{distance_within, normalize, Index};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-/// Where a variable's value was found, if anywhere.
+/// Where a variable's value was found, if anywhere: a value set in the sources is
+/// borrowed from them (`'g`), one read from a `NAME_FILE` file is owned.
 #[derive(Debug)]
-pub enum Resolved {
+pub enum Resolved<'g> {
     Value {
-        value: Secret,
-        source: SourceRef,
+        value: Cow<'g, Secret>,
+        source: Cow<'g, SourceRef>,
         /// Trailing newlines removed from a `NAME_FILE` file (0 for other sources).
         newlines_removed: usize,
     },
     NotUtf8 {
-        source: SourceRef,
+        source: Cow<'g, SourceRef>,
     },
     /// `NAME_FILE` names a file that cannot be used (the problem is reported).
     BadFile {
-        source: SourceRef,
+        source: Cow<'g, SourceRef>,
     },
     Absent,
 }
 
 /// Resolution of one variable, with the findings it raised (`conflicting-sources`,
 /// `deprecated-name`, `unreadable-file`), each with its source.
-pub struct Resolution {
-    pub resolved: Resolved,
+pub struct Resolution<'g> {
+    pub resolved: Resolved<'g>,
     pub problems: Vec<(Problem, Option<SourceRef>)>,
 }
 
-pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolution {
+pub fn resolve<'g>(
+    spec: &'g VarSpec,
+    gathered: &'g Gathered,
+    schema: &'g Schema,
+) -> Resolution<'g> {
     let mut resolution = resolve_first(spec, gathered, schema);
     // Old names set beside the one in use are ignored: say so (two values for one setting
     // is how one service ends up with last year's JWT key).
@@ -90,7 +96,11 @@ pub fn resolve(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resoluti
 }
 
 /// The first of the name and its aliases that is set (directly or through `_FILE`).
-fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolution {
+fn resolve_first<'g>(
+    spec: &'g VarSpec,
+    gathered: &'g Gathered,
+    schema: &'g Schema,
+) -> Resolution<'g> {
     let mut problems = Vec::new();
     let names = std::iter::once(&spec.name).chain(spec.aliases.iter());
     for (i, name) in names.enumerate() {
@@ -99,7 +109,8 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
         if direct.is_none() && via_file.is_none() {
             continue;
         }
-        let file_var = format!("{name}_FILE");
+        // Worded only when a message needs it (most variables are simply set).
+        let file_var = || format!("{name}_FILE");
         if i > 0 {
             problems.push((
                 Problem::new(
@@ -111,6 +122,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
             ));
         }
         if let (Some(d), Some(f)) = (direct, via_file) {
+            let file_var = file_var();
             problems.push((
                 Problem::new(
                     Code::ConflictingSources,
@@ -127,21 +139,22 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
         if let Some(entry) = direct {
             let resolved = match &entry.value {
                 RawValue::Text(s) => Resolved::Value {
-                    value: s.clone(),
-                    source: entry.source.clone(),
+                    value: Cow::Borrowed(s),
+                    source: Cow::Borrowed(&entry.source),
                     newlines_removed: 0,
                 },
                 RawValue::NotUtf8 => Resolved::NotUtf8 {
-                    source: entry.source.clone(),
+                    source: Cow::Borrowed(&entry.source),
                 },
             };
             return Resolution { resolved, problems };
         }
         if let Some(entry) = via_file {
+            let file_var = file_var();
             let RawValue::Text(path_text) = &entry.value else {
                 return Resolution {
                     resolved: Resolved::NotUtf8 {
-                        source: entry.source.clone(),
+                        source: Cow::Borrowed(&entry.source),
                     },
                     problems,
                 };
@@ -160,7 +173,7 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                 ));
                 return Resolution {
                     resolved: Resolved::BadFile {
-                        source: entry.source.clone(),
+                        source: Cow::Borrowed(&entry.source),
                     },
                     problems,
                 };
@@ -179,8 +192,8 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
             return match secret_file::read(&path) {
                 Ok(read) => Resolution {
                     resolved: Resolved::Value {
-                        value: Secret::new(read.text),
-                        source,
+                        value: Cow::Owned(Secret::new(read.text)),
+                        source: Cow::Owned(source),
                         newlines_removed: read.newlines_removed,
                     },
                     problems,
@@ -224,7 +237,9 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
                     };
                     problems.push((problem, Some(source.clone())));
                     Resolution {
-                        resolved: Resolved::BadFile { source },
+                        resolved: Resolved::BadFile {
+                            source: Cow::Owned(source),
+                        },
                         problems,
                     }
                 }
@@ -235,8 +250,8 @@ fn resolve_first(spec: &VarSpec, gathered: &Gathered, schema: &Schema) -> Resolu
         let source = SourceRef::default_value(schema.path.as_path());
         return Resolution {
             resolved: Resolved::Value {
-                value: default.clone(),
-                source,
+                value: Cow::Borrowed(default),
+                source: Cow::Owned(source),
                 newlines_removed: 0,
             },
             problems,
