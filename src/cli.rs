@@ -288,14 +288,17 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
     match cli.command {
         Command::Check(args) => {
             check_env_file_args(&args.selection)?;
-            let plan = envgate::plan(&selection(&args.selection, args.format, args.strict))?;
+            let env = ProcessEnv::capture();
+            let plan = envgate::plan_with_env(
+                &selection(&args.selection, args.format, args.strict),
+                &env,
+            )?;
             if let Some(out) = args.output.as_deref().filter(|o| plan.reads(o)) {
                 return Err(ConfigError::usage(format!(
                     "--output {} is one of the files being checked; choose another file for the report",
                     out.display()
                 )));
             }
-            let env = ProcessEnv::capture();
             let report = envgate::check(&plan, &env, &cwd)?;
             if let Some(out) = args.output.as_deref().filter(|o| report.read_value_from(o)) {
                 return Err(ConfigError::usage(format!(
@@ -337,10 +340,14 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
         }
         Command::Explain(args) => {
             check_env_file_args(&args.selection)?;
-            let plan = envgate::plan(&Selection {
-                explain: true,
-                ..selection(&args.selection, None, false)
-            })?;
+            let env = ProcessEnv::capture();
+            let plan = envgate::plan_with_env(
+                &Selection {
+                    explain: true,
+                    ..selection(&args.selection, None, false)
+                },
+                &env,
+            )?;
             let declared: Vec<&str> = plan
                 .services
                 .iter()
@@ -355,7 +362,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
                 }
                 return Err(ConfigError::usage(msg));
             }
-            let report = envgate::check(&plan, &ProcessEnv::capture(), &cwd)?;
+            let report = envgate::check(&plan, &env, &cwd)?;
             let failing = explain::failing(&report, &args.vars);
             let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
             to_stdout("the explanation", |w| match args.format {
@@ -373,10 +380,11 @@ pub fn run(cli: Cli) -> Result<Outcome, ConfigError> {
         Command::Token(args) => {
             check_env_file_args(&args.selection)?;
             let input = token_input(args.token.as_deref())?;
-            let plan = envgate::plan(&selection(&args.selection, None, false))?;
+            let env = ProcessEnv::capture();
+            let plan = envgate::plan_with_env(&selection(&args.selection, None, false), &env)?;
             // "Now", once for the run: every expiry is judged against the same instant.
             let now = envgate::unix_now();
-            let report = token::verify(&plan, &ProcessEnv::capture(), &cwd, &input, now)?;
+            let report = token::verify(&plan, &env, &cwd, &input, now)?;
             let color = use_color(plan.color, io::IsTerminal::is_terminal(&io::stdout()));
             to_stdout("the token report", |w| match args.format {
                 FormatArg::Human => token::render(&report, w, human::Palette { color }),

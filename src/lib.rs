@@ -221,8 +221,19 @@ pub enum ColorChoice {
 }
 
 /// Loads the stack or schema, resolves the tool settings and the profile, and validates
-/// every schema. `env` is consulted for `ENVGATE_*` settings.
+/// every schema. The process environment is consulted for `ENVGATE_*` settings.
 pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
+    plan_in(selection, None)
+}
+
+/// [`plan`], with the process environment already captured for the run (the one its
+/// services are then checked against): its names tell whether any `ENVGATE_*` setting is
+/// set, without a second copy of the environment.
+pub fn plan_with_env(selection: &Selection, env: &ProcessEnv) -> Result<Plan, ConfigError> {
+    plan_in(selection, Some(env))
+}
+
+fn plan_in(selection: &Selection, env: Option<&ProcessEnv>) -> Result<Plan, ConfigError> {
     let stack = match (&selection.schema, &selection.config) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::usage(
@@ -242,7 +253,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
             Some(Stack::load(default)?)
         }
     };
-    let settings = resolve_settings(stack.as_ref(), &selection.flags)?;
+    let settings = resolve_settings(stack.as_ref(), &selection.flags, env)?;
     let profile = settings.profile.clone();
 
     let mut services = Vec::new();
@@ -578,6 +589,7 @@ struct ResolvedSettings {
 fn resolve_settings(
     stack: Option<&Stack>,
     flags: &Settings,
+    env: Option<&ProcessEnv>,
 ) -> Result<ResolvedSettings, ConfigError> {
     use figment::providers::{Env, Serialized};
     let mut fig = figment::Figment::new();
@@ -587,12 +599,16 @@ fn resolve_settings(
     // figment's `Env` provider converts every variable of the environment; most runs set no
     // `ENVGATE_*` one, and then it would add nothing. It matches the prefix as it does:
     // without case, after trimming the name.
-    let any_setting = std::env::vars_os().any(|(name, _)| {
-        name.to_string_lossy()
-            .trim()
+    let is_setting = |name: &str| {
+        name.trim()
             .get(.."ENVGATE_".len())
             .is_some_and(|p| p.eq_ignore_ascii_case("ENVGATE_"))
-    });
+    };
+    let any_setting = match env {
+        // Names that are not UTF-8 are not captured: figment's provider skips them too.
+        Some(env) => env.iter().any(|(name, _)| is_setting(name)),
+        None => std::env::vars_os().any(|(name, _)| is_setting(&name.to_string_lossy())),
+    };
     if any_setting {
         fig = fig.merge(Env::prefixed("ENVGATE_").only(&["format", "profile", "strict", "color"]));
     }

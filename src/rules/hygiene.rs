@@ -529,7 +529,7 @@ fn is_sequence_step(a: char, b: char) -> bool {
 
 /// Whether `chars` holds at most `most` different characters (stops at the one past it).
 fn at_most_distinct(chars: &[char], most: usize) -> bool {
-    let mut seen: Vec<char> = Vec::with_capacity(most + 1);
+    let mut seen: Vec<char> = Vec::new();
     for &c in chars {
         if !seen.contains(&c) {
             if seen.len() == most {
@@ -542,13 +542,18 @@ fn at_most_distinct(chars: &[char], most: usize) -> bool {
 }
 
 fn weak_secret(text: &str) -> Option<Problem> {
-    // An ASCII value (every generated secret) is lower-cased byte by byte.
-    let chars: Vec<char> = if text.is_ascii() {
-        text.bytes()
-            .map(|b| char::from(b.to_ascii_lowercase()))
-            .collect()
+    // An ASCII value (every generated secret) is lower-cased byte by byte, into a buffer on
+    // the stack when it fits.
+    let mut buf = ['\0'; strength::ANALYSED_CHARS];
+    let heap: Vec<char>;
+    let chars: &[char] = if text.is_ascii() && text.len() <= buf.len() {
+        for (slot, b) in buf.iter_mut().zip(text.bytes()) {
+            *slot = char::from(b.to_ascii_lowercase());
+        }
+        &buf[..text.len()]
     } else {
-        text.chars().flat_map(char::to_lowercase).collect()
+        heap = text.chars().flat_map(char::to_lowercase).collect();
+        &heap
     };
     let n = chars.len();
     if n < 2 {
@@ -568,7 +573,7 @@ fn weak_secret(text: &str) -> Option<Problem> {
         steps * 10 >= (n - 1) * 8
     } {
         Some("is a keyboard walk or an alphabet/number sequence")
-    } else if n >= 8 && at_most_distinct(&chars, 3) {
+    } else if n >= 8 && at_most_distinct(chars, 3) {
         Some("uses almost no different characters")
     } else {
         strength::is_guessable(text).then_some(

@@ -11,6 +11,7 @@ use crate::finding::{Finding, SourceRef};
 use crate::secret::Secret;
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 /// A raw value as a source gave it.
@@ -41,7 +42,10 @@ pub struct ProcessEnv {
     /// Each variable as a service reading the environment sees it, built once for the run
     /// (not copied into every service's [`Gathered`]).
     vars: Vec<(String, Entry)>,
-    index: FastMap<String, usize>,
+    /// Each name's position in `vars` (the last, for a name set twice), hashed with
+    /// `hasher`: the names are not copied.
+    index: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
 }
 
 /// A map keyed by names, hashed with foldhash (seeded per process, so keys from an
@@ -58,14 +62,26 @@ impl ProcessEnv {
         let vars = vars.into_iter();
         let mut env = Self::default();
         env.vars.reserve(vars.size_hint().0);
-        env.index.reserve(vars.size_hint().0);
+        env.index.reserve(vars.size_hint().0, |_| 0);
         for (k, v) in vars {
             // A name that is not UTF-8 cannot be declared in a schema: skip it.
             let Ok(k) = k.into_string() else { continue };
             let value = v
                 .into_string()
                 .map_or(RawValue::NotUtf8, |s| RawValue::Text(Secret::new(s)));
-            env.index.insert(k.clone(), env.vars.len());
+            let at = env.vars.len();
+            let hash = env.hasher.hash_one(k.as_str());
+            let names = &env.vars;
+            match env.index.entry(
+                hash,
+                |&i| names[i].0 == k,
+                |&i| env.hasher.hash_one(names[i].0.as_str()),
+            ) {
+                hashbrown::hash_table::Entry::Occupied(mut last) => *last.get_mut() = at,
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(at);
+                }
+            }
             let entry = Entry {
                 value,
                 source: SourceRef::env(&k),
@@ -82,7 +98,10 @@ impl ProcessEnv {
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
-        self.index.get(name).map(|&i| &self.vars[i].1)
+        let hash = self.hasher.hash_one(name);
+        self.index
+            .find(hash, |&i| self.vars[i].0 == name)
+            .map(|&i| &self.vars[i].1)
     }
 
     /// The text of a variable, for `${VAR}` expansion.
@@ -325,4 +344,26 @@ pub fn gather<'e>(
         }
     }
     gathered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name set twice in the environment (possible with `execve`): the last one is the
+    /// value, and both stay listed, in order.
+    #[test]
+    fn a_name_set_twice_reads_as_its_last_value() {
+        let env = ProcessEnv::from_os([
+            (OsString::from("A"), OsString::from("first")),
+            (OsString::from("B"), OsString::from("b")),
+            (OsString::from("A"), OsString::from("second")),
+        ]);
+        let text = |name: &str| env.text(name);
+        assert_eq!(text("A").as_deref(), Some("second"));
+        assert_eq!(text("B").as_deref(), Some("b"));
+        assert_eq!(text("C"), None);
+        let names: Vec<&str> = env.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["A", "B", "A"]);
+    }
 }

@@ -155,6 +155,7 @@ pub fn is_word(word: &str) -> bool {
 /// The estimate looks at this many characters: enough for any generated secret, and it
 /// bounds the work (the repeat search is quadratic in it).
 pub const ANALYSED_CHARS: usize = 256;
+const _: () = assert!(ANALYSED_CHARS < u16::MAX as usize);
 
 const MIN_MATCH: usize = 3;
 /// Bits to name one word of the list (about log2 of its size).
@@ -171,24 +172,37 @@ fn bits(n: usize) -> f64 {
 }
 
 /// Estimated bits of guessing work for `text` (its first [`ANALYSED_CHARS`] characters),
-/// and what the same number of random characters of its classes would take.
+/// and what the same number of random characters of its classes would take. Its tables
+/// are on the stack: [`ANALYSED_CHARS`] bounds them.
 pub fn estimate(text: &str) -> (f64, f64) {
-    let mut original: Vec<char> = Vec::with_capacity(text.len().min(ANALYSED_CHARS));
-    original.extend(text.chars().take(ANALYSED_CHARS));
-    let low: Vec<char> = original.iter().map(char::to_ascii_lowercase).collect();
-    let n = low.len();
+    // The characters lower-cased; in `ascii`, each character is one byte (non-ASCII ones a
+    // byte no word holds), so byte offsets are character offsets.
+    let mut low = ['\0'; ANALYSED_CHARS];
+    let mut ascii = [0u8; ANALYSED_CHARS];
+    let mut capital = [false; ANALYSED_CHARS];
+    let (mut lower, mut upper, mut digit, mut punct, mut other) =
+        (false, false, false, false, false);
+    let mut n = 0;
+    for (i, c) in text.chars().take(ANALYSED_CHARS).enumerate() {
+        lower |= c.is_ascii_lowercase();
+        upper |= c.is_ascii_uppercase();
+        digit |= c.is_ascii_digit();
+        punct |= c.is_ascii_punctuation() || c == ' ';
+        other |= !c.is_ascii();
+        capital[i] = c.is_ascii_uppercase();
+        let l = c.to_ascii_lowercase();
+        low[i] = l;
+        ascii[i] = u8::try_from(l).ok().filter(u8::is_ascii).unwrap_or(1);
+        n = i + 1;
+    }
+    let (low, ascii, capital) = (&low[..n], &ascii[..n], &capital[..n]);
     let mut cardinality = 0u32;
     for (present, size) in [
-        (original.iter().any(char::is_ascii_lowercase), 26),
-        (original.iter().any(char::is_ascii_uppercase), 26),
-        (original.iter().any(char::is_ascii_digit), 10),
-        (
-            original
-                .iter()
-                .any(|c| c.is_ascii_punctuation() || *c == ' '),
-            33,
-        ),
-        (original.iter().any(|c| !c.is_ascii()), 100),
+        (lower, 26),
+        (upper, 26),
+        (digit, 10),
+        (punct, 33),
+        (other, 100),
     ] {
         if present {
             cardinality += size;
@@ -198,24 +212,17 @@ pub fn estimate(text: &str) -> (f64, f64) {
     let brute = bits(n) * per_char;
 
     // Every occurrence of every word, found in one pass over the list: (start, length).
-    // In `ascii`, each character is one byte (non-ASCII ones a byte no word holds), so byte
-    // offsets are character offsets.
-    let ascii: Vec<u8> = low
-        .iter()
-        .map(|&c| u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(1))
-        .collect();
     // Looked up by the first two characters at each position, not searched word by word.
-    let mut words: Vec<(usize, usize)> = Vec::with_capacity(16);
-    let bytes = ascii.as_slice();
-    for at in 0..bytes.len() {
-        let Some(s) = start_slot(&bytes[at..]) else {
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    for at in 0..n {
+        let Some(s) = start_slot(&ascii[at..]) else {
             continue;
         };
         let mut lengths = WORD_INDEX.lengths_by_start[s];
         while lengths != 0 {
             let len = lengths.trailing_zeros() as usize;
             lengths &= lengths - 1;
-            if bytes.get(at..at + len).is_some_and(|w| is_listed(s, w)) {
+            if ascii.get(at..at + len).is_some_and(|w| is_listed(s, w)) {
                 words.push((at, len));
             }
         }
@@ -225,13 +232,13 @@ pub fn estimate(text: &str) -> (f64, f64) {
     // same_start_before[i]: the nearest earlier position whose first MIN_MATCH characters
     // are those at i (a chain through every such position), so that the repeat search
     // visits only starts that can repeat: linear for a random value.
-    const NONE: usize = usize::MAX;
-    let mut same_start_before = vec![NONE; n];
+    const NONE: u16 = u16::MAX;
+    let mut same_start_before = [NONE; ANALYSED_CHARS];
     {
         // The last position of each start seen so far, in an open-addressing table of twice
-        // as many slots as there are positions (at most ANALYSED_CHARS): no hasher to seed.
-        let slots = (2 * n).next_power_of_two().max(8);
-        let mut last_start: Vec<usize> = vec![NONE; slots];
+        // as many slots as there are positions: no hasher to seed.
+        let mut last_start = [NONE; 2 * ANALYSED_CHARS];
+        let slots = (2 * n).next_power_of_two().clamp(8, last_start.len());
         for (i, head) in low.windows(MIN_MATCH).enumerate() {
             let key = head.iter().fold(0u64, |k, c| {
                 k.wrapping_mul(0x0100_0000_01b3) ^ u64::from(*c)
@@ -242,12 +249,13 @@ pub fn estimate(text: &str) -> (f64, f64) {
             loop {
                 let j = last_start[slot];
                 if j == NONE {
-                    last_start[slot] = i;
+                    last_start[slot] = position(i);
                     break;
                 }
+                let j = usize::from(j);
                 if low[j..j + MIN_MATCH] == *head {
-                    same_start_before[i] = j;
-                    last_start[slot] = i;
+                    same_start_before[i] = position(j);
+                    last_start[slot] = position(i);
                     break;
                 }
                 slot = (slot + 1) & (slots - 1);
@@ -256,7 +264,7 @@ pub fn estimate(text: &str) -> (f64, f64) {
     }
 
     // cost[i]: the cheapest construction of the first i characters.
-    let mut cost = vec![f64::INFINITY; n + 1];
+    let mut cost = [f64::INFINITY; ANALYSED_CHARS + 1];
     cost[0] = 0.0;
     for i in 0..n {
         let here = cost[i];
@@ -268,7 +276,7 @@ pub fn estimate(text: &str) -> (f64, f64) {
         cost[i + 1] = cost[i + 1].min(here + single);
         while let Some(&(at, len)) = words.get(next_word).filter(|(at, _)| *at == i) {
             next_word += 1;
-            let capitals = if original[at..at + len].iter().any(char::is_ascii_uppercase) {
+            let capitals = if capital[at..at + len].contains(&true) {
                 1.0
             } else {
                 0.0
@@ -281,13 +289,14 @@ pub fn estimate(text: &str) -> (f64, f64) {
         let mut repeat = 0;
         let mut j = same_start_before[i];
         while j != NONE {
+            let from = usize::from(j);
             let len = low[i..]
                 .iter()
-                .zip(&low[j..])
+                .zip(&low[from..])
                 .take_while(|(a, b)| a == b)
                 .count();
             repeat = repeat.max(len);
-            j = same_start_before[j];
+            j = same_start_before[from];
         }
         for len in MIN_MATCH..=repeat {
             cost[i + len] = cost[i + len].min(here + REPEAT_BITS + bits(len).log2());
@@ -301,6 +310,11 @@ pub fn estimate(text: &str) -> (f64, f64) {
         }
     }
     (cost[n], brute)
+}
+
+/// A position among the [`ANALYSED_CHARS`] analysed characters, as the tables hold it.
+fn position(i: usize) -> u16 {
+    u16::try_from(i).unwrap_or(u16::MAX - 1)
 }
 
 /// Whether the value is mostly guessable structure: its estimate is under half of what
