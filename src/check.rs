@@ -110,12 +110,15 @@ pub fn check_service(
 
     // The service's resolved values (defaults included): for `required_when`, and for the
     // type checks that read another variable (`algorithm_var`, `signed_by`).
-    let values: crate::source::FastMap<&str, &str> = resolved()
-        .filter_map(|(spec, r)| match &r.resolved {
-            Resolved::Value { value, .. } => Some((spec.name.as_str(), value.expose())),
-            _ => None,
-        })
-        .collect();
+    let mut values: crate::source::FastMap<&str, &str> =
+        crate::source::FastMap::with_capacity_and_hasher(
+            schema.vars.len(),
+            foldhash::fast::RandomState::default(),
+        );
+    values.extend(resolved().filter_map(|(spec, r)| match &r.resolved {
+        Resolved::Value { value, .. } => Some((spec.name.as_str(), value.expose())),
+        _ => None,
+    }));
     let context = types::Context {
         now: Some(now),
         service: Some(types::ServiceValues {

@@ -31,6 +31,7 @@ impl Sensitivity {
 
     /// Adds one service's declarations (see [`Sensitivity::from_schemas`]).
     pub fn add(&mut self, schema: &Schema) {
+        self.names.reserve(schema.vars.len());
         for spec in &schema.vars {
             for name in std::iter::once(&spec.name).chain(&spec.aliases) {
                 let entry = self.names.entry(name.clone()).or_insert(false);

@@ -329,8 +329,8 @@ impl SchemaSource {
             true
         };
         // No `include`, `profiles` or `claims` (see `plain`).
-        let plain = plain::read_each(&text, |name, rv| {
-            match validate_var(&name, &rv, &ctx, &refer, &mut diags) {
+        let plain = plain::read_each(&text, |name, mut rv| {
+            match validate_var(&name, &mut rv, &ctx, &refer, &mut diags) {
                 Some(spec) => {
                     vars.push(spec);
                     true
@@ -576,13 +576,13 @@ fn check_profiles(raw: &RawLayer, ctx: &Locator<'_, '_>, diags: &mut Vec<Diagnos
             if typos.contains(name.as_str()) {
                 continue;
             }
-            let merged = raw
+            let mut merged = raw
                 .vars
                 .get(name)
                 .map_or_else(|| over.clone(), |base| base.overlaid(over));
             let _ = validate_var(
                 name,
-                &merged,
+                &mut merged,
                 &pctx,
                 &|n| raw.top.vars.contains_key(n),
                 diags,
@@ -760,7 +760,7 @@ fn validate(
     let declares = |n: &str| raw.vars.contains_key(n);
     let mut vars = Vec::with_capacity(raw.vars.len());
     for (name, rv) in &layer.vars {
-        if let Some(spec) = validate_var(name, rv, ctx, &declares, &mut diags) {
+        if let Some(spec) = validate_var(name, &mut rv.clone(), ctx, &declares, &mut diags) {
             vars.push(spec);
         }
     }
@@ -909,10 +909,11 @@ fn unknown_code_message(code: &str, suggest: &Suggester<'_>) -> String {
     msg
 }
 
-/// `declared` tells whether a name is a declared variable.
+/// `declared` tells whether a name is a declared variable. The lists and texts the checked
+/// variable keeps are moved out of `rv`, not copied.
 fn validate_var(
     name: &str,
-    rv: &RawVar,
+    rv: &mut RawVar,
     ctx: &Locator<'_, '_>,
     declared: &dyn Fn(&str) -> bool,
     diags: &mut Vec<Diagnostic>,
@@ -1038,19 +1039,19 @@ fn validate_var(
         .unwrap_or_else(|| kind.value_type().info().sensitive || model::sensitive_by_name(name));
     let spec = VarSpec {
         name: name.to_string(),
-        description: rv.description.clone(),
+        description: rv.description.take(),
         kind,
         // `required_when` makes the variable conditionally required: unless `required` is
         // given too, it is not required otherwise.
         required: rv.required.unwrap_or(rv.required_when.is_none()),
         default: rv
             .default
-            .as_ref()
-            .map(|d| crate::secret::Secret::new(d.to_text())),
-        example: rv.example.as_ref().map(raw::Scalar::to_text),
-        hint: rv.hint.clone(),
+            .take()
+            .map(|d| crate::secret::Secret::new(d.into_text())),
+        example: rv.example.take().map(raw::Scalar::into_text),
+        hint: rv.hint.take(),
         sensitive,
-        aliases: rv.aliases.clone().unwrap_or_default(),
+        aliases: rv.aliases.take().unwrap_or_default(),
         required_when,
         allow,
     };
@@ -1147,7 +1148,7 @@ fn unknown_type_message(written: &str, guess: Option<ValueType>) -> String {
 fn build_kind(
     value_type: Option<ValueType>,
     name: &str,
-    rv: &RawVar,
+    rv: &mut RawVar,
     declared: &dyn Fn(&str) -> bool,
     ctx: &Locator<'_, '_>,
     diags: &mut Vec<Diagnostic>,
@@ -1253,9 +1254,9 @@ fn build_kind(
                 }
             };
             VarKind::Url(UrlRules {
-                schemes: rv.schemes.clone(),
+                schemes: rv.schemes.take(),
                 require_host: rv.require_host.unwrap_or(true),
-                forbid_hosts: rv.forbid_hosts.clone().unwrap_or_default(),
+                forbid_hosts: rv.forbid_hosts.take().unwrap_or_default(),
                 credentials,
             })
         }
@@ -1271,8 +1272,8 @@ fn build_kind(
         ValueType::Enum => {
             let values: Vec<String> = rv
                 .values
-                .as_ref()
-                .map(|v| v.iter().map(raw::Scalar::to_text).collect())
+                .take()
+                .map(|v| v.into_iter().map(raw::Scalar::into_text).collect())
                 .unwrap_or_default();
             if values.is_empty() {
                 diags.push(ctx.diag(
@@ -1402,7 +1403,7 @@ fn encoding_names() -> String {
 
 fn text_rules(
     name: &str,
-    rv: &RawVar,
+    rv: &mut RawVar,
     ctx: &Locator<'_, '_>,
     diags: &mut Vec<Diagnostic>,
 ) -> TextRules {
@@ -1441,8 +1442,8 @@ fn text_rules(
         pattern,
         values: rv
             .values
-            .as_ref()
-            .map(|v| v.iter().map(raw::Scalar::to_text).collect()),
+            .take()
+            .map(|v| v.into_iter().map(raw::Scalar::into_text).collect()),
         encoding,
         bytes: to_usize(rv.bytes),
         min_bytes: to_usize(rv.min_bytes),

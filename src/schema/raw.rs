@@ -81,6 +81,14 @@ impl<'de> Deserialize<'de> for Scalar {
 }
 
 impl Scalar {
+    /// [`Scalar::to_text`], keeping a text's own `String`.
+    pub fn into_text(self) -> String {
+        match self {
+            Scalar::Str(s) => s,
+            other => other.to_text(),
+        }
+    }
+
     pub fn to_text(&self) -> String {
         match self {
             Scalar::Bool(b) => b.to_string(),
