@@ -760,10 +760,30 @@ const TOKEN_PREFIXES: &[(&str, usize, bool)] = &[
     ("AGE-SECRET-KEY-", 8, false),
 ];
 
+/// Bit `b` of word `b / 64`: some token prefix starts with the byte `b` (worked out at
+/// compile time), so that most word starts are passed over without reading the list.
+const TOKEN_PREFIX_STARTS: [u64; 2] = {
+    let mut starts = [0u64; 2];
+    let mut i = 0;
+    while i < TOKEN_PREFIXES.len() {
+        let b = TOKEN_PREFIXES[i].0.as_bytes()[0];
+        assert!(b.is_ascii());
+        starts[(b / 64) as usize] |= 1 << (b % 64);
+        i += 1;
+    }
+    starts
+};
+
+/// Whether some token prefix starts with `c`.
+fn may_start_a_token_prefix(c: char) -> bool {
+    let c = c as u32;
+    c < 128 && TOKEN_PREFIX_STARTS[(c / 64) as usize] & (1 << (c % 64)) != 0
+}
+
 /// Words after which a token follows (`Authorization: Bearer ...`, `Basic ...`).
 const AUTH_SCHEMES: &[&str] = &["bearer", "basic", "token", "digest"];
 
-/// Paths that carry an incoming webhook's secret.
+/// Paths that carry an incoming webhook's secret (lower case: [`webhook_path_in`]).
 const WEBHOOK_PATHS: &[&str] = &[
     "hooks.slack.com/services/",
     "hooks.slack.com/workflows/",
@@ -804,9 +824,7 @@ pub fn contains_credential(text: &str) -> bool {
     if text.is_ascii() {
         // No invisible character is ASCII: the text is scanned as it is, without a copy.
         let bytes = text.as_bytes();
-        return WEBHOOK_PATHS
-            .iter()
-            .any(|p| contains_ignore_ascii_case(bytes, p.as_bytes()))
+        return webhook_path_in(bytes)
             || credential_at_a_word_start(bytes, |i| {
                 i == 0 || !bytes[i - 1].is_ascii_alphanumeric()
             });
@@ -830,6 +848,20 @@ pub fn contains_credential(text: &str) -> bool {
         return true;
     }
     credential_at_a_word_start(&chars, |i| starts[i])
+}
+
+/// Whether an ASCII value holds one of [`WEBHOOK_PATHS`] (case ignored): one pass, each
+/// path compared only where a byte could start it.
+fn webhook_path_in(bytes: &[u8]) -> bool {
+    (0..bytes.len()).any(|i| {
+        let first = bytes[i].to_ascii_lowercase();
+        WEBHOOK_PATHS.iter().any(|p| {
+            p.as_bytes()[0] == first
+                && bytes
+                    .get(i..i + p.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+        })
+    })
 }
 
 /// Whether `needle` occurs in `haystack`, ASCII case ignored (no copy of either).
@@ -876,12 +908,13 @@ fn credential_at_a_word_start<C: ScanChar>(chars: &[C], is_start: impl Fn(usize)
         }
         let rest = &chars[i..];
         let first = rest[0].char();
-        if TOKEN_PREFIXES
-            .iter()
-            .filter(|(prefix, _, _)| u8::try_from(first).ok() == Some(prefix.as_bytes()[0]))
-            .any(|&(prefix, min_after, upper_digits)| {
-                token_after_prefix(rest, prefix, min_after, upper_digits)
-            })
+        if may_start_a_token_prefix(first)
+            && TOKEN_PREFIXES
+                .iter()
+                .filter(|(prefix, _, _)| u8::try_from(first).ok() == Some(prefix.as_bytes()[0]))
+                .any(|&(prefix, min_after, upper_digits)| {
+                    token_after_prefix(rest, prefix, min_after, upper_digits)
+                })
         {
             return true;
         }

@@ -171,10 +171,17 @@ fn bits(n: usize) -> f64 {
     f64::from(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// Estimated bits of guessing work for `text` (its first [`ANALYSED_CHARS`] characters),
-/// and what the same number of random characters of its classes would take. Its tables
-/// are on the stack: [`ANALYSED_CHARS`] bounds them.
+/// [`estimate_counted`] without the count.
+#[cfg(test)]
 pub fn estimate(text: &str) -> (f64, f64) {
+    let (estimate, brute, _) = estimate_counted(text);
+    (estimate, brute)
+}
+
+/// Estimated bits of guessing work for `text` (its first [`ANALYSED_CHARS`] characters),
+/// what the same number of random characters of its classes would take, and how many
+/// characters were analysed. Its tables are on the stack: [`ANALYSED_CHARS`] bounds them.
+fn estimate_counted(text: &str) -> (f64, f64, usize) {
     // The characters lower-cased; in `ascii`, each character is one byte (non-ASCII ones a
     // byte no word holds), so byte offsets are character offsets.
     let mut low = ['\0'; ANALYSED_CHARS];
@@ -263,6 +270,14 @@ pub fn estimate(text: &str) -> (f64, f64) {
         }
     }
 
+    // run[i]: the length of the alphabet or keyboard sequence that starts at i (1: none).
+    let mut run = [1u16; ANALYSED_CHARS];
+    for i in (0..n.saturating_sub(1)).rev() {
+        if super::is_sequence_step(low[i], low[i + 1]) {
+            run[i] = run[i + 1] + 1;
+        }
+    }
+
     // cost[i]: the cheapest construction of the first i characters.
     let mut cost = [f64::INFINITY; ANALYSED_CHARS + 1];
     cost[0] = 0.0;
@@ -301,15 +316,11 @@ pub fn estimate(text: &str) -> (f64, f64) {
         for len in MIN_MATCH..=repeat {
             cost[i + len] = cost[i + len].min(here + REPEAT_BITS + bits(len).log2());
         }
-        let run = 1 + low[i..]
-            .windows(2)
-            .take_while(|w| super::is_sequence_step(w[0], w[1]))
-            .count();
-        for len in MIN_MATCH..=run.min(n - i) {
+        for len in MIN_MATCH..=usize::from(run[i]) {
             cost[i + len] = cost[i + len].min(here + SEQUENCE_BITS + bits(len).log2());
         }
     }
-    (cost[n], brute)
+    (cost[n], brute, n)
 }
 
 /// A position among the [`ANALYSED_CHARS`] analysed characters, as the tables hold it.
@@ -320,11 +331,12 @@ fn position(i: usize) -> u16 {
 /// Whether the value is mostly guessable structure: its estimate is under half of what
 /// random characters of the same length and classes would take.
 pub fn is_guessable(text: &str) -> bool {
-    if text.chars().count() < 8 {
+    if text.len() < 8 {
         return false;
     }
-    let (estimate, brute) = estimate(text);
-    estimate * 2.0 < brute
+    // Fewer than 8 characters counted means fewer than 8 in all (at most 256 are counted).
+    let (estimate, brute, counted) = estimate_counted(text);
+    counted >= 8 && estimate * 2.0 < brute
 }
 
 #[cfg(test)]
@@ -356,6 +368,164 @@ mod tests {
         ] {
             assert!(!is_guessable(r), "{r}: {:?}", estimate(r));
         }
+    }
+
+    /// The estimate as first written (every table a `Vec`, each sequence run counted from
+    /// its start): the estimate on stack tables must give exactly its figures.
+    fn reference_estimate(text: &str) -> (f64, f64) {
+        let mut original: Vec<char> = Vec::with_capacity(text.len().min(ANALYSED_CHARS));
+        original.extend(text.chars().take(ANALYSED_CHARS));
+        let low: Vec<char> = original.iter().map(char::to_ascii_lowercase).collect();
+        let n = low.len();
+        let mut cardinality = 0u32;
+        for (present, size) in [
+            (original.iter().any(char::is_ascii_lowercase), 26),
+            (original.iter().any(char::is_ascii_uppercase), 26),
+            (original.iter().any(char::is_ascii_digit), 10),
+            (
+                original
+                    .iter()
+                    .any(|c| c.is_ascii_punctuation() || *c == ' '),
+                33,
+            ),
+            (original.iter().any(|c| !c.is_ascii()), 100),
+        ] {
+            if present {
+                cardinality += size;
+            }
+        }
+        let per_char = f64::from(cardinality.max(2)).log2();
+        let brute = bits(n) * per_char;
+
+        // Every occurrence of every word, found in one pass over the list: (start, length).
+        // In `ascii`, each character is one byte (non-ASCII ones a byte no word holds), so byte
+        // offsets are character offsets.
+        let ascii: Vec<u8> = low
+            .iter()
+            .map(|&c| u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(1))
+            .collect();
+        // Looked up by the first two characters at each position, not searched word by word.
+        let mut words: Vec<(usize, usize)> = Vec::with_capacity(16);
+        let bytes = ascii.as_slice();
+        for at in 0..bytes.len() {
+            let Some(s) = start_slot(&bytes[at..]) else {
+                continue;
+            };
+            let mut lengths = WORD_INDEX.lengths_by_start[s];
+            while lengths != 0 {
+                let len = lengths.trailing_zeros() as usize;
+                lengths &= lengths - 1;
+                if bytes.get(at..at + len).is_some_and(|w| is_listed(s, w)) {
+                    words.push((at, len));
+                }
+            }
+        }
+        let mut next_word = 0;
+
+        // same_start_before[i]: the nearest earlier position whose first MIN_MATCH characters
+        // are those at i (a chain through every such position), so that the repeat search
+        // visits only starts that can repeat: linear for a random value.
+        const NONE: usize = usize::MAX;
+        let mut same_start_before = vec![NONE; n];
+        {
+            // The last position of each start seen so far, in an open-addressing table of twice
+            // as many slots as there are positions (at most ANALYSED_CHARS): no hasher to seed.
+            let slots = (2 * n).next_power_of_two().max(8);
+            let mut last_start: Vec<usize> = vec![NONE; slots];
+            for (i, head) in low.windows(MIN_MATCH).enumerate() {
+                let key = head.iter().fold(0u64, |k, c| {
+                    k.wrapping_mul(0x0100_0000_01b3) ^ u64::from(*c)
+                });
+                let mut slot = usize::try_from(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40)
+                    .unwrap_or(0)
+                    & (slots - 1);
+                loop {
+                    let j = last_start[slot];
+                    if j == NONE {
+                        last_start[slot] = i;
+                        break;
+                    }
+                    if low[j..j + MIN_MATCH] == *head {
+                        same_start_before[i] = j;
+                        last_start[slot] = i;
+                        break;
+                    }
+                    slot = (slot + 1) & (slots - 1);
+                }
+            }
+        }
+
+        // cost[i]: the cheapest construction of the first i characters.
+        let mut cost = vec![f64::INFINITY; n + 1];
+        cost[0] = 0.0;
+        for i in 0..n {
+            let here = cost[i];
+            let single = if matches!(low[i], '-' | '_' | '.' | ' ') {
+                SEPARATOR_BITS
+            } else {
+                per_char
+            };
+            cost[i + 1] = cost[i + 1].min(here + single);
+            while let Some(&(at, len)) = words.get(next_word).filter(|(at, _)| *at == i) {
+                next_word += 1;
+                let capitals = if original[at..at + len].iter().any(char::is_ascii_uppercase) {
+                    1.0
+                } else {
+                    0.0
+                };
+                cost[at + len] = cost[at + len].min(here + WORD_BITS + capitals);
+            }
+            // The longest repeat of earlier text starting here (the source may overlap).
+            // Only repeats of at least MIN_MATCH characters count: the earlier starts with the
+            // same first MIN_MATCH characters are all that is compared.
+            let mut repeat = 0;
+            let mut j = same_start_before[i];
+            while j != NONE {
+                let len = low[i..]
+                    .iter()
+                    .zip(&low[j..])
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                repeat = repeat.max(len);
+                j = same_start_before[j];
+            }
+            for len in MIN_MATCH..=repeat {
+                cost[i + len] = cost[i + len].min(here + REPEAT_BITS + bits(len).log2());
+            }
+            let run = 1 + low[i..]
+                .windows(2)
+                .take_while(|w| super::super::is_sequence_step(w[0], w[1]))
+                .count();
+            for len in MIN_MATCH..=run.min(n - i) {
+                cost[i + len] = cost[i + len].min(here + SEQUENCE_BITS + bits(len).log2());
+            }
+        }
+        (cost[n], brute)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #[test]
+        fn the_estimate_is_the_reference_estimate(
+            text in "([a-z0-9_.-]|secret|pass|abc|123|qwe|zyx|AB|é|\\PC){0,80}",
+        ) {
+            let (estimate, brute) = estimate(&text);
+            let (want_estimate, want_brute) = reference_estimate(&text);
+            proptest::prop_assert_eq!(estimate.to_bits(), want_estimate.to_bits());
+            proptest::prop_assert_eq!(brute.to_bits(), want_brute.to_bits());
+            let want_guessable = text.chars().count() >= 8 && want_estimate * 2.0 < want_brute;
+            proptest::prop_assert_eq!(is_guessable(&text), want_guessable);
+        }
+    }
+
+    #[test]
+    fn long_values_are_estimated_on_their_first_characters_as_before() {
+        let long = "password".repeat(100);
+        assert_eq!(estimate(&long), reference_estimate(&long));
+        let random: String = (0..300u32)
+            .map(|i| char::from(b'a' + u8::try_from(i * 7919 % 26).unwrap()))
+            .collect();
+        assert_eq!(estimate(&random), reference_estimate(&random));
     }
 
     #[test]
