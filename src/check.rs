@@ -13,12 +13,20 @@ use crate::sensitivity::Sensitivity;
 use crate::source::Gathered;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
 
 /// The outcome for one service.
 #[derive(Debug, Default)]
 pub struct ServiceResult {
     pub findings: Vec<Finding>,
+    /// Each variable's report entry, when the report lists them ([`VarFacts::listed`]).
     pub vars: Vec<VarReport>,
+    /// How many variables were checked (listed in `vars` or not).
+    pub checked: usize,
+    /// The files values were read from through `NAME_FILE`, in declaration order (a
+    /// report must never be written over one).
+    pub secret_files: Vec<Arc<Path>>,
     /// The resolved values the stack rules name (only those: a stack's memory stays flat
     /// in the number of services), in declaration order.
     pub kept: Vec<ResolvedValue>,
@@ -27,6 +35,9 @@ pub struct ServiceResult {
 /// What the report shows of each variable beyond its status and source: built only then.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VarFacts {
+    /// Each variable's report entry (the JSON report, `explain`); otherwise they are only
+    /// counted.
+    pub listed: bool,
     /// Every present value's fingerprint (the JSON report, `explain`).
     pub fingerprints: bool,
     /// `explain`'s description of each value (implies fingerprints).
@@ -225,14 +236,14 @@ pub fn check_service(
                 }
                 (None, None)
             }
-            Resolved::BadFile { source } => (Some(SourceRef::clone(source)), None),
+            Resolved::BadFile { source } => (Some(&**source), None),
             Resolved::NotUtf8 { source } => {
                 push(
                     Problem::new(Code::NotUtf8, "is not valid UTF-8"),
                     Some(SourceRef::clone(source)),
                     &mut findings,
                 );
-                (Some(SourceRef::clone(source)), None)
+                (Some(&**source), None)
             }
             Resolved::Value {
                 value,
@@ -311,7 +322,7 @@ pub fn check_service(
                         *newlines_removed,
                     ));
                 }
-                (Some(SourceRef::clone(source)), fp)
+                (Some(&**source), fp)
             }
         };
         let own = &findings[var_findings_start..];
@@ -332,7 +343,7 @@ pub fn check_service(
                     Resolved::Value { value, .. } => Some(Secret::clone(value)),
                     _ => None,
                 },
-                source: status_source.clone(),
+                source: status_source.cloned(),
                 sensitive: spec.sensitive,
                 unreadable: matches!(
                     resolution.resolved,
@@ -342,16 +353,25 @@ pub fn check_service(
                 has_errors: false,
             });
         }
-        out.vars.push(VarReport {
-            service: schema.service.clone(),
-            name: spec.name.clone(),
-            status,
-            source: status_source,
-            fingerprint,
-            sensitive: spec.sensitive,
-            detail,
-            facts,
-        });
+        out.checked += 1;
+        if let Some(path) = status_source
+            .filter(|s| s.kind == crate::finding::SourceKind::File)
+            .and_then(|s| s.path.as_ref())
+        {
+            out.secret_files.push(Arc::clone(path));
+        }
+        if shows.listed {
+            out.vars.push(VarReport {
+                service: schema.service.clone(),
+                name: spec.name.clone(),
+                status,
+                source: status_source.cloned(),
+                fingerprint,
+                sensitive: spec.sensitive,
+                detail,
+                facts,
+            });
+        }
     }
 
     let (undeclared, undeclared_cut) = undeclared(schema, gathered, stack_names);

@@ -201,6 +201,7 @@ impl Plan {
     /// What the report shows of each variable, so that the check builds that and no more.
     pub fn var_facts(&self) -> check::VarFacts {
         check::VarFacts {
+            listed: self.explain || self.format == Format::Json,
             fingerprints: self.explain || self.format == Format::Json,
             details: self.explain,
         }
@@ -796,19 +797,14 @@ pub fn check(plan: &Plan, env: &ProcessEnv, cwd: &Path) -> Result<Report, Config
         infos.push(ServiceInfo {
             name: svc.name.clone(),
             schema: svc.schema.path().to_path_buf(),
-            vars: result.vars.len(),
+            vars: result.checked,
         });
-        for var in result.vars {
-            if let Some(path) = var
-                .source
-                .as_ref()
-                .filter(|s| s.kind == finding::SourceKind::File)
-                .and_then(|s| s.path.as_ref())
-            {
-                if seen_files.insert(path.to_path_buf()) {
-                    secret_files.push(path.to_path_buf());
-                }
+        for path in &result.secret_files {
+            if seen_files.insert(path.to_path_buf()) {
+                secret_files.push(path.to_path_buf());
             }
+        }
+        for var in result.vars {
             match &mut spool {
                 // A variable a rule names may have its status raised by the rule's findings.
                 Some(spool) if service.values.contains_key(&var.name) => spool.hold(var),

@@ -387,6 +387,34 @@ fn output_never_overwrites_an_input() {
     );
 }
 
+/// A report is never written over a secret file a value was read from (`NAME_FILE`), in
+/// every format: the human report, which lists no variables, knows the files too.
+#[test]
+fn output_never_overwrites_a_secret_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[vars.A_SECRET]\ntype = \"secret\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "Kq7mXw9tRz2Lp4vNs8bYc3").unwrap();
+    for format in ["human", "json"] {
+        let (code, _, err) = run(envgate_in(dir.path())
+            .args(["check", "--schema", "s.toml", "--format", format])
+            .args(["--output", "secret.txt"])
+            .env("A_SECRET_FILE", "secret.txt"));
+        assert_eq!(code, 2, "{format}: {err}");
+        assert!(
+            err.contains("is a secret file a value was read from"),
+            "{format}: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("secret.txt")).unwrap(),
+        "Kq7mXw9tRz2Lp4vNs8bYc3"
+    );
+}
+
 #[test]
 fn credentials_are_hidden_whatever_the_variable_is_called() {
     let dir = tempfile::tempdir().unwrap();
