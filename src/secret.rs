@@ -865,6 +865,7 @@ fn webhook_path_in(bytes: &[u8]) -> bool {
 }
 
 /// Whether `needle` occurs in `haystack`, ASCII case ignored (no copy of either).
+#[cfg(test)]
 pub(crate) fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
     if needle.is_empty() {
         return true;

@@ -231,26 +231,20 @@ pub struct UrlRules {
 /// AUTHORIZATION, BEARER, a `KEY` word anywhere (`API_KEY_1`, `KEY_V2`), and endings
 /// `KEYS`, `PASS`, `_PW`, `_PWD`, `_AUTH`, `DSN` (Sentry-style URLs carry a key).
 pub fn sensitive_by_name(name: &str) -> bool {
-    use crate::secret::{contains_ignore_ascii_case, ends_with_ignore_ascii_case};
-    // Compared without case and without an upper-cased copy: this runs for every name.
+    use crate::secret::ends_with_ignore_ascii_case;
+    // Compared without case and without an upper-cased copy, in one pass over the name
+    // (the words are looked for only where a word's first letter stands): this runs for
+    // every declared name.
     let name = name.as_bytes();
-    let words: [&[u8]; 11] = [
-        b"SECRET",
-        b"PASSWORD",
-        b"PASSWD",
-        b"TOKEN",
-        b"PRIVATE",
-        b"CREDENTIAL",
-        b"SALT",
-        b"PASSPHRASE",
-        b"AUTHORIZATION",
-        b"BEARER",
-        b"_KEY_",
-    ];
-    words.iter().any(|w| contains_ignore_ascii_case(name, w))
-        || name
-            .get(..4)
-            .is_some_and(|s| s.eq_ignore_ascii_case(b"KEY_"))
+    (0..name.len()).any(|i| {
+        SENSITIVE_WORD_STARTS[usize::from(name[i])]
+            && SENSITIVE_WORDS.iter().any(|w| {
+                name.get(i..i + w.len())
+                    .is_some_and(|at| at.eq_ignore_ascii_case(w))
+            })
+    }) || name
+        .get(..4)
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"KEY_"))
         || [
             &b"KEY"[..],
             b"KEYS",
@@ -264,11 +258,45 @@ pub fn sensitive_by_name(name: &str) -> bool {
         .any(|s| ends_with_ignore_ascii_case(name, s))
 }
 
+/// The words that make a name sensitive wherever they stand in it (see
+/// [`sensitive_by_name`]).
+const SENSITIVE_WORDS: [&[u8]; 11] = [
+    b"SECRET",
+    b"PASSWORD",
+    b"PASSWD",
+    b"TOKEN",
+    b"PRIVATE",
+    b"CREDENTIAL",
+    b"SALT",
+    b"PASSPHRASE",
+    b"AUTHORIZATION",
+    b"BEARER",
+    b"_KEY_",
+];
+
+/// The bytes a [`SENSITIVE_WORDS`] word may start with, in either case (worked out at
+/// compile time).
+const SENSITIVE_WORD_STARTS: [bool; 256] = {
+    let mut starts = [false; 256];
+    let mut i = 0;
+    while i < SENSITIVE_WORDS.len() {
+        let b = SENSITIVE_WORDS[i][0];
+        starts[b.to_ascii_uppercase() as usize] = true;
+        starts[b.to_ascii_lowercase() as usize] = true;
+        i += 1;
+    }
+    starts
+};
+
 /// Why `name` cannot be a variable name at all, if it cannot: no environment carries an
 /// empty name, one holding `=` (the separator of `NAME=value`), or a control character, and
 /// no env file can write one holding a space. Anything else printable is a name Compose
 /// and Kubernetes pass on (`FOO.BAR`, `VAR-WITH-DASHES`, `a[1]`).
 pub fn name_problem(name: &str) -> Option<&'static str> {
+    // The common case in one pass: printable ASCII without `=` or a space.
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b'=') {
+        return None;
+    }
     // An ASCII name is read byte by byte: there, every whitespace character but the space
     // is a control character.
     let ascii = name.is_ascii();
@@ -359,6 +387,54 @@ mod tests {
         assert!(is_shell_name("_A1") && is_shell_name("db_url"));
         for not in ["FOO.BAR", "1ABC", "a[1]", "VAR-X", "ÄPFEL"] {
             assert!(!is_shell_name(not), "{not}");
+        }
+    }
+
+    /// `sensitive_by_name` as first written: a substring search per word.
+    fn reference_sensitive_by_name(name: &str) -> bool {
+        use crate::secret::{contains_ignore_ascii_case, ends_with_ignore_ascii_case};
+        let name = name.as_bytes();
+        SENSITIVE_WORDS
+            .iter()
+            .any(|w| contains_ignore_ascii_case(name, w))
+            || name
+                .get(..4)
+                .is_some_and(|s| s.eq_ignore_ascii_case(b"KEY_"))
+            || [
+                &b"KEY"[..],
+                b"KEYS",
+                b"PASS",
+                b"_PW",
+                b"_PWD",
+                b"_AUTH",
+                b"DSN",
+            ]
+            .iter()
+            .any(|s| ends_with_ignore_ascii_case(name, s))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_pass_name_check_is_the_substring_search(
+            name in "([A-Za-z_]|SECRET|Passwd|passphrase|TOKE|_KEY_|key_|SALT|bearer|_PW|DSN|é){0,12}",
+        ) {
+            proptest::prop_assert_eq!(sensitive_by_name(&name), reference_sensitive_by_name(&name));
+        }
+
+        #[test]
+        fn the_name_problem_fast_path_agrees(name in "([A-Za-z_=. ]|\\PC|\t|\u{7}){0,6}") {
+            let reference = if name.is_empty() {
+                Some("it is empty")
+            } else if name.contains('=') {
+                Some("it contains `=`, which separates a name from its value")
+            } else if name.chars().any(char::is_control) {
+                Some("it contains a control character")
+            } else if name.chars().any(char::is_whitespace) {
+                Some("it contains whitespace")
+            } else {
+                None
+            };
+            proptest::prop_assert_eq!(name_problem(&name), reference);
         }
     }
 

@@ -53,9 +53,58 @@ const fn slot(b: u8) -> Option<usize> {
     }
 }
 
+#[cfg(test)]
 fn start_slot(word: &[u8]) -> Option<usize> {
     Some(slot(*word.first()?)? * SLOTS + slot(*word.get(1)?)?)
 }
+
+/// The classes a brute-force guesser draws characters from (bits of one `u8`).
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+const DIGIT: u8 = 4;
+/// ASCII punctuation and the space.
+const PUNCT: u8 = 8;
+/// Any character that is not ASCII (ASCII control characters are in no class).
+const OTHER: u8 = 16;
+
+/// The class of each ASCII character (0: none).
+#[allow(clippy::cast_possible_truncation)] // `b` < 128
+const CLASS_OF: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_lowercase() {
+            LOWER
+        } else if c.is_ascii_uppercase() {
+            UPPER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_punctuation() || c == b' ' {
+            PUNCT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// [`slot`] of every byte, looked up rather than worked out at each position of a value
+/// (`NO_SLOT`: none).
+#[allow(clippy::cast_possible_truncation)] // `b` < 256, a slot < 37
+const SLOT_OF: [u8; 256] = {
+    let mut table = [NO_SLOT; 256];
+    let mut b = 0;
+    while b < 256 {
+        if let Some(s) = slot(b as u8) {
+            table[b] = s as u8;
+        }
+        b += 1;
+    }
+    table
+};
+const NO_SLOT: u8 = u8::MAX;
 
 /// The words of [`WORDS`] of at least [`MIN_MATCH`] characters, indexed by their first two
 /// characters, all worked out at compile time (nothing to build when the process starts):
@@ -187,16 +236,13 @@ fn estimate_counted(text: &str) -> (f64, f64, usize) {
     let mut low = ['\0'; ANALYSED_CHARS];
     let mut ascii = [0u8; ANALYSED_CHARS];
     let mut capital = [false; ANALYSED_CHARS];
-    let (mut lower, mut upper, mut digit, mut punct, mut other) =
-        (false, false, false, false, false);
+    // The character classes present, as `CLASS_OF` bits.
+    let mut classes = 0u8;
     let mut n = 0;
     for (i, c) in text.chars().take(ANALYSED_CHARS).enumerate() {
-        lower |= c.is_ascii_lowercase();
-        upper |= c.is_ascii_uppercase();
-        digit |= c.is_ascii_digit();
-        punct |= c.is_ascii_punctuation() || c == ' ';
-        other |= !c.is_ascii();
-        capital[i] = c.is_ascii_uppercase();
+        let class = CLASS_OF.get(c as usize).copied().unwrap_or(OTHER);
+        classes |= class;
+        capital[i] = class == UPPER;
         let l = c.to_ascii_lowercase();
         low[i] = l;
         ascii[i] = u8::try_from(l).ok().filter(u8::is_ascii).unwrap_or(1);
@@ -204,14 +250,14 @@ fn estimate_counted(text: &str) -> (f64, f64, usize) {
     }
     let (low, ascii, capital) = (&low[..n], &ascii[..n], &capital[..n]);
     let mut cardinality = 0u32;
-    for (present, size) in [
-        (lower, 26),
-        (upper, 26),
-        (digit, 10),
-        (punct, 33),
-        (other, 100),
+    for (class, size) in [
+        (LOWER, 26),
+        (UPPER, 26),
+        (DIGIT, 10),
+        (PUNCT, 33),
+        (OTHER, 100),
     ] {
-        if present {
+        if classes & class != 0 {
             cardinality += size;
         }
     }
@@ -221,10 +267,15 @@ fn estimate_counted(text: &str) -> (f64, f64, usize) {
     // Every occurrence of every word, found in one pass over the list: (start, length).
     // Looked up by the first two characters at each position, not searched word by word.
     let mut words: Vec<(usize, usize)> = Vec::new();
-    for at in 0..n {
-        let Some(s) = start_slot(&ascii[at..]) else {
+    for at in 0..n.saturating_sub(1) {
+        let (a, b) = (
+            SLOT_OF[usize::from(ascii[at])],
+            SLOT_OF[usize::from(ascii[at + 1])],
+        );
+        if a == NO_SLOT || b == NO_SLOT {
             continue;
-        };
+        }
+        let s = usize::from(a) * SLOTS + usize::from(b);
         let mut lengths = WORD_INDEX.lengths_by_start[s];
         while lengths != 0 {
             let len = lengths.trailing_zeros() as usize;
