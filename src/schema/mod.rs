@@ -330,7 +330,7 @@ impl SchemaSource {
         };
         // No `include`, `profiles` or `claims` (see `plain`).
         let plain = plain::read_each(&text, |name, mut rv| {
-            match validate_var(&name, &mut rv, &ctx, &refer, &mut diags) {
+            match validate_var(name, &mut rv, &ctx, &refer, &mut diags) {
                 Some(spec) => {
                     vars.push(spec);
                     true
@@ -581,7 +581,7 @@ fn check_profiles(raw: &RawLayer, ctx: &Locator<'_, '_>, diags: &mut Vec<Diagnos
                 .get(name)
                 .map_or_else(|| over.clone(), |base| base.overlaid(over));
             let _ = validate_var(
-                name,
+                name.clone(),
                 &mut merged,
                 &pctx,
                 &|n| raw.top.vars.contains_key(n),
@@ -760,7 +760,8 @@ fn validate(
     let declares = |n: &str| raw.vars.contains_key(n);
     let mut vars = Vec::with_capacity(raw.vars.len());
     for (name, rv) in &layer.vars {
-        if let Some(spec) = validate_var(name, &mut rv.clone(), ctx, &declares, &mut diags) {
+        if let Some(spec) = validate_var(name.clone(), &mut rv.clone(), ctx, &declares, &mut diags)
+        {
             vars.push(spec);
         }
     }
@@ -909,15 +910,16 @@ fn unknown_code_message(code: &str, suggest: &Suggester<'_>) -> String {
     msg
 }
 
-/// `declared` tells whether a name is a declared variable. The lists and texts the checked
-/// variable keeps are moved out of `rv`, not copied.
+/// `declared` tells whether a name is a declared variable. The name, and the lists and texts
+/// the checked variable keeps, are moved into it (out of `rv`), not copied.
 fn validate_var(
-    name: &str,
+    owned_name: String,
     rv: &mut RawVar,
     ctx: &Locator<'_, '_>,
     declared: &dyn Fn(&str) -> bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VarSpec> {
+    let name = owned_name.as_str();
     let start = diags.len();
     let label = model::shown_name(name);
     fn key_path<'a>(name: &'a str, attr: &'a str) -> Vec<&'a str> {
@@ -1037,8 +1039,9 @@ fn validate_var(
     let sensitive = rv
         .sensitive
         .unwrap_or_else(|| kind.value_type().info().sensitive || model::sensitive_by_name(name));
-    let spec = VarSpec {
-        name: name.to_string(),
+    let mut spec = VarSpec {
+        // Moved in once nothing borrows it any more (below).
+        name: String::new(),
         description: rv.description.take(),
         kind,
         // `required_when` makes the variable conditionally required: unless `required` is
@@ -1058,7 +1061,8 @@ fn validate_var(
     if diags.len() > start {
         return None;
     }
-    // A default must pass its own type's checks; the message never repeats a sensitive default.
+    // A default must pass its own type's checks (which do not read the name); the message
+    // never repeats a sensitive default.
     if let Some(default) = &spec.default {
         let problems = crate::rules::types::check(&spec, default);
         if let Some(p) = problems.first() {
@@ -1074,6 +1078,7 @@ fn validate_var(
             return None;
         }
     }
+    spec.name = owned_name;
     Some(spec)
 }
 

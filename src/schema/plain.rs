@@ -619,6 +619,15 @@ fn text(value: Value<'_>) -> Read<String> {
     }
 }
 
+/// `type`: a known type by the registry's name for it, anything else as written.
+fn type_name(value: Value<'_>) -> Read<Cow<'static, str>> {
+    match value {
+        Value::Str(s) => Ok(super::value_type::ValueType::parse(&s)
+            .map_or_else(|| Cow::Owned(s.into_owned()), |t| Cow::Borrowed(t.name()))),
+        _ => Err(Outside),
+    }
+}
+
 fn flag(value: &Value<'_>) -> Read<bool> {
     match value {
         Value::Bool(b) => Ok(*b),
@@ -701,7 +710,7 @@ fn assign(
         Table::Var => {
             let var = &mut current.as_mut().ok_or(Outside)?.1;
             match key {
-                "type" => put(&mut var.kind, text(value)?),
+                "type" => put(&mut var.kind, type_name(value)?),
                 "description" => put(&mut var.description, text(value)?),
                 "required" => put(&mut var.required, flag(&value)?),
                 "default" => put(&mut var.default, to_scalar(value)?),

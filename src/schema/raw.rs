@@ -242,7 +242,8 @@ pub struct RawProfile<V = figment::value::Value> {
 #[serde(deny_unknown_fields)]
 pub struct RawVar {
     #[serde(rename = "type")]
-    pub kind: Option<String>,
+    /// A known type's name is the registry's own (no copy), another is kept as written.
+    pub kind: Option<std::borrow::Cow<'static, str>>,
     pub description: Option<String>,
     pub required: Option<bool>,
     pub default: Option<Scalar>,
