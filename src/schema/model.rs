@@ -239,8 +239,10 @@ pub fn sensitive_by_name(name: &str) -> bool {
     (0..name.len()).any(|i| {
         SENSITIVE_WORD_STARTS[usize::from(name[i])]
             && SENSITIVE_WORDS.iter().any(|w| {
-                name.get(i..i + w.len())
-                    .is_some_and(|at| at.eq_ignore_ascii_case(w))
+                w[0].eq_ignore_ascii_case(&name[i])
+                    && name
+                        .get(i..i + w.len())
+                        .is_some_and(|at| at.eq_ignore_ascii_case(w))
             })
     }) || name
         .get(..4)
