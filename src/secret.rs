@@ -563,13 +563,12 @@ pub fn is_well_known_scheme(scheme: &str) -> bool {
         "sentinel",
         "cluster",
     ];
-    let lower = scheme.to_ascii_lowercase();
-    if SCHEMES.contains(&lower.as_str()) {
-        return true;
-    }
-    lower
-        .split_once('+')
-        .is_some_and(|(base, driver)| SCHEMES.contains(&base) && DRIVERS.contains(&driver))
+    // Compared without case, and without a lower-cased copy.
+    let listed = |list: &[&str], word: &str| list.iter().any(|w| w.eq_ignore_ascii_case(word));
+    listed(SCHEMES, scheme)
+        || scheme
+            .split_once('+')
+            .is_some_and(|(base, driver)| listed(SCHEMES, base) && listed(DRIVERS, driver))
 }
 
 /// Hosts whose URLs carry their secret in the path (incoming webhooks): the path is never

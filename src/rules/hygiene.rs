@@ -63,12 +63,21 @@ pub fn check_with(
 
 /// The first invisible or control character inside a value, by name and position.
 fn invisible_character(text: &str) -> Option<Problem> {
-    let (index, c) = text.chars().enumerate().find(|(_, c)| {
-        matches!(
-            c,
-            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
-        ) || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    })?;
+    let allowed_control = |c: char| matches!(c, '\t' | '\n' | '\r');
+    let (index, c) = if text.is_ascii() {
+        // No invisible character is ASCII; a byte is a character.
+        text.bytes()
+            .map(char::from)
+            .enumerate()
+            .find(|&(_, c)| c.is_ascii_control() && !allowed_control(c))?
+    } else {
+        text.chars().enumerate().find(|&(_, c)| {
+            matches!(
+                c,
+                '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
+            ) || (c.is_control() && !allowed_control(c))
+        })?
+    };
     let name = match c {
         '\u{200b}' => "a zero-width space",
         '\u{200c}' => "a zero-width non-joiner",
@@ -188,6 +197,10 @@ struct Reference {
 fn find_references(text: &str) -> Vec<Reference> {
     let bytes = text.as_bytes();
     let mut refs = Vec::new();
+    // Most values hold neither `$` nor a backquote: two quick searches say so.
+    if !bytes.contains(&b'$') && !bytes.contains(&b'`') {
+        return refs;
+    }
     let mut i = 0;
     // Once a closer is known to be absent from the rest, never search for it again: keeps
     // `${${${...` linear.

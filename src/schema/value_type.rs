@@ -247,10 +247,14 @@ impl ValueType {
 
 /// A `bool` value: true/false, 1/0, yes/no, on/off, any case.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
+    // Compared without case, and without a lower-cased copy.
+    let any_of = |words: [&str; 4]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    if any_of(["true", "1", "yes", "on"]) {
+        Some(true)
+    } else if any_of(["false", "0", "no", "off"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
