@@ -120,16 +120,20 @@ pub fn check_service(
     let resolved = || specs.iter().copied().zip(&resolutions);
 
     // The service's resolved values (defaults included): for `required_when`, and for the
-    // type checks that read another variable (`algorithm_var`, `signed_by`).
-    let mut values: crate::source::FastMap<&str, &str> =
-        crate::source::FastMap::with_capacity_and_hasher(
-            schema.vars.len(),
-            foldhash::fast::RandomState::default(),
-        );
-    values.extend(resolved().filter_map(|(spec, r)| match &r.resolved {
-        Resolved::Value { value, .. } => Some((spec.name.as_str(), value.expose())),
-        _ => None,
-    }));
+    // type checks that read another variable (`algorithm_var`, `signed_by`); indexed only
+    // when some variable reads another.
+    let mut values: crate::source::FastMap<&str, &str> = crate::source::FastMap::default();
+    if schema
+        .vars
+        .iter()
+        .any(|spec| !spec.required_when.is_empty() || types::reads_other_variables(spec))
+    {
+        values.reserve(schema.vars.len());
+        values.extend(resolved().filter_map(|(spec, r)| match &r.resolved {
+            Resolved::Value { value, .. } => Some((spec.name.as_str(), value.expose())),
+            _ => None,
+        }));
+    }
     let context = types::Context {
         now: Some(now),
         service: Some(types::ServiceValues {

@@ -94,6 +94,13 @@ pub struct ServiceValues<'a> {
     pub values: &'a crate::source::FastMap<&'a str, &'a str>,
 }
 
+/// Whether the checks of `spec`'s type read other variables of its service (through
+/// [`ServiceValues`]): only a `jwt-key` (`algorithm_var`) and a `jwt` (its key, its
+/// algorithm) do. A check of another type that comes to read them must be listed here.
+pub fn reads_other_variables(spec: &VarSpec) -> bool {
+    matches!(spec.kind, VarKind::Jwt(_) | VarKind::JwtKey(_))
+}
+
 impl<'a> ServiceValues<'a> {
     fn spec(&self, name: &str) -> Option<&'a VarSpec> {
         self.specs.iter().copied().find(|s| s.name == name)
