@@ -40,8 +40,9 @@ pub struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct ProcessEnv {
     /// Each variable as a service reading the environment sees it, built once for the run
-    /// (not copied into every service's [`Gathered`]).
-    vars: Vec<(String, Entry)>,
+    /// (not copied into every service's [`Gathered`]); its name is its source's
+    /// ([`ProcessEnv::name`]), held once.
+    vars: Vec<Entry>,
     /// Each name's position in `vars` (the last, for a name set twice), hashed with
     /// `hasher`: the names are not copied.
     index: hashbrown::HashTable<usize>,
@@ -71,26 +72,30 @@ impl ProcessEnv {
                 .map_or(RawValue::NotUtf8, |s| RawValue::Text(Secret::new(s)));
             let at = env.vars.len();
             let hash = env.hasher.hash_one(k.as_str());
-            let names = &env.vars;
+            let entries = &env.vars;
             match env.index.entry(
                 hash,
-                |&i| names[i].0 == k,
-                |&i| env.hasher.hash_one(names[i].0.as_str()),
+                |&i| Self::name(&entries[i]) == k,
+                |&i| env.hasher.hash_one(Self::name(&entries[i])),
             ) {
                 hashbrown::hash_table::Entry::Occupied(mut last) => *last.get_mut() = at,
                 hashbrown::hash_table::Entry::Vacant(slot) => {
                     slot.insert(at);
                 }
             }
-            let entry = Entry {
+            env.vars.push(Entry {
                 value,
-                source: SourceRef::env(&k),
+                source: SourceRef::env(k),
                 base_dir: None,
                 carries_secret: false,
-            };
-            env.vars.push((k, entry));
+            });
         }
         env
+    }
+
+    /// The name an entry of the environment is set under (its source's).
+    fn name(entry: &Entry) -> &str {
+        entry.source.name.as_deref().unwrap_or_default()
     }
 
     pub fn get(&self, name: &str) -> Option<&RawValue> {
@@ -100,8 +105,8 @@ impl ProcessEnv {
     fn entry(&self, name: &str) -> Option<&Entry> {
         let hash = self.hasher.hash_one(name);
         self.index
-            .find(hash, |&i| self.vars[i].0 == name)
-            .map(|&i| &self.vars[i].1)
+            .find(hash, |&i| Self::name(&self.vars[i]) == name)
+            .map(|&i| &self.vars[i])
     }
 
     /// The text of a variable, for `${VAR}` expansion.
@@ -113,7 +118,7 @@ impl ProcessEnv {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
-        self.vars.iter().map(|(k, e)| (k.as_str(), &e.value))
+        self.vars.iter().map(|e| (Self::name(e), &e.value))
     }
 }
 
@@ -190,7 +195,7 @@ impl Gathered<'_> {
     pub fn names(&self) -> impl Iterator<Item = (&str, &Entry)> {
         let env = self.env;
         env.into_iter()
-            .flat_map(|env| env.vars.iter().map(|(k, e)| (k.as_str(), e)))
+            .flat_map(|env| env.vars.iter().map(|e| (ProcessEnv::name(e), e)))
             .chain(
                 self.map
                     .iter()
