@@ -877,7 +877,14 @@ pub(crate) fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool
 
 /// Whether `text` ends with `suffix`, ASCII case ignored.
 pub(crate) fn ends_with_ignore_ascii_case(text: &[u8], suffix: &[u8]) -> bool {
-    text.len() >= suffix.len() && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    // The last bytes first: most texts differ there, and are told so at once.
+    match (text.last(), suffix.last()) {
+        (Some(t), Some(s)) if !t.eq_ignore_ascii_case(s) => false,
+        _ => {
+            text.len() >= suffix.len()
+                && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+        }
+    }
 }
 
 /// A character of a scanned value: the value's bytes when it is ASCII, else its characters.

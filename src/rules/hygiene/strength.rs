@@ -231,21 +231,59 @@ pub fn estimate(text: &str) -> (f64, f64) {
 /// what the same number of random characters of its classes would take, and how many
 /// characters were analysed. Its tables are on the stack: [`ANALYSED_CHARS`] bounds them.
 fn estimate_counted(text: &str) -> (f64, f64, usize) {
+    // An ASCII value (every generated secret) is analysed byte by byte: the same figures,
+    // without decoding characters.
+    if text.is_ascii() {
+        analyse(text.bytes().take(ANALYSED_CHARS))
+    } else {
+        analyse(text.chars().take(ANALYSED_CHARS))
+    }
+}
+
+/// A character of an analysed value: a byte of an ASCII value, else a `char`.
+trait Unit: Copy + Eq + Default + Into<u64> {
+    fn char(self) -> char;
+    fn to_ascii_lowercase(self) -> Self;
+}
+
+impl Unit for u8 {
+    fn char(self) -> char {
+        char::from(self)
+    }
+    fn to_ascii_lowercase(self) -> Self {
+        u8::to_ascii_lowercase(&self)
+    }
+}
+
+impl Unit for char {
+    fn char(self) -> char {
+        self
+    }
+    fn to_ascii_lowercase(self) -> Self {
+        char::to_ascii_lowercase(&self)
+    }
+}
+
+/// [`estimate_counted`] of the characters `units` (at most [`ANALYSED_CHARS`]).
+fn analyse<C: Unit>(units: impl Iterator<Item = C>) -> (f64, f64, usize) {
     // The characters lower-cased; in `ascii`, each character is one byte (non-ASCII ones a
     // byte no word holds), so byte offsets are character offsets.
-    let mut low = ['\0'; ANALYSED_CHARS];
+    let mut low = [C::default(); ANALYSED_CHARS];
     let mut ascii = [0u8; ANALYSED_CHARS];
     let mut capital = [false; ANALYSED_CHARS];
     // The character classes present, as `CLASS_OF` bits.
     let mut classes = 0u8;
     let mut n = 0;
-    for (i, c) in text.chars().take(ANALYSED_CHARS).enumerate() {
-        let class = CLASS_OF.get(c as usize).copied().unwrap_or(OTHER);
+    for (i, c) in units.take(ANALYSED_CHARS).enumerate() {
+        let class = CLASS_OF.get(c.char() as usize).copied().unwrap_or(OTHER);
         classes |= class;
         capital[i] = class == UPPER;
         let l = c.to_ascii_lowercase();
         low[i] = l;
-        ascii[i] = u8::try_from(l).ok().filter(u8::is_ascii).unwrap_or(1);
+        ascii[i] = u8::try_from(l.char())
+            .ok()
+            .filter(u8::is_ascii)
+            .unwrap_or(1);
         n = i + 1;
     }
     let (low, ascii, capital) = (&low[..n], &ascii[..n], &capital[..n]);
@@ -298,9 +336,9 @@ fn estimate_counted(text: &str) -> (f64, f64, usize) {
         let mut last_start = [NONE; 2 * ANALYSED_CHARS];
         let slots = (2 * n).next_power_of_two().clamp(8, last_start.len());
         for (i, head) in low.windows(MIN_MATCH).enumerate() {
-            let key = head.iter().fold(0u64, |k, c| {
-                k.wrapping_mul(0x0100_0000_01b3) ^ u64::from(*c)
-            });
+            let key = head
+                .iter()
+                .fold(0u64, |k, &c| k.wrapping_mul(0x0100_0000_01b3) ^ c.into());
             let mut slot = usize::try_from(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40)
                 .unwrap_or(0)
                 & (slots - 1);
@@ -324,7 +362,7 @@ fn estimate_counted(text: &str) -> (f64, f64, usize) {
     // run[i]: the length of the alphabet or keyboard sequence that starts at i (1: none).
     let mut run = [1u16; ANALYSED_CHARS];
     for i in (0..n.saturating_sub(1)).rev() {
-        if super::is_sequence_step(low[i], low[i + 1]) {
+        if super::is_sequence_step(low[i].char(), low[i + 1].char()) {
             run[i] = run[i + 1] + 1;
         }
     }
@@ -334,7 +372,7 @@ fn estimate_counted(text: &str) -> (f64, f64, usize) {
     cost[0] = 0.0;
     for i in 0..n {
         let here = cost[i];
-        let single = if matches!(low[i], '-' | '_' | '.' | ' ') {
+        let single = if matches!(low[i].char(), '-' | '_' | '.' | ' ') {
             SEPARATOR_BITS
         } else {
             per_char
