@@ -7,12 +7,17 @@
 //! of a secret's name (`API_TOKNE`) is undeclared, and so covered.
 
 use crate::schema::model::Schema;
+use std::hash::BuildHasher;
 
 /// Every name (and alias) that a selected service declares, with whether ANY declaring
 /// service treats it as sensitive.
 #[derive(Debug, Clone, Default)]
 pub struct Sensitivity {
-    names: crate::source::FastMap<String, bool>,
+    /// Every declared name, one after the other: one buffer, not a string per name.
+    text: String,
+    /// Each name as (start in `text`, length, sensitive), hashed with `hasher`.
+    names: hashbrown::HashTable<(usize, usize, bool)>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Sensitivity {
@@ -31,23 +36,43 @@ impl Sensitivity {
 
     /// Adds one service's declarations (see [`Sensitivity::from_schemas`]).
     pub fn add(&mut self, schema: &Schema) {
-        self.names.reserve(schema.vars.len());
+        let text = &mut self.text;
+        let hasher = &self.hasher;
+        self.names.reserve(schema.vars.len(), |&(at, len, _)| {
+            hasher.hash_one(&text[at..at + len])
+        });
         for spec in &schema.vars {
             for name in std::iter::once(&spec.name).chain(&spec.aliases) {
-                let entry = self.names.entry(name.clone()).or_insert(false);
-                *entry |= spec.sensitive;
+                let entry = self.names.entry(
+                    hasher.hash_one(name.as_str()),
+                    |&(at, len, _)| text[at..at + len] == **name,
+                    |&(at, len, _)| hasher.hash_one(&text[at..at + len]),
+                );
+                match entry {
+                    hashbrown::hash_table::Entry::Occupied(mut seen) => {
+                        seen.get_mut().2 |= spec.sensitive;
+                    }
+                    hashbrown::hash_table::Entry::Vacant(slot) => {
+                        slot.insert((text.len(), name.len(), spec.sensitive));
+                        text.push_str(name);
+                    }
+                }
             }
         }
     }
 
     /// Whether some selected service declares `name` (as a variable or an alias).
     pub fn contains(&self, name: &str) -> bool {
-        self.names.contains_key(name)
+        self.declared(name).is_some()
     }
 
     /// `Some(sensitive)` for a declared name, `None` when no selected service declares it.
     pub fn declared(&self, name: &str) -> Option<bool> {
-        self.names.get(name).copied()
+        self.names
+            .find(self.hasher.hash_one(name), |&(at, len, _)| {
+                self.text[at..at + len] == *name
+            })
+            .map(|&(_, _, sensitive)| sensitive)
     }
 
     /// Whether a value under `name` must be treated as secret: declared sensitive
