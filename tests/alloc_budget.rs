@@ -3,8 +3,9 @@
 //! the two allocation test binaries only).
 //!
 //! The job is what `envgate check --schema 500.toml` does with the values in the environment:
-//! `envgate::plan` (load and validate the schema), `envgate::check` (gather and check the
-//! values) and the human report. The schema has 100 each of secret (`min_length`), https
+//! `envgate::plan_with_env` (load and validate the schema; `ENVGATE_*` settings looked for
+//! in the captured environment, as the command does), `envgate::check` (gather and check
+//! the values) and the human report. The schema has 100 each of secret (`min_length`), https
 //! `url`, `port`, `bool` and `enum` of five log levels, every value valid. Only the calling
 //! thread's allocations made during the job are counted (the fixture is written and the
 //! environment built before the counters start), so the counts are the same on every run.
@@ -29,14 +30,12 @@ use std::ffi::OsString;
 use std::path::Path;
 
 /// Allocations (`alloc` and `realloc` calls) of the whole job under `cargo test`, recorded
-/// 2026-12-03 after the issue 11 rewrite of the hot paths (plan 4,065, check 5,531, render
-/// 30; before it: 40,982). `plan` scans the process environment for `ENVGATE_*` settings,
-/// so the count moves by about one per variable of the test's environment (cargo's
-/// included): a few dozen.
-const BASELINE_ALLOCATIONS: u64 = 9_626;
-/// Bytes requested by those calls (a `realloc` counts its new size), same run (before the
-/// rewrite: 5,362,096).
-const BASELINE_BYTES: u64 = 1_768_317;
+/// 2026-12-03 (plan 1,626, check 421, render 30; 9,606 before the second pass of issue 11,
+/// 40,982 before the first). Nothing in it depends on the test's own environment.
+const BASELINE_ALLOCATIONS: u64 = 2_077;
+/// Bytes requested by those calls (a `realloc` counts its new size), same run (1,768,317
+/// before the second pass, 5,362,096 before the first).
+const BASELINE_BYTES: u64 = 595_771;
 /// How far above a baseline a count may go before the test fails.
 const SLACK_PERCENT: u64 = 20;
 
@@ -89,7 +88,7 @@ fn the_500_variable_check_stays_within_its_allocation_budget() {
     let (selection, env) = fixture(dir.path());
     let mut out = Vec::with_capacity(64 * 1024);
 
-    let (plan, plan_counts) = counted(|| envgate::plan(&selection).unwrap());
+    let (plan, plan_counts) = counted(|| envgate::plan_with_env(&selection, &env).unwrap());
     let (report, check_counts) = counted(|| envgate::check(&plan, &env, dir.path()).unwrap());
     let ((), render_counts) = counted(|| {
         human::render(&report, &mut out, human::Palette { color: false }).unwrap();
