@@ -247,18 +247,14 @@ pub fn sensitive_by_name(name: &str) -> bool {
     }) || name
         .get(..4)
         .is_some_and(|s| s.eq_ignore_ascii_case(b"KEY_"))
-        || [
-            &b"KEY"[..],
-            b"KEYS",
-            b"PASS",
-            b"_PW",
-            b"_PWD",
-            b"_AUTH",
-            b"DSN",
-        ]
-        .iter()
-        .any(|s| ends_with_ignore_ascii_case(name, s))
+        || SENSITIVE_SUFFIXES
+            .iter()
+            .any(|s| ends_with_ignore_ascii_case(name, s))
 }
+
+/// The endings that make a name sensitive (see [`sensitive_by_name`]).
+const SENSITIVE_SUFFIXES: [&[u8]; 7] =
+    [b"KEY", b"KEYS", b"PASS", b"_PW", b"_PWD", b"_AUTH", b"DSN"];
 
 /// The words that make a name sensitive wherever they stand in it (see
 /// [`sensitive_by_name`]).
@@ -402,17 +398,9 @@ mod tests {
             || name
                 .get(..4)
                 .is_some_and(|s| s.eq_ignore_ascii_case(b"KEY_"))
-            || [
-                &b"KEY"[..],
-                b"KEYS",
-                b"PASS",
-                b"_PW",
-                b"_PWD",
-                b"_AUTH",
-                b"DSN",
-            ]
-            .iter()
-            .any(|s| ends_with_ignore_ascii_case(name, s))
+            || SENSITIVE_SUFFIXES
+                .iter()
+                .any(|s| ends_with_ignore_ascii_case(name, s))
     }
 
     proptest::proptest! {
