@@ -20,7 +20,8 @@ use std::sync::Arc;
 #[derive(Debug, Default)]
 pub struct ServiceResult {
     pub findings: Vec<Finding>,
-    /// Each variable's report entry, when the report lists them ([`VarFacts::listed`]).
+    /// Each variable's report entry, unless the report only counts them
+    /// ([`VarFacts::count_only`]).
     pub vars: Vec<VarReport>,
     /// How many variables were checked (listed in `vars` or not).
     pub checked: usize,
@@ -35,9 +36,9 @@ pub struct ServiceResult {
 /// What the report shows of each variable beyond its status and source: built only then.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VarFacts {
-    /// Each variable's report entry (the JSON report, `explain`); otherwise they are only
-    /// counted.
-    pub listed: bool,
+    /// The report only counts the variables (the human report): no entry is built for each
+    /// (the JSON report and `explain` list them).
+    pub count_only: bool,
     /// Every present value's fingerprint (the JSON report, `explain`).
     pub fingerprints: bool,
     /// `explain`'s description of each value (implies fingerprints).
@@ -169,7 +170,11 @@ pub fn check_service(
     // Built on the first missing variable, shared by all of them.
     let mut near_misses: Option<presence::NearMisses> = None;
     let mut out = ServiceResult {
-        vars: Vec::with_capacity(schema.vars.len()),
+        vars: Vec::with_capacity(if shows.count_only {
+            0
+        } else {
+            schema.vars.len()
+        }),
         ..ServiceResult::default()
     };
     // Secrets seen so far, by value (compared, not hashed to a fingerprint: most runs
@@ -364,7 +369,7 @@ pub fn check_service(
         {
             out.secret_files.push(Arc::clone(path));
         }
-        if shows.listed {
+        if !shows.count_only {
             out.vars.push(VarReport {
                 service: schema.service.clone(),
                 name: spec.name.clone(),

@@ -201,7 +201,7 @@ impl Plan {
     /// What the report shows of each variable, so that the check builds that and no more.
     pub fn var_facts(&self) -> check::VarFacts {
         check::VarFacts {
-            listed: self.explain || self.format == Format::Json,
+            count_only: !self.explain && self.format != Format::Json,
             fingerprints: self.explain || self.format == Format::Json,
             details: self.explain,
         }
@@ -227,9 +227,11 @@ pub fn plan(selection: &Selection) -> Result<Plan, ConfigError> {
     plan_in(selection, None)
 }
 
-/// [`plan`], with the process environment already captured for the run (the one its
-/// services are then checked against): its names tell whether any `ENVGATE_*` setting is
-/// set, without a second copy of the environment.
+/// [`plan`], with the process environment already captured for the run
+/// ([`ProcessEnv::capture`], the one its services are then checked against): its names tell
+/// whether any `ENVGATE_*` setting is set, without a second copy of the environment. The
+/// settings themselves are read from the process environment: `env` must be its capture,
+/// not an environment made up for the check (give that one to [`check`] after [`plan`]).
 pub fn plan_with_env(selection: &Selection, env: &ProcessEnv) -> Result<Plan, ConfigError> {
     plan_in(selection, Some(env))
 }

@@ -667,7 +667,6 @@ fn conditions(value: Value<'_>) -> Read<BTreeMap<String, OneOrMany>> {
     }
 }
 
-/// Sets an attribute once (a key written twice is not TOML).
 /// Hands a variable whose table has ended to `each`.
 fn hand(each: &mut dyn FnMut(String, RawVar) -> bool, name: String, var: RawVar) -> Read<()> {
     if each(name, var) {
@@ -677,6 +676,7 @@ fn hand(each: &mut dyn FnMut(String, RawVar) -> bool, name: String, var: RawVar)
     }
 }
 
+/// Sets an attribute once (a key written twice is not TOML).
 fn put<T>(slot: &mut Option<T>, value: T) -> Read<()> {
     if slot.is_some() {
         return Err(Outside);
