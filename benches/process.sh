@@ -24,10 +24,11 @@ cargo release-build --quiet --bin envgate --example gen-stack
 out=target/x86_64-unknown-linux-gnu/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The binary is timed as users run it: installed, that is copied (`cargo install` copies it
-# into ~/.cargo/bin, as zenv's was). The linker's own output file, the same bytes, started
-# 0.3 ms slower on this machine (14 more page faults for 3 variables, each far dearer), so
-# timing it in place would charge envgate for how the file was written, not for its code.
+# Each binary is timed as a fresh copy (as `cargo install` leaves one), zenv's too: how a
+# file's pages sit in the page cache moves start-up on this machine by 0.3-0.4 ms for the
+# same bytes (the linker's own output file, or an old file whose pages were evicted and read
+# back, took 12-14 more page faults for 3 variables, each far dearer than an instruction),
+# which would charge a tool for its file's history, not for its code.
 cp "$out/envgate" "$work/envgate"
 bin=$work/envgate
 
@@ -37,6 +38,8 @@ if [ -z "$zenv" ]; then
     "\`cargo install --locked zorath-env --version 0.3.13\`, or point ZENV=/path/to/zenv at it"
 else
   echo "zenv:    $(basename "$zenv") ($("$zenv" --version 2>/dev/null | head -n1))"
+  cp "$zenv" "$work/zenv"
+  zenv=$work/zenv
 fi
 
 # The fixtures and the interleaved runs' specs. The 500-variable schema: 100 each of secret
