@@ -200,9 +200,11 @@ impl Plan {
 
     /// What the report shows of each variable, so that the check builds that and no more.
     pub fn var_facts(&self) -> check::VarFacts {
+        // The JSON report and `explain` list every variable, with its fingerprint.
+        let listed = self.explain || self.format == Format::Json;
         check::VarFacts {
-            count_only: !self.explain && self.format != Format::Json,
-            fingerprints: self.explain || self.format == Format::Json,
+            count_only: !listed,
+            fingerprints: listed,
             details: self.explain,
         }
     }

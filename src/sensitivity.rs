@@ -7,7 +7,7 @@
 //! of a secret's name (`API_TOKNE`) is undeclared, and so covered.
 
 use crate::schema::model::Schema;
-use std::hash::BuildHasher;
+use crate::source::NameIndex;
 
 /// Every name (and alias) that a selected service declares, with whether ANY declaring
 /// service treats it as sensitive.
@@ -15,9 +15,8 @@ use std::hash::BuildHasher;
 pub struct Sensitivity {
     /// Every declared name, one after the other: one buffer, not a string per name.
     text: String,
-    /// Each name as (start in `text`, length, sensitive), hashed with `hasher`.
-    names: hashbrown::HashTable<(usize, usize, bool)>,
-    hasher: foldhash::fast::RandomState,
+    /// Each name as (start in `text`, length, sensitive).
+    names: NameIndex<(usize, usize, bool)>,
 }
 
 impl Sensitivity {
@@ -37,25 +36,20 @@ impl Sensitivity {
     /// Adds one service's declarations (see [`Sensitivity::from_schemas`]).
     pub fn add(&mut self, schema: &Schema) {
         let text = &mut self.text;
-        let hasher = &self.hasher;
-        self.names.reserve(schema.vars.len(), |&(at, len, _)| {
-            hasher.hash_one(&text[at..at + len])
-        });
+        self.names
+            .reserve(schema.vars.len(), |&(at, len, _)| &text[at..at + len]);
         for spec in &schema.vars {
             for name in std::iter::once(&spec.name).chain(&spec.aliases) {
-                let entry = self.names.entry(
-                    hasher.hash_one(name.as_str()),
-                    |&(at, len, _)| text[at..at + len] == **name,
-                    |&(at, len, _)| hasher.hash_one(&text[at..at + len]),
+                let held: &str = text;
+                let (slot, new) = self.names.slot(
+                    name,
+                    |&(at, len, _)| &held[at..at + len],
+                    (text.len(), name.len(), spec.sensitive),
                 );
-                match entry {
-                    hashbrown::hash_table::Entry::Occupied(mut seen) => {
-                        seen.get_mut().2 |= spec.sensitive;
-                    }
-                    hashbrown::hash_table::Entry::Vacant(slot) => {
-                        slot.insert((text.len(), name.len(), spec.sensitive));
-                        text.push_str(name);
-                    }
+                if new {
+                    text.push_str(name);
+                } else {
+                    slot.2 |= spec.sensitive;
                 }
             }
         }
@@ -69,9 +63,7 @@ impl Sensitivity {
     /// `Some(sensitive)` for a declared name, `None` when no selected service declares it.
     pub fn declared(&self, name: &str) -> Option<bool> {
         self.names
-            .find(self.hasher.hash_one(name), |&(at, len, _)| {
-                self.text[at..at + len] == *name
-            })
+            .find(name, |&(at, len, _)| &self.text[at..at + len])
             .map(|&(_, _, sensitive)| sensitive)
     }
 

@@ -135,8 +135,10 @@ pub struct RawSchema<V = figment::value::Value> {
     pub profiles: BTreeMap<String, RawProfile<V>>,
 }
 
-/// A schema read in one pass ([`super::SchemaSource::load_plain`]): the variables in the
-/// order they are written; `include` and `profiles` only to tell that there are none.
+/// A schema read in one pass ([`super::SchemaSource::load_plain`]): `include` and
+/// `profiles` only to tell that there are none. `vars` holds the variables in the order they
+/// are written when the whole schema is read at once (the tests compare that reading with
+/// `toml`'s); a check takes them one at a time as they are read, and leaves it empty.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug))]
 #[serde(deny_unknown_fields)]

@@ -11,7 +11,7 @@ use crate::finding::{Finding, SourceRef};
 use crate::secret::Secret;
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::hash::BuildHasher;
+use std::hash::BuildHasher as _;
 use std::path::{Path, PathBuf};
 
 /// A raw value as a source gave it.
@@ -43,16 +43,56 @@ pub struct ProcessEnv {
     /// (not copied into every service's [`Gathered`]); its name is its source's
     /// ([`ProcessEnv::name`]), held once.
     vars: Vec<Entry>,
-    /// Each name's position in `vars` (the last, for a name set twice), hashed with
-    /// `hasher`: the names are not copied.
-    index: hashbrown::HashTable<usize>,
-    hasher: foldhash::fast::RandomState,
+    /// Each name's position in `vars` (the last, for a name set twice).
+    index: NameIndex<usize>,
 }
 
 /// A map keyed by names, hashed with foldhash (seeded per process, so keys from an
 /// untrusted env file cannot be chosen to collide): every declared variable is looked up in
 /// several of them, and `SipHash` was a tenth of a check's instructions.
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Names indexed where they are already held (in entries, in one buffer) instead of copied
+/// into a map's keys: each slot is a `T` that the caller's `name_of` reads its name from.
+/// Hashed as [`FastMap`] is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameIndex<T> {
+    slots: hashbrown::HashTable<T>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl<T> NameIndex<T> {
+    /// Room for `additional` more names without growing.
+    pub(crate) fn reserve<'n>(&mut self, additional: usize, name_of: impl Fn(&T) -> &'n str) {
+        let hasher = &self.hasher;
+        self.slots
+            .reserve(additional, |slot| hasher.hash_one(name_of(slot)));
+    }
+
+    /// The slot of `name`.
+    pub(crate) fn find<'n>(&self, name: &str, name_of: impl Fn(&T) -> &'n str) -> Option<&T> {
+        self.slots
+            .find(self.hasher.hash_one(name), |slot| name_of(slot) == name)
+    }
+
+    /// The slot of `name`, and whether it is `new`, just inserted for it.
+    pub(crate) fn slot<'n>(
+        &mut self,
+        name: &str,
+        name_of: impl Fn(&T) -> &'n str,
+        new: T,
+    ) -> (&mut T, bool) {
+        let hasher = &self.hasher;
+        match self.slots.entry(
+            hasher.hash_one(name),
+            |slot| name_of(slot) == name,
+            |slot| hasher.hash_one(name_of(slot)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(slot) => (slot.into_mut(), false),
+            hashbrown::hash_table::Entry::Vacant(slot) => (slot.insert(new).into_mut(), true),
+        }
+    }
+}
 
 impl ProcessEnv {
     pub fn capture() -> Self {
@@ -63,7 +103,8 @@ impl ProcessEnv {
         let vars = vars.into_iter();
         let mut env = Self::default();
         env.vars.reserve(vars.size_hint().0);
-        env.index.reserve(vars.size_hint().0, |_| 0);
+        // The index is empty: nothing is rehashed, so no name is read.
+        env.index.reserve(vars.size_hint().0, |_| "");
         for (k, v) in vars {
             // A name that is not UTF-8 cannot be declared in a schema: skip it.
             let Ok(k) = k.into_string() else { continue };
@@ -71,18 +112,8 @@ impl ProcessEnv {
                 .into_string()
                 .map_or(RawValue::NotUtf8, |s| RawValue::Text(Secret::new(s)));
             let at = env.vars.len();
-            let hash = env.hasher.hash_one(k.as_str());
             let entries = &env.vars;
-            match env.index.entry(
-                hash,
-                |&i| Self::name(&entries[i]) == k,
-                |&i| env.hasher.hash_one(Self::name(&entries[i])),
-            ) {
-                hashbrown::hash_table::Entry::Occupied(mut last) => *last.get_mut() = at,
-                hashbrown::hash_table::Entry::Vacant(slot) => {
-                    slot.insert(at);
-                }
-            }
+            *env.index.slot(&k, |&i| Self::name(&entries[i]), at).0 = at;
             env.vars.push(Entry {
                 value,
                 source: SourceRef::env(k),
@@ -103,9 +134,8 @@ impl ProcessEnv {
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
-        let hash = self.hasher.hash_one(name);
         self.index
-            .find(hash, |&i| Self::name(&self.vars[i]) == name)
+            .find(name, |&i| Self::name(&self.vars[i]))
             .map(|&i| &self.vars[i])
     }
 
